@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { formatDiagnostic } from "../../config/diagnostic";
+import { loadConfigFile } from "../../config/load";
+import { contextOf } from "../context";
+import { EXIT } from "../exit-codes";
+import { renderData } from "../output";
+
+export function registerValidate(program: Command): void {
+  program
+    .command("validate")
+    .description("check the configuration file; errors exit 78")
+    .action((_opts, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const result = loadConfigFile(ctx.configPath, ctx.configExplicit);
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      const warnings = result.diagnostics.filter((d) => d.severity === "warning");
+      // Findings go to stderr in the compiler-style form editors understand; the
+      // verdict goes to stdout in the chosen format.
+      for (const d of result.diagnostics) ctx.err(`${formatDiagnostic(d)}\n`);
+      if (ctx.format === "table") {
+        const where = result.fileFound ? result.file : `${result.file} (absent: built-in defaults)`;
+        const counts = `${errors.length} error(s), ${warnings.length} warning(s)`;
+        ctx.out(errors.length ? `${where}: invalid: ${counts}\n` : `${where}: valid, ${counts}\n`);
+      } else {
+        ctx.out(
+          renderData(
+            {
+              file: result.file,
+              found: result.fileFound,
+              valid: errors.length === 0,
+              errors: errors.map(plain),
+              warnings: warnings.map(plain),
+            },
+            ctx.format,
+          ),
+        );
+      }
+      process.exitCode = errors.length ? EXIT.CONFIG : EXIT.OK;
+    });
+}
+
+function plain(d: ReturnType<typeof loadConfigFile>["diagnostics"][number]) {
+  return {
+    line: d.line,
+    col: d.col,
+    path: d.path,
+    message: d.message,
+    allowed: d.allowed ?? null,
+    text: formatDiagnostic(d),
+  };
+}

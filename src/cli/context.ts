@@ -1,0 +1,51 @@
+// What every subcommand gets from the global options.
+import type { Command } from "commander";
+import { formatDiagnostic } from "../config/diagnostic";
+import { type LoadResult, loadConfigFile, resolveConfigPath } from "../config/load";
+import type { Config } from "../config/schema";
+import { configureLogging, type Level, type LogFormat } from "../log/logger";
+import { CliError, EXIT } from "./exit-codes";
+import { type Format, resolveFormat } from "./output";
+
+export interface GlobalOptions {
+  config?: string;
+  format?: string;
+  logFormat?: LogFormat;
+  logLevel?: Level;
+}
+
+export interface Context {
+  format: Format;
+  configPath: string;
+  configExplicit: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export function contextOf(cmd: Command): Context {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  if (g.logFormat || g.logLevel) {
+    configureLogging({
+      ...(g.logFormat ? { format: g.logFormat } : {}),
+      ...(g.logLevel ? { level: g.logLevel } : {}),
+    });
+  }
+  const { path, explicit } = resolveConfigPath(g.config);
+  return {
+    format: resolveFormat(g.format),
+    configPath: path,
+    configExplicit: explicit,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  };
+}
+
+/** Loads the configuration; prints its warnings; exits 78 on errors. */
+export function requireConfig(ctx: Context): { config: Config; result: LoadResult } {
+  const result = loadConfigFile(ctx.configPath, ctx.configExplicit);
+  for (const d of result.diagnostics) ctx.err(`${formatDiagnostic(d)}\n`);
+  if (!result.config) {
+    throw new CliError(`netevd: ${ctx.configPath}: configuration is invalid`, EXIT.CONFIG);
+  }
+  return { config: result.config, result };
+}

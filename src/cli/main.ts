@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Entry point of the one executable. Multi-call: started as `netevd-migrate`
+// (a symlink) it is the migration tool.
+import { basename } from "node:path";
+import { CommanderError } from "commander";
+import { migrateMain } from "../../migrate/main";
+import { getLogger } from "../log/logger";
+import { CliError, EXIT } from "./exit-codes";
+import { buildProgram } from "./program";
+
+/** Started through the `netevd-migrate` symlink (argv[0] as exec'd, or the script path). */
+function startedAsMigrate(argv: readonly string[]): boolean {
+  return [process.argv0, argv[1]].some((name) => name !== undefined && basename(name) === "netevd-migrate");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (startedAsMigrate(argv)) return migrateMain(argv.slice(2));
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code);
+      return ok ? EXIT.OK : EXIT.USAGE;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    getLogger("main").error(`unexpected error: ${(err as Error).stack ?? String(err)}`);
+    return EXIT.FAILURE;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

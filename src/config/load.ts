@@ -1,0 +1,190 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import type { z } from "zod";
+import { nearest } from "../util/suggest";
+import { type Diagnostic, formatPath } from "./diagnostic";
+import { configJsonSchema } from "./json-schema";
+import { translateLegacyKeys } from "./legacy";
+import { type Config, ConfigSchema } from "./schema";
+import { findUnknownKeys } from "./unknown-keys";
+import { MAX_CONFIG_BYTES, parseYamlBytes, positionOf, type YamlSource } from "./yaml-source";
+
+export const DEFAULT_CONFIG_PATH = "/etc/netevd/netevd.yaml";
+
+export interface LoadResult {
+  file: string;
+  /** Set when there are no errors. */
+  config?: Config;
+  diagnostics: Diagnostic[];
+  /** False when the default file is absent and built-in defaults were used. */
+  fileFound: boolean;
+}
+
+/** --config FILE, else $NETEVD_CONFIG, else the default path. */
+export function resolveConfigPath(
+  flag: string | undefined,
+  env = process.env,
+): { path: string; explicit: boolean } {
+  if (flag) return { path: flag, explicit: true };
+  if (env.NETEVD_CONFIG) return { path: env.NETEVD_CONFIG, explicit: true };
+  return { path: DEFAULT_CONFIG_PATH, explicit: false };
+}
+
+export function loadConfigFile(file: string, explicit = true): LoadResult {
+  let bytes: Buffer;
+  try {
+    bytes = readBounded(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !explicit)
+      return { file, config: ConfigSchema.parse({}), diagnostics: [], fileFound: false };
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    return {
+      file,
+      fileFound: code !== "ENOENT",
+      diagnostics: [{ severity: "error", file, line: 1, col: 1, path: "", message: `cannot read: ${why}` }],
+    };
+  }
+  return { ...loadConfigBytes(file, bytes), fileFound: true };
+}
+
+/** Reads at most one byte past the cap, so a huge (or endless) file is refused without reading it all. */
+function readBounded(file: string): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let used = 0;
+    while (used < buf.length) {
+      const n = readSync(fd, buf, used, buf.length - used, null);
+      if (n === 0) break;
+      used += n;
+    }
+    return buf.subarray(0, used);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function loadConfigBytes(file: string, bytes: Uint8Array): Omit<LoadResult, "fileFound"> {
+  const src = parseYamlBytes(file, bytes);
+  if ("severity" in src) return { file, diagnostics: [src] };
+  const data = src.data ?? {};
+  if (typeof data !== "object" || Array.isArray(data) || data === null) {
+    const pos = positionOf(src, []);
+    return {
+      file,
+      diagnostics: [
+        {
+          severity: "error",
+          file,
+          ...pos,
+          path: "",
+          message: "the top level must be a mapping of sections",
+          allowed: "system:, monitoring:, routing:, …",
+        },
+      ],
+    };
+  }
+  const record = data as Record<string, unknown>;
+  const diagnostics: Diagnostic[] = [];
+  const warn = (path: (string | number)[], message: string) =>
+    diagnostics.push({
+      severity: "warning",
+      file,
+      ...positionOf(src, path, true),
+      path: formatPath(path),
+      message,
+    });
+
+  for (const legacy of translateLegacyKeys(record)) warn(legacy.path, legacy.message);
+  for (const unknown of findUnknownKeys(record, configJsonSchema())) warn(unknown.path, unknown.message);
+
+  const parsed = ConfigSchema.safeParse(record);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) diagnostics.push(issueDiagnostic(src, issue, record));
+    return { file, diagnostics: sortDiagnostics(diagnostics) };
+  }
+  return { file, config: parsed.data, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return list.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function issueDiagnostic(src: YamlSource, issue: z.core.$ZodIssue, data: unknown): Diagnostic {
+  const path = issue.path as (string | number)[];
+  const value = valueAt(data, path);
+  const shown = describeValue(value);
+  let message: string;
+  let allowed: string | undefined;
+  switch (issue.code) {
+    case "invalid_value": {
+      const values = issue.values.map((v) => String(v));
+      const typo = typeof value === "string" ? nearest(value, values) : undefined;
+      message = `${shown} is not allowed${typo ? ` (did you mean "${typo}"?)` : ""}`;
+      allowed = values.join(", ");
+      break;
+    }
+    case "invalid_type": {
+      const noun = TYPE_NOUN[issue.expected] ?? `a ${issue.expected}`;
+      message = `expected ${noun}, got ${shown}`;
+      allowed = issue.expected === "boolean" ? "true, false" : noun;
+      if (issue.expected === "boolean" && typeof value === "string" && /^(yes|no|on|off|y|n)$/i.test(value)) {
+        message += " (YAML 1.2 reads yes/no/on/off as strings)";
+      }
+      break;
+    }
+    case "too_small":
+    case "too_big": {
+      message = `${shown} is too ${issue.code === "too_small" ? "small" : "large"}`;
+      allowed = rangeOf(issue);
+      break;
+    }
+    case "custom":
+      message = issue.message;
+      allowed = (issue.params as { allowed?: string } | undefined)?.allowed;
+      break;
+    default:
+      message = issue.message;
+  }
+  return {
+    severity: "error",
+    file: src.file,
+    ...positionOf(src, path),
+    path: formatPath(path),
+    message,
+    ...(allowed ? { allowed } : {}),
+  };
+}
+
+const TYPE_NOUN: Record<string, string> = {
+  array: "a list",
+  object: "a mapping",
+  string: "a string",
+  number: "a number",
+  boolean: "a boolean",
+};
+
+function rangeOf(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const bound = String(issue.code === "too_small" ? issue.minimum : issue.maximum);
+  const kind = issue.origin === "number" ? "a number" : `${issue.origin} length`;
+  return issue.code === "too_small" ? `${kind} of at least ${bound}` : `${kind} of at most ${bound}`;
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let node = data;
+  for (const part of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string | number, unknown>)[part];
+  }
+  return node;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+}

@@ -1,0 +1,51 @@
+// Event names, per contract §3. Each has a script directory `<event>.d`.
+export const BACKENDS = ["systemd-networkd", "NetworkManager", "dhclient", "none"] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export const NETWORKD_OPERATIONAL = [
+  "carrier",
+  "no-carrier",
+  "degraded",
+  "degraded-carrier",
+  "routable",
+  "dormant",
+  "off",
+  "enslaved",
+  "missing",
+] as const;
+export const NETWORKD_ADMINISTRATIVE = [
+  "configuring",
+  "configured",
+  "failed",
+  "linger",
+  "unmanaged",
+] as const;
+export const NM_DEVICE_STATES = [
+  "unavailable",
+  "disconnected",
+  "prepare",
+  "config",
+  "need-auth",
+  "ip-config",
+  "ip-check",
+  "secondaries",
+  "activated",
+  "deactivating",
+  "failed",
+  "unmanaged",
+] as const;
+export const KERNEL_STATES = ["no-carrier", "carrier", "degraded", "routable", "off"] as const;
+
+export const EVENTS_BY_BACKEND: Record<Backend, readonly string[]> = {
+  "systemd-networkd": [...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE, "manager", "routes"],
+  NetworkManager: [...NM_DEVICE_STATES, "manager", "routes"],
+  dhclient: [...KERNEL_STATES, "routes"],
+  none: [...KERNEL_STATES, "routes"],
+};
+
+/** Every event name any backend can emit, sorted. */
+export const ALL_EVENTS: readonly string[] = [...new Set(Object.values(EVENTS_BY_BACKEND).flat())].sort();
+
+export function isEventName(name: string): boolean {
+  return ALL_EVENTS.includes(name);
+}

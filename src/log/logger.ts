@@ -1,0 +1,144 @@
+// One logger per module, carrying the link name where there is one
+// (like networkd's log_link_*). Three outputs: journald priority prefixes when
+// stderr is the journal stream, readable text on a terminal, JSON lines.
+import { fstatSync } from "node:fs";
+
+export const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+export type Level = (typeof LEVELS)[number];
+export type LogFormat = "text" | "json" | "journal";
+export type Fields = Record<string, unknown>;
+
+export interface LogRecord {
+  time: Date;
+  level: Level;
+  module: string;
+  message: string;
+  fields: Fields;
+}
+
+/** syslog priorities for journald's "<N>" line prefix. */
+const PRIORITY: Record<Level, number> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3 };
+const COLOR: Record<Level, string> = { trace: "90", debug: "36", info: "32", warn: "33", error: "31" };
+
+export interface LogSettings {
+  level: Level;
+  format: LogFormat;
+  /** Where finished lines go; stderr by default. */
+  write: (line: string) => void;
+  color: boolean;
+}
+
+const settings: LogSettings = {
+  level: "info",
+  format: detectFormat(),
+  write: (line) => process.stderr.write(line),
+  color: process.stderr.isTTY === true && !process.env.NO_COLOR,
+};
+
+export function configureLogging(change: Partial<LogSettings>): void {
+  Object.assign(settings, change);
+}
+
+export function logSettings(): Readonly<LogSettings> {
+  return settings;
+}
+
+/**
+ * journald sets JOURNAL_STREAM=dev:ino for the stream it gave us; it only counts
+ * when stderr is still that stream (not redirected by a wrapper).
+ */
+export function detectFormat(env = process.env): LogFormat {
+  const stream = env.JOURNAL_STREAM;
+  if (stream) {
+    try {
+      const st = fstatSync(2);
+      if (`${st.dev}:${st.ino}` === stream) return "journal";
+    } catch {
+      // stderr closed: fall through to text
+    }
+  }
+  return "text";
+}
+
+export function render(rec: LogRecord, format: LogFormat, color = false): string {
+  const extra = Object.entries(rec.fields).filter(([k, v]) => v !== undefined && k !== "link");
+  const link = rec.fields.link === undefined ? "" : ` [${String(rec.fields.link)}]`;
+  const kv = extra.map(([k, v]) => ` ${k}=${formatValue(v)}`).join("");
+  switch (format) {
+    case "json":
+      return `${JSON.stringify({ time: rec.time.toISOString(), level: rec.level, module: rec.module, msg: rec.message, ...rec.fields }, jsonSafe)}\n`;
+    case "journal":
+      // The journal adds time and process; one line per message is what it indexes.
+      return `<${PRIORITY[rec.level]}>${rec.module}${link}: ${oneLine(rec.message)}${kv}\n`;
+    case "text": {
+      const time = rec.time.toISOString().slice(11, 23);
+      const level = rec.level.toUpperCase().padEnd(5);
+      const lvl = color ? `\x1b[${COLOR[rec.level]}m${level}\x1b[0m` : level;
+      return `${time} ${lvl} ${rec.module}${link}: ${oneLine(rec.message)}${kv}\n`;
+    }
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, "\\n");
+}
+
+function formatValue(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify(value.message);
+  const text = typeof value === "string" ? value : JSON.stringify(value, jsonSafe);
+  return /^[^\s"=]+$/.test(text ?? "") ? (text as string) : JSON.stringify(text);
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Error) return { message: value.message, code: (value as NodeJS.ErrnoException).code };
+  return value;
+}
+
+export class Logger {
+  constructor(
+    readonly module: string,
+    private readonly fields: Fields = {},
+  ) {}
+
+  /** The same module's logger with more context, e.g. `log.child({ link: "eth0" })`. */
+  child(fields: Fields): Logger {
+    return new Logger(this.module, { ...this.fields, ...fields });
+  }
+
+  enabled(level: Level): boolean {
+    return LEVELS.indexOf(level) >= LEVELS.indexOf(settings.level);
+  }
+
+  log(level: Level, message: string, fields?: Fields): void {
+    if (!this.enabled(level)) return;
+    const rec: LogRecord = {
+      time: new Date(),
+      level,
+      module: this.module,
+      message,
+      fields: { ...this.fields, ...fields },
+    };
+    settings.write(render(rec, settings.format, settings.color));
+  }
+
+  trace(message: string, fields?: Fields): void {
+    this.log("trace", message, fields);
+  }
+  debug(message: string, fields?: Fields): void {
+    this.log("debug", message, fields);
+  }
+  info(message: string, fields?: Fields): void {
+    this.log("info", message, fields);
+  }
+  warn(message: string, fields?: Fields): void {
+    this.log("warn", message, fields);
+  }
+  error(message: string, fields?: Fields): void {
+    this.log("error", message, fields);
+  }
+}
+
+export function getLogger(module: string, fields?: Fields): Logger {
+  return new Logger(module, fields);
+}

@@ -1,0 +1,139 @@
+// Which files in <dir>/<event>.d are scripts netevd will run (contract §3).
+import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
+import { join } from "node:path";
+
+export type SkipRule =
+  | "unsafe-directory"
+  | "broken-symlink"
+  | "not-a-regular-file"
+  | "not-owned-by-root"
+  | "group-or-other-writable"
+  | "setuid-or-setgid"
+  | "not-executable";
+
+export interface Script {
+  name: string;
+  path: string;
+}
+
+export interface Skipped {
+  name: string;
+  path: string;
+  rule: SkipRule;
+  detail: string;
+  /** Identifies this version of the file, so a warning is repeated only after it changes. */
+  stamp: string;
+}
+
+export interface Discovery {
+  scripts: Script[];
+  skipped: Skipped[];
+  /** Names ignored on purpose (backups, editor and package-manager leftovers). */
+  ignored: string[];
+}
+
+const IGNORED_SUFFIXES = ["~", ".rpmsave", ".rpmorig", ".rpmnew", ".swp", ".bak"];
+
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith(".") || IGNORED_SUFFIXES.some((s) => name.endsWith(s)) || name.includes(".dpkg-");
+}
+
+/** Byte order of the names, as `ls` with LC_ALL=C (not locale order). */
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+const ROOT_UID = 0;
+
+/** Why a file (after following symlinks) may not run, or undefined when it may. */
+export function ruleBroken(st: Stats): { rule: SkipRule; detail: string } | undefined {
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+  if (!st.isFile()) return { rule: "not-a-regular-file", detail: "not a regular file" };
+  if (st.uid !== ROOT_UID)
+    return { rule: "not-owned-by-root", detail: `owned by uid ${st.uid}, must be owned by root` };
+  if (st.mode & 0o022)
+    return { rule: "group-or-other-writable", detail: `mode ${mode} is writable by group or others` };
+  if (st.mode & 0o6000) return { rule: "setuid-or-setgid", detail: `mode ${mode} has setuid or setgid` };
+  if (!(st.mode & 0o100))
+    return { rule: "not-executable", detail: `mode ${mode} is not executable by its owner` };
+  return undefined;
+}
+
+/**
+ * Lists the scripts of one event directory. A missing directory has no
+ * scripts. A directory others could write to is refused as a whole: anyone
+ * who can add a file there could run code as netevd.
+ */
+export function discoverScripts(dir: string): Discovery {
+  const out: Discovery = { scripts: [], skipped: [], ignored: [] };
+  let dirStat: Stats;
+  try {
+    dirStat = statSync(dir);
+  } catch {
+    return out;
+  }
+  if (!dirStat.isDirectory()) return out;
+  const dirProblem = dirStat.uid !== ROOT_UID || dirStat.mode & 0o022;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  names.sort(byteOrder);
+  for (const name of names) {
+    const path = join(dir, name);
+    if (isIgnoredName(name)) {
+      out.ignored.push(name);
+      continue;
+    }
+    if (dirProblem) {
+      const mode = (dirStat.mode & 0o7777).toString(8).padStart(4, "0");
+      out.skipped.push({
+        name,
+        path,
+        rule: "unsafe-directory",
+        detail: `directory ${dir} (uid ${dirStat.uid}, mode ${mode}) must be owned by root and not writable by group or others`,
+        stamp: `${dirStat.ino}:${dirStat.mode}:${dirStat.uid}`,
+      });
+      continue;
+    }
+    let link: Stats;
+    let st: Stats;
+    try {
+      link = lstatSync(path);
+      st = link.isSymbolicLink() ? statSync(path) : link;
+    } catch {
+      out.skipped.push({
+        name,
+        path,
+        rule: "broken-symlink",
+        detail: "symlink to a missing file",
+        stamp: "broken",
+      });
+      continue;
+    }
+    const broken = ruleBroken(st);
+    const target = link.isSymbolicLink() ? ` (symlink to ${safeRealpath(path)})` : "";
+    if (broken) {
+      out.skipped.push({
+        name,
+        path,
+        rule: broken.rule,
+        detail: broken.detail + target,
+        stamp: `${st.ino}:${st.mode}:${st.uid}:${st.mtimeMs}`,
+      });
+    } else {
+      out.scripts.push({ name, path });
+    }
+  }
+  return out;
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return "?";
+  }
+}

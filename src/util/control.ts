@@ -1,0 +1,14 @@
+// Control characters (C0 and DEL): never in names, never raw in logs.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL_BUT_NL_TAB = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+const CONTROL_BUT_TAB_G = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+
+/** True when the text holds a control character (with allowText: other than newline and tab). */
+export function hasControl(text: string, allowText = false): boolean {
+  return (allowText ? CONTROL_BUT_NL_TAB : CONTROL).test(text);
+}
+
+/** Control characters other than tab written as \xNN, so output cannot drive a terminal. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL_BUT_TAB_G, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

@@ -1,0 +1,200 @@
+// The CLI as a user meets it: exit codes, help, formats, completions, `test`.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ALL_EVENTS } from "../../src/events/names";
+import { VERSION } from "../../src/version";
+import { netevd } from "../helpers/cli";
+import { isRoot, tempDir, writeScript } from "../helpers/tmp";
+
+function configIn(dir: string, extra = ""): string {
+  const file = join(dir, "netevd.yaml");
+  writeFileSync(file, `scripts:\n  dir: ${dir}\napi:\n  socket: ${dir}/api.sock\n${extra}`);
+  return file;
+}
+
+describe("netevd CLI", () => {
+  it("prints help on every level and the version, exit 0", () => {
+    for (const args of [
+      ["--help"],
+      ["list", "--help"],
+      ["show", "link", "--help"],
+      ["test", "--help"],
+      ["help", "validate"],
+    ]) {
+      const r = netevd(args);
+      expect(r.status, args.join(" ")).toBe(0);
+      expect(r.stdout).toContain("Usage: netevd");
+    }
+    expect(netevd(["--version"]).stdout.trim()).toBe(VERSION);
+  });
+
+  it("exits 2 on usage errors", () => {
+    expect(netevd(["frobnicate"]).status).toBe(2);
+    expect(netevd(["test", "routable"]).status).toBe(2); // --link missing
+    expect(netevd(["test", "nosuchevent", "--link", "lo"]).status).toBe(2);
+    expect(netevd(["validate", "--format", "xml"]).status).toBe(2);
+    expect(netevd(["completion", "tcsh"]).status).toBe(2);
+  });
+
+  it("says plainly that the daemon is not reachable, exit 69", () => {
+    const dir = tempDir();
+    const config = configIn(dir);
+    for (const args of [
+      ["status"],
+      ["list", "links"],
+      ["list", "routes"],
+      ["list", "rules"],
+      ["show", "link", "lo"],
+      ["events", "--follow"],
+      ["reload"],
+    ]) {
+      const r = netevd([...args, "--config", config]);
+      expect(r.status, args.join(" ")).toBe(69);
+      expect(r.stderr).toContain(`the daemon is not reachable at ${dir}/api.sock (ENOENT)`);
+    }
+  });
+
+  it("exits 78 before doing anything when the configuration is invalid", () => {
+    const dir = tempDir();
+    const config = configIn(dir, "system:\n  backend: bogus\n");
+    for (const args of [["status"], ["run"], ["test", "routable", "--link", "lo"], ["list", "scripts"]]) {
+      const r = netevd([...args, "--config", config]);
+      expect(r.status, args.join(" ")).toBe(78);
+      expect(r.stderr).toContain(`${config}:6:12: system.backend:`);
+    }
+  });
+
+  it("does not pretend to run the daemon or the migration yet", () => {
+    const dir = tempDir();
+    const r = netevd(["run", "--config", configIn(dir)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("not part of this version yet");
+    for (const m of [netevd(["migrate", "--apply"]), netevd(["--apply"], {}, "netevd-migrate")]) {
+      expect(m.status).toBe(1);
+      expect(m.stderr).toContain("netevd-migrate: migration from network-broker is not available");
+    }
+  });
+
+  it.runIf(isRoot)("`test --dry-run` lists the scripts and the exact environment; `test` runs them", () => {
+    const dir = tempDir();
+    const config = configIn(dir);
+    const out = join(dir, "ran");
+    writeScript(join(dir, "routable.d"), "10-record", `echo "$LINK $LINKINDEX $STATE $BACKEND" > ${out}`);
+    writeScript(join(dir, "routable.d"), "20-unsafe", "true", 0o777);
+    const dry = netevd([
+      "test",
+      "routable",
+      "--link",
+      "lo",
+      "--dry-run",
+      "--config",
+      config,
+      "--format",
+      "json",
+    ]);
+    expect(dry.status).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.scripts).toEqual([`${dir}/routable.d/10-record`]);
+    expect(plan.skipped).toEqual([
+      {
+        path: `${dir}/routable.d/20-unsafe`,
+        rule: "group-or-other-writable",
+        detail: "mode 0777 is writable by group or others",
+      },
+    ]);
+    expect(plan.environment).toMatchObject({
+      LINK: "lo",
+      LINKINDEX: "1",
+      STATE: "routable",
+      EVENT: "routable",
+      BACKEND: "systemd-networkd",
+    });
+    expect(plan.json.schema).toBe("netevd.event.v1");
+    expect(plan.json.link.name).toBe("lo");
+    const table = netevd([
+      "test",
+      "routable",
+      "--link",
+      "lo",
+      "--dry-run",
+      "--config",
+      config,
+      "--format",
+      "table",
+    ]);
+    expect(table.stdout).toContain(
+      `Scripts in ${dir}/routable.d, in order:\n  ${dir}/routable.d/10-record\n`,
+    );
+    expect(table.stdout).toContain("  LINK=lo\n");
+
+    const run = netevd(["test", "routable", "--link", "lo", "--config", config, "--format", "json"]);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).results).toMatchObject([
+      { script: `${dir}/routable.d/10-record`, exit_code: 0 },
+    ]);
+    expect(spawnSync("cat", [out], { encoding: "utf8" }).stdout).toBe("lo 1 routable systemd-networkd\n");
+    expect(netevd(["test", "routable", "--link", "nosuchlink0", "--config", config]).status).toBe(1);
+  });
+
+  it.runIf(isRoot)("`list scripts` shows what will run and why the rest will not, without a daemon", () => {
+    const dir = tempDir();
+    const config = configIn(dir);
+    writeScript(join(dir, "carrier.d"), "10-ok", "true");
+    writeScript(join(dir, "carrier.d"), "20-noexec", "true", 0o644);
+    writeScript(join(dir, "bogus.d"), "x", "true");
+    const r = netevd(["list", "scripts", "--config", config, "--format", "json"]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { event: "carrier", script: `${dir}/carrier.d/10-ok`, status: "run", detail: "" },
+      {
+        event: "carrier",
+        script: `${dir}/carrier.d/20-noexec`,
+        status: "skip",
+        detail: "not-executable: mode 0644 is not executable by its owner",
+      },
+      { event: "bogus.d", script: `${dir}/bogus.d`, status: "skip", detail: "no event has this name" },
+    ]);
+  });
+
+  it("generates bash completions that complete subcommands, events and option values", () => {
+    const script = netevd(["completion", "bash"]).stdout;
+    const complete = (line: string) => {
+      const words = line.split(" ");
+      const r = spawnSync(
+        "bash",
+        [
+          "-c",
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _netevd; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: "utf8" },
+      );
+      expect(r.stderr).toBe("");
+      return r.stdout.trim().split("\n");
+    };
+    expect(complete("netevd l")).toEqual(["list"]);
+    expect(complete("netevd list ")).toEqual(expect.arrayContaining(["links", "routes", "rules", "scripts"]));
+    expect(complete("netevd test ro")).toEqual(["routable", "routes"]);
+    expect(complete("netevd --format ")).toEqual(["table", "json", "yaml"]);
+    expect(complete("netevd test routable --li")).toEqual(["--link"]);
+    expect(ALL_EVENTS.every((e) => complete("netevd test ").includes(e))).toBe(true);
+  });
+
+  it("generates zsh and fish completions that their shells accept", () => {
+    for (const shell of ["zsh", "fish"] as const) {
+      const text = netevd(["completion", shell]).stdout;
+      expect(text).toContain("netevd");
+      const have = spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
+      if (have) {
+        const dir = tempDir();
+        const file = join(dir, `c.${shell}`);
+        writeFileSync(file, text);
+        expect(spawnSync(shell, ["-n", file], { encoding: "utf8" }).status, `${shell} -n`).toBe(0);
+      }
+    }
+    expect(netevd(["completion", "fish"]).stdout).toContain(
+      "complete -c netevd -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from scripts links routes rules' -a 'links'",
+    );
+  });
+});

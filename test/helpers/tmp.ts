@@ -1,0 +1,31 @@
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+
+const made: string[] = [];
+
+/** A fresh directory under /tmp, removed after the test even when it fails. */
+export function tempDir(prefix = "netevd-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  made.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Writes an executable script (mode and owner as given) and returns its path. */
+export function writeScript(dir: string, name: string, body: string, mode = 0o755, uid = 0): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, body.startsWith("#!") ? body : `#!/bin/sh\n${body}\n`);
+  // chown first: it clears setuid/setgid bits set before it.
+  if (isRoot) chownSync(path, uid, 0);
+  chmodSync(path, mode);
+  return path;
+}

@@ -1,0 +1,250 @@
+// The runner end to end: events in, scripts run with the contract's environment.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ScriptRunner } from "../../src/scripts/runner";
+import { makeEvent } from "../helpers/events";
+import { captureLogs } from "../helpers/logs";
+import { alive, waitFor } from "../helpers/proc";
+import { isRoot, tempDir, writeScript } from "../helpers/tmp";
+
+function runner(dir: string, over: Partial<ConstructorParameters<typeof ScriptRunner>[0]> = {}) {
+  return new ScriptRunner({
+    dir,
+    timeoutMs: 10_000,
+    maxParallel: 8,
+    emitJson: true,
+    parentEnv: { LANG: "C.UTF-8", HOME: "/root" },
+    ...over,
+  });
+}
+
+function readEnv(file: string): Record<string, string> {
+  // `env -0` keeps multi-line values (DHCP_LEASE, JSON) intact.
+  return Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+}
+
+describe.runIf(isRoot)("script runner", () => {
+  const logs = captureLogs();
+
+  it("gives scripts exactly the contract's variables", async () => {
+    const dir = tempDir();
+    const out = join(dir, "env");
+    writeScript(join(dir, "routable.d"), "10-dump", `env -0 > ${out}`);
+    const report = await runner(dir).dispatch(makeEvent());
+    expect(report.results.map((r) => r.exitCode)).toEqual([0]);
+    const env = readEnv(out);
+    const { JSON: json, DHCP_LEASE: lease, PWD: _pwd, SHLVL: _shlvl, _: _u, ...rest } = env;
+    expect(rest).toEqual({
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      LANG: "C.UTF-8",
+      LINK: "eth1",
+      LINKINDEX: "3",
+      STATE: "routable",
+      EVENT: "routable",
+      BACKEND: "dhclient",
+      ADDRESSES: "192.168.1.100 2001:db8::5",
+      GATEWAY: "192.168.1.1",
+      DNS: "192.168.1.1",
+      DOMAINS: "example.lan",
+      DHCP_ADDRESS: "192.168.1.100",
+      DHCP_GATEWAY: "192.168.1.1",
+      DHCP_DNS: "192.168.1.1 9.9.9.9",
+      DHCP_DOMAIN: "example.lan",
+      DHCP_HOSTNAME: "host1",
+    });
+    expect(lease).toBe('lease {\n  interface "eth1";\n}');
+    expect(JSON.parse(json as string)).toEqual({
+      schema: "netevd.event.v1",
+      event: "routable",
+      time: "2026-11-22T05:00:00.123Z",
+      backend: "dhclient",
+      link: {
+        name: "eth1",
+        index: 3,
+        mac: "52:54:00:12:34:56",
+        mtu: 1500,
+        kind: "veth",
+        operstate: "up",
+        carrier: true,
+      },
+      state: { operational: "routable", administrative: null, carrier: null, address: null, online: null },
+      addresses: [
+        { address: "192.168.1.100", prefix_length: 24, family: "ipv4", scope: "global" },
+        { address: "fe80::1", prefix_length: 64, family: "ipv6", scope: "link" },
+        { address: "2001:db8::5", prefix_length: 64, family: "ipv6", scope: "global" },
+      ],
+      gateway: "192.168.1.1",
+      gateway6: null,
+      dns: ["192.168.1.1"],
+      domains: ["example.lan"],
+      dhcp: {
+        address: "192.168.1.100",
+        gateway: "192.168.1.1",
+        dns: ["192.168.1.1", "9.9.9.9"],
+        domain: "example.lan",
+        hostname: "host1",
+        lease_seconds: 86400,
+        server: "192.168.1.1",
+      },
+      route: null,
+    });
+  });
+
+  it("never lets a DHCP host name like $(reboot) reach a script", async () => {
+    const dir = tempDir();
+    const out = join(dir, "env");
+    const marker = join(dir, "pwned");
+    writeScript(
+      join(dir, "routable.d"),
+      "10-careless",
+      `env -0 > ${out}\neval "echo $DHCP_HOSTNAME" > /dev/null`,
+    );
+    const base = makeEvent();
+    const hostile = `$(touch ${marker})`;
+    const event = makeEvent({
+      dhcp: {
+        ...(base.dhcp as NonNullable<typeof base.dhcp>),
+        hostname: hostile,
+        domain: "ok.lan;reboot",
+        dns: ["1.1.1.1", "`reboot`"],
+      },
+    });
+    const report = await runner(dir).dispatch(event);
+    expect(report.results[0]?.exitCode).toBe(0);
+    const env = readEnv(out);
+    expect(env.DHCP_HOSTNAME).toBeUndefined();
+    expect(env.DHCP_DOMAIN).toBeUndefined();
+    expect(env.DHCP_DNS).toBe("1.1.1.1");
+    expect(JSON.parse(env.JSON as string).dhcp.hostname).toBeNull();
+    expect(Object.values(env).some((v) => v.includes("reboot") || v.includes("touch"))).toBe(false);
+    expect(existsSync(marker)).toBe(false);
+    const dropped = logs
+      .filter((l) => l.msg.startsWith("dropped a value from the network"))
+      .map((l) => l.msg);
+    expect(dropped.sort()).toEqual([
+      `dropped a value from the network: dhcp.dns[1] "\`reboot\`": not an IP address`,
+      `dropped a value from the network: dhcp.domain "ok.lan;reboot": not a list of RFC 1123 names`,
+      `dropped a value from the network: dhcp.hostname "$(touch ${marker})": not an RFC 1123 name`,
+    ]);
+  });
+
+  it("runs one link's events in order and different links' events at the same time", async () => {
+    const dir = tempDir();
+    const log = join(dir, "log");
+    // Each run appends "start"/"end" with the link and event; a slow first event shows ordering.
+    writeScript(
+      join(dir, "carrier.d"),
+      "10-slow",
+      `echo "start $LINK $EVENT $(date +%s%N)" >> ${log}; sleep 1; echo "end $LINK $EVENT $(date +%s%N)" >> ${log}`,
+    );
+    writeScript(
+      join(dir, "routable.d"),
+      "10-fast",
+      `echo "start $LINK $EVENT $(date +%s%N)" >> ${log}; echo "end $LINK $EVENT $(date +%s%N)" >> ${log}`,
+    );
+    const r = runner(dir);
+    const eth1 = makeEvent().link;
+    const eth2 = { ...eth1, name: "eth2", index: 4 };
+    await Promise.all([
+      r.dispatch(makeEvent({ event: "carrier", link: eth1 })),
+      r.dispatch(makeEvent({ event: "routable", link: eth1 })),
+      r.dispatch(makeEvent({ event: "carrier", link: eth2 })),
+    ]);
+    const entries = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "))
+      .map(([what, link, event, ns]) => ({
+        what,
+        link,
+        event,
+        t: Number(BigInt(ns as string) / 1_000_000n),
+      }));
+    const at = (what: string, link: string, event: string) =>
+      entries.find((e) => e.what === what && e.link === link && e.event === event)?.t as number;
+    // eth1: routable starts only after carrier ended.
+    expect(at("start", "eth1", "routable")).toBeGreaterThanOrEqual(at("end", "eth1", "carrier"));
+    // eth2's slow script overlaps eth1's slow script.
+    expect(at("start", "eth2", "carrier")).toBeLessThan(at("end", "eth1", "carrier"));
+  });
+
+  it("keeps at most max_parallel links running at once", async () => {
+    const dir = tempDir();
+    const log = join(dir, "log");
+    writeScript(
+      join(dir, "carrier.d"),
+      "10",
+      `echo "+ $(date +%s%N)" >> ${log}; sleep 0.3; echo "- $(date +%s%N)" >> ${log}`,
+    );
+    const r = runner(dir, { maxParallel: 2 });
+    const link = makeEvent().link;
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        r.dispatch(makeEvent({ event: "carrier", link: { ...link, name: `eth${i}`, index: i } })),
+      ),
+    );
+    const marks = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "))
+      .sort((a, b) => (BigInt(a[1] as string) < BigInt(b[1] as string) ? -1 : 1));
+    let running = 0;
+    let peak = 0;
+    for (const [sign] of marks) {
+      running += sign === "+" ? 1 : -1;
+      peak = Math.max(peak, running);
+    }
+    expect(peak).toBe(2);
+  });
+
+  it("goes on after a failing script and warns once per skipped file", async () => {
+    const dir = tempDir();
+    const d = join(dir, "routable.d");
+    writeScript(d, "10-fails", "exit 7");
+    writeScript(d, "20-runs", "exit 0");
+    writeScript(d, "30-unsafe", "exit 0", 0o777);
+    const r = runner(dir);
+    const first = await r.dispatch(makeEvent());
+    await r.dispatch(makeEvent());
+    expect(first.results.map((x) => [x.name, x.exitCode])).toEqual([
+      ["10-fails", 7],
+      ["20-runs", 0],
+    ]);
+    const warnings = logs.filter((l) => l.msg.startsWith("skipping"));
+    expect(warnings.map((w) => w.msg)).toEqual([
+      `skipping ${d}/30-unsafe: group-or-other-writable: mode 0777 is writable by group or others`,
+    ]);
+    expect(logs.some((l) => l.msg === `${d}/10-fails exited with status 7` && l.link === "eth1")).toBe(true);
+  });
+
+  it("lists instead of running in dry-run mode", async () => {
+    const dir = tempDir();
+    const marker = join(dir, "ran");
+    writeScript(join(dir, "routable.d"), "10", `touch ${marker}`);
+    const report = await runner(dir, { dryRun: true }).dispatch(makeEvent());
+    expect(report.results).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+    expect(logs.some((l) => l.msg === `dry run: would run ${dir}/routable.d/10`)).toBe(true);
+  });
+
+  it("ends running scripts' process groups on stop()", async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, "child");
+    writeScript(join(dir, "routable.d"), "10", `sleep 300 & echo $! > ${pidFile}; wait`);
+    const r = runner(dir, { killGraceMs: 500 });
+    const done = r.dispatch(makeEvent());
+    while (!existsSync(pidFile) || readFileSync(pidFile, "utf8") === "")
+      await new Promise((res) => setTimeout(res, 20));
+    await r.stop();
+    const report = await done;
+    expect(report.results[0]?.signal).toBe("SIGTERM");
+    const child = Number(readFileSync(pidFile, "utf8"));
+    expect(await waitFor(() => !alive(child), 3000)).toBe(true);
+  });
+});
