@@ -17,7 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (startedAsMigrate(argv)) return migrateMain(argv.slice(2));
   const program = buildProgram();
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -34,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv).then((code) => {
+  void main(process.argv).then((code) => {
     process.exitCode = code;
   });
 }

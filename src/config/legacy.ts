@@ -9,6 +9,10 @@ export interface LegacyFinding {
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
+function scalarText(v: unknown, fallback: string): string {
+  return typeof v === "string" || typeof v === "number" ? String(v) : fallback;
+}
+
 /** Rewrites legacy keys in place; returns one finding per key met. */
 export function translateLegacyKeys(data: Obj): LegacyFinding[] {
   const found: LegacyFinding[] = [];
@@ -22,8 +26,8 @@ export function translateLegacyKeys(data: Obj): LegacyFinding[] {
       delete api.enabled;
     }
     if ("bind_address" in api || "port" in api) {
-      const host = String(api.bind_address ?? "127.0.0.1");
-      const listen = `${host.includes(":") ? `[${host}]` : host}:${String(api.port ?? 9090)}`;
+      const host = scalarText(api.bind_address, "127.0.0.1");
+      const listen = `${host.includes(":") ? `[${host}]` : host}:${scalarText(api.port, "9090")}`;
       const tokenSet = typeof api.token_file === "string" && api.token_file !== "";
       for (const key of ["bind_address", "port"].filter((k) => k in api)) {
         found.push({

@@ -62,7 +62,7 @@ export function detectFormat(env = process.env): LogFormat {
 
 export function render(rec: LogRecord, format: LogFormat, color = false): string {
   const extra = Object.entries(rec.fields).filter(([k, v]) => v !== undefined && k !== "link");
-  const link = rec.fields.link === undefined ? "" : ` [${String(rec.fields.link)}]`;
+  const link = rec.fields.link === undefined ? "" : ` [${formatValue(rec.fields.link)}]`;
   const kv = extra.map(([k, v]) => ` ${k}=${formatValue(v)}`).join("");
   switch (format) {
     case "json":
@@ -85,8 +85,8 @@ function oneLine(text: string): string {
 
 function formatValue(value: unknown): string {
   if (value instanceof Error) return JSON.stringify(value.message);
-  const text = typeof value === "string" ? value : JSON.stringify(value, jsonSafe);
-  return /^[^\s"=]+$/.test(text ?? "") ? (text as string) : JSON.stringify(text);
+  const text = typeof value === "string" ? value : (JSON.stringify(value, jsonSafe) ?? "undefined");
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

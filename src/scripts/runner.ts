@@ -120,7 +120,9 @@ export class ScriptRunner {
     const grace = this.opts.killGraceMs ?? KILL_GRACE_MS;
     const exited = Promise.all(
       children.map((c) =>
-        c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once("exit", r)),
+        c.exitCode !== null || c.signalCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((r) => c.once("exit", () => r())),
       ),
     );
     let timer: NodeJS.Timeout | undefined;
