@@ -12,12 +12,16 @@ export interface LinkSnapshot {
   gateway6: string | null;
 }
 
-function sys(name: string, attr: string): string | null {
+function readText(path: string): string | null {
   try {
-    return readFileSync(`/sys/class/net/${name}/${attr}`, "utf8").trim();
+    return readFileSync(path, "utf8");
   } catch {
     return null;
   }
+}
+
+function sys(name: string, attr: string): string | null {
+  return readText(`/sys/class/net/${name}/${attr}`)?.trim() ?? null;
 }
 
 export function linkSnapshot(name: string): LinkSnapshot | undefined {
@@ -53,13 +57,7 @@ function scopeOf(address: string, internal: boolean): AddressInfo["scope"] {
 
 /** Default IPv4 gateway of the link in the main table, from /proc/net/route. */
 function gateway4(name: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync("/proc/net/route", "utf8");
-  } catch {
-    return null;
-  }
-  for (const line of text.split("\n").slice(1)) {
+  for (const line of (readText("/proc/net/route") ?? "").split("\n").slice(1)) {
     const [iface, dest, gw, , , , , mask] = line.trim().split(/\s+/);
     if (iface === name && dest === "00000000" && mask === "00000000" && gw && gw !== "00000000") {
       const n = Number.parseInt(gw, 16);
@@ -71,13 +69,7 @@ function gateway4(name: string): string | null {
 
 /** Default IPv6 gateway of the link, from /proc/net/ipv6_route. */
 function gateway6(name: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync("/proc/net/ipv6_route", "utf8");
-  } catch {
-    return null;
-  }
-  for (const line of text.split("\n")) {
+  for (const line of (readText("/proc/net/ipv6_route") ?? "").split("\n")) {
     const f = line.trim().split(/\s+/);
     if (f[9] === name && f[0] === "0".repeat(32) && f[1] === "00" && f[4] && f[4] !== "0".repeat(32)) {
       // The URL parser prints IPv6 in canonical (RFC 5952) form.
