@@ -1,14 +1,21 @@
 // netevd's native layer. It stays small on purpose: fd-level primitives, raw
 // buffers, privilege and sd_notify calls. All protocol parsing lives in
-// TypeScript (see src/native/binding.ts for the typed interface).
+// TypeScript (src/native/binding.ts is the typed interface).
 #include <napi.h>
+
+#include "netlink_socket.h"
+#include "privileges.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // The ABI version lets the TypeScript loader refuse a stale build whose
-  // exports do not match the binding interface it was compiled against.
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("NetlinkSocket", netevd::NetlinkSocket::Define(env));
+  netevd::DefinePrivileges(env, exports);
+  netevd::DefineNotify(env, exports);
+  netevd::DefineNamespaces(env, exports);
+  // Worker or process teardown: close every socket (and its poll handle).
+  env.AddCleanupHook([]() { netevd::NetlinkSocket::CloseAll(); });
   return exports;
 }
 

@@ -1,0 +1,293 @@
+// The kernel's links, addresses, routes and rules, kept equal to the kernel's
+// own. Subscribes first, then dumps; dump replies and events go through the
+// same apply(). An overrun (ENOBUFS) re-dumps everything, diffs against the
+// table and emits the changes that were missed.
+import type { Logger } from "../log/logger";
+import { getLogger } from "../log/logger";
+import type { NativeBinding } from "../native/binding";
+import { ifaddrmsg } from "../netlink/address";
+import { NetlinkClient } from "../netlink/client";
+import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F, RTM, RTNLGRP } from "../netlink/constants";
+import { decodeRt, type RtMessage } from "../netlink/decode";
+import { ifinfomsg } from "../netlink/link";
+import type { NlMessage } from "../netlink/message";
+import { routeBody, type RouteSpec } from "../netlink/route";
+import { ruleBody, type RuleSpec } from "../netlink/rule";
+import { addressKey, routeIdentity, routeKey, ruleKey } from "./keys";
+import { diffTables, emptyTables, type KernelChange, type Tables } from "./tables";
+
+export const DEFAULT_RECEIVE_BUFFER = 8 * 1024 * 1024;
+const GROUPS = [
+  RTNLGRP.LINK,
+  RTNLGRP.IPV4_IFADDR,
+  RTNLGRP.IPV6_IFADDR,
+  RTNLGRP.IPV4_ROUTE,
+  RTNLGRP.IPV6_ROUTE,
+  RTNLGRP.IPV4_RULE,
+  RTNLGRP.IPV6_RULE,
+];
+const DUMPS: [number, () => Buffer[]][] = [
+  [RTM.GETLINK, () => [ifinfomsg()]],
+  [RTM.GETADDR, () => [ifaddrmsg()]],
+  [RTM.GETROUTE, () => routeBody({ family: AF_UNSPEC })],
+  [RTM.GETRULE, () => ruleBody({ family: AF_UNSPEC })],
+];
+/** An interrupted dump is repeated; past this many tries the state is taken as it is and a later event re-syncs. */
+const MAX_DUMP_TRIES = 5;
+
+function familyOfMessage(m: RtMessage): number {
+  switch (m.kind) {
+    case "address":
+      return m.address.family;
+    case "route":
+      return m.route.family;
+    case "rule":
+      return m.rule.family;
+    case "link":
+      return AF_UNSPEC;
+  }
+}
+
+const isIpFamily = (f: number): boolean => f === AF_INET || f === AF_INET6;
+
+export interface KernelStats {
+  resyncs: number;
+  changes: number;
+}
+
+export interface KernelStateOptions {
+  log?: Logger;
+  receiveBuffer?: number;
+  requestTimeoutMs?: number;
+}
+
+export class KernelState {
+  /** Live tables; during a re-sync, updates go to `next` first. */
+  tables: Tables = emptyTables();
+  private next: Tables | undefined;
+  private readonly listeners = new Set<(change: KernelChange) => void>();
+  private readonly events: NetlinkClient;
+  private readonly requests: NetlinkClient;
+  private readonly log: Logger;
+  private resyncing: Promise<void> | undefined;
+  private resyncAgain = false;
+  private routeResyncTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly stats: KernelStats = { resyncs: 0, changes: 0 };
+
+  constructor(binding: NativeBinding, opts: KernelStateOptions = {}) {
+    this.log = opts.log ?? getLogger("kernel");
+    // Events and dumps share one socket, so dump parts and events stay in kernel order.
+    this.events = new NetlinkClient(binding, {
+      log: this.log,
+      groups: GROUPS,
+      receiveBuffer: opts.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      onMessage: (m) => this.onMessage(m),
+      onOverrun: () => void this.resync(),
+    });
+    // Changes go through their own socket: an event flood cannot crowd out their ACKs.
+    this.requests = new NetlinkClient(binding, { log: this.log, requestTimeoutMs: opts.requestTimeoutMs });
+  }
+
+  get links() {
+    return this.tables.links;
+  }
+  get addresses() {
+    return this.tables.addresses;
+  }
+  get routes() {
+    return this.tables.routes;
+  }
+  get rules() {
+    return this.tables.rules;
+  }
+  get netlinkStats() {
+    return this.events.stats;
+  }
+  get receiveBufferSize(): number {
+    return this.events.receiveBufferSize;
+  }
+
+  onChange(listener: (change: KernelChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Subscribes, then dumps everything; resolves after the first full sync. */
+  async start(): Promise<void> {
+    this.events.open();
+    this.requests.open();
+    await this.dumpAll();
+    // An overrun during the first dump started a re-sync: the first sync ends with it.
+    if (this.resyncing) await this.resyncing;
+  }
+
+  private async dumpAll(): Promise<void> {
+    for (const [type, body] of DUMPS) {
+      for (let tries = 1; ; tries++) {
+        const r = await this.events.dump(type, body());
+        if (!r.interrupted) break;
+        if (tries >= MAX_DUMP_TRIES) {
+          this.log.warn(`dump ${type} kept changing under us; going on with what it gave`);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Re-reads the kernel's state into fresh tables, then emits the difference. */
+  resync(): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return this.resyncing;
+    }
+    this.resyncing = (async () => {
+      try {
+        do {
+          this.resyncAgain = false;
+          this.next = emptyTables();
+          await this.dumpAll();
+          const fresh = this.next;
+          this.next = undefined;
+          const changes = diffTables(this.tables, fresh);
+          this.tables = fresh;
+          this.stats.resyncs++;
+          this.log.info(`re-synced with the kernel: ${changes.length} change(s) had been missed`);
+          for (const c of changes) this.emit(c);
+        } while (this.resyncAgain && !this.closed);
+      } catch (err) {
+        this.next = undefined;
+        if (!this.closed) this.log.error(`re-sync failed: ${(err as Error).message}`);
+      } finally {
+        this.resyncing = undefined;
+      }
+    })();
+    return this.resyncing;
+  }
+
+  private onMessage(msg: NlMessage): void {
+    const m = decodeRt(msg);
+    // Multicast-routing families (RTNL_FAMILY_IPMR/IP6MR) share the dumps; netevd tracks IPv4 and IPv6.
+    if (m && (m.kind === "link" || isIpFamily(familyOfMessage(m)))) this.apply(m);
+  }
+
+  private apply(m: RtMessage): void {
+    const t = this.next ?? this.tables;
+    const emit = this.next ? () => undefined : (c: KernelChange) => this.emit(c);
+    switch (m.kind) {
+      case "link": {
+        const previous = t.links.get(m.link.index);
+        if (m.action === "del") {
+          if (!previous) return;
+          t.links.delete(m.link.index);
+          // The kernel drops the link's addresses and routes; IPv4 route flushes come without events.
+          for (const [k, a] of t.addresses) {
+            if (a.index !== m.link.index) continue;
+            t.addresses.delete(k);
+            emit({ kind: "address", action: "remove", address: a });
+          }
+          emit({ kind: "link", action: "remove", link: m.link });
+          this.scheduleRouteResync();
+          return;
+        }
+        t.links.set(m.link.index, m.link);
+        if (!previous) emit({ kind: "link", action: "add", link: m.link });
+        else {
+          emit({ kind: "link", action: "change", link: m.link, previous });
+          // Taking a link down flushes its IPv4 routes without events.
+          if (previous.up && !m.link.up) this.scheduleRouteResync();
+        }
+        return;
+      }
+      case "address": {
+        const key = addressKey(m.address);
+        const had = t.addresses.has(key);
+        if (m.action === "del") {
+          if (t.addresses.delete(key)) emit({ kind: "address", action: "remove", address: m.address });
+        } else {
+          t.addresses.set(key, m.address);
+          emit({ kind: "address", action: had ? "change" : "add", address: m.address });
+        }
+        return;
+      }
+      case "route": {
+        const key = routeKey(m.route);
+        if (m.action === "del") {
+          const old = t.routes.get(key);
+          if (old && t.routes.delete(key)) emit({ kind: "route", action: "remove", route: old });
+          return;
+        }
+        if (m.replace) {
+          const id = routeIdentity(m.route);
+          for (const [k, r] of t.routes) {
+            if (k !== key && routeIdentity(r) === id) {
+              t.routes.delete(k);
+              emit({ kind: "route", action: "remove", route: r });
+            }
+          }
+        }
+        const had = t.routes.has(key);
+        t.routes.set(key, m.route);
+        emit({ kind: "route", action: had ? "change" : "add", route: m.route });
+        return;
+      }
+      case "rule": {
+        const key = ruleKey(m.rule);
+        if (m.action === "del") {
+          if (t.rules.delete(key)) emit({ kind: "rule", action: "remove", rule: m.rule });
+        } else if (!t.rules.has(key)) {
+          t.rules.set(key, m.rule);
+          emit({ kind: "rule", action: "add", rule: m.rule });
+        }
+        return;
+      }
+    }
+  }
+
+  /** Route flushes the kernel does not announce are caught by re-reading routes soon after. */
+  private scheduleRouteResync(): void {
+    if (this.routeResyncTimer || this.closed) return;
+    this.routeResyncTimer = setTimeout(() => {
+      this.routeResyncTimer = undefined;
+      void this.resync();
+    }, 20);
+  }
+
+  private emit(change: KernelChange): void {
+    this.stats.changes++;
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (err) {
+        // One listener's failure is contained: the table and other listeners go on.
+        this.log.error(`change listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  // Requests. EEXIST / ENOENT reach the caller as NetlinkError codes it may treat as success.
+  addRoute(spec: RouteSpec, replace = false): Promise<void> {
+    return this.requests.request(
+      RTM.NEWROUTE,
+      NLM_F.CREATE | (replace ? NLM_F.REPLACE : NLM_F.EXCL),
+      routeBody(spec),
+    );
+  }
+  deleteRoute(spec: Partial<RouteSpec> & { family: number }): Promise<void> {
+    return this.requests.request(RTM.DELROUTE, 0, routeBody(spec));
+  }
+  addRule(spec: RuleSpec): Promise<void> {
+    return this.requests.request(RTM.NEWRULE, NLM_F.CREATE | NLM_F.EXCL, ruleBody(spec));
+  }
+  deleteRule(spec: RuleSpec): Promise<void> {
+    return this.requests.request(RTM.DELRULE, 0, ruleBody(spec));
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.routeResyncTimer);
+    this.events.close();
+    this.requests.close();
+  }
+}

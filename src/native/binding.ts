@@ -1,0 +1,70 @@
+// The typed interface of the native layer. The real addon (real.ts) and the
+// fake (fake.ts) implement it; everything else receives a NativeBinding
+// through its constructor and never imports the .node file.
+
+/** Errors from the native layer carry code/errno/syscall like Node's fs errors. */
+export interface NativeError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export function isNativeError(err: unknown, code?: string): err is NativeError {
+  return (
+    err instanceof Error &&
+    typeof (err as NativeError).code === "string" &&
+    (!code || (err as NativeError).code === code)
+  );
+}
+
+/**
+ * Called on the loop thread when the socket is readable: a batch of raw
+ * datagrams, the indexes of those cut short (MSG_TRUNC), or an error
+ * (ENOBUFS: the kernel dropped messages; the socket stays usable).
+ */
+export type DatagramCallback = (error: NativeError | null, datagrams: Buffer[], truncated: number[]) => void;
+
+export interface NetlinkHandle {
+  readonly fd: number;
+  readonly portId: number;
+  joinGroup(group: number): void;
+  leaveGroup(group: number): void;
+  setIntOption(level: number, name: number, value: number): void;
+  /** Sets SO_RCVBUFFORCE (falling back to SO_RCVBUF); returns the size the kernel reports. */
+  setReceiveBuffer(bytes: number): number;
+  send(message: Buffer): number;
+  start(callback: DatagramCallback): void;
+  stop(): void;
+  /** Idempotent. */
+  close(): void;
+}
+
+export interface CapabilitySets {
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+}
+
+export interface UserEntry {
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export interface NativeBinding {
+  openNetlink(protocol: number): NetlinkHandle;
+  getCapabilities(): CapabilitySets;
+  /** Exactly these sets, for the calling thread. */
+  setCapabilities(effective: bigint, permitted: bigint, inheritable: bigint): void;
+  setKeepCaps(on: boolean): void;
+  ambientClearAll(): void;
+  ambientRaise(cap: number): void;
+  ambientIsSet(cap: number): boolean;
+  boundingDrop(cap: number): void;
+  lookupUser(name: string): UserEntry | null;
+  /** initgroups + setresgid + setresuid, for every thread. */
+  switchUser(name: string, uid: number, gid: number): void;
+  /** One datagram to an AF_UNIX socket; "@name" is abstract. */
+  notify(path: string, message: string): number;
+  setns(fd: number, nstype: number): void;
+}

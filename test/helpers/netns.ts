@@ -1,0 +1,79 @@
+// Fresh network namespaces for tests, named with a per-run prefix so parallel
+// runs cannot collide, and always removed, even when a test fails.
+import { execFileSync } from "node:child_process";
+import { closeSync, openSync, readdirSync } from "node:fs";
+import { afterEach } from "vitest";
+import type { NativeBinding } from "../../src/native/binding";
+
+const CLONE_NEWNET = 0x40000000;
+export const NETNS_PREFIX = `nvt${process.pid}x`;
+let counter = 0;
+const live = new Set<string>();
+
+export const canNetns = process.getuid?.() === 0;
+
+/** Removes namespaces left by earlier runs whose process is gone. */
+export function removeStaleNamespaces(): void {
+  let names: string[];
+  try {
+    names = readdirSync("/run/netns");
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^nvt(\d+)x\d+$/.exec(name);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
+    }
+  }
+}
+
+export function createNetns(): string {
+  const name = `${NETNS_PREFIX}${++counter}`;
+  execFileSync("ip", ["netns", "add", name]);
+  live.add(name);
+  ip(name, "link", "set", "lo", "up");
+  return name;
+}
+
+export function deleteNetns(name: string): void {
+  if (!live.delete(name)) return;
+  execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
+}
+
+afterEach(() => {
+  for (const name of [...live]) deleteNetns(name);
+});
+
+/** Runs `ip -n NS …` (or `ip -b FILE` style arguments) and returns stdout. */
+export function ip(ns: string, ...args: string[]): string {
+  return execFileSync("ip", ["-n", ns, ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+}
+
+export function ipJson<T = unknown>(ns: string, ...args: string[]): T {
+  const out = execFileSync("ip", ["-n", ns, "-j", ...args], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out || "[]") as T;
+}
+
+/** Runs fn with the calling thread inside the namespace (sockets opened there stay there). */
+export function inNetns<T>(b: NativeBinding, ns: string, fn: () => T): T {
+  const home = openSync("/proc/thread-self/ns/net", "r");
+  const target = openSync(`/run/netns/${ns}`, "r");
+  try {
+    b.setns(target, CLONE_NEWNET);
+    try {
+      return fn();
+    } finally {
+      b.setns(home, CLONE_NEWNET);
+    }
+  } finally {
+    closeSync(target);
+    closeSync(home);
+  }
+}

@@ -1,0 +1,150 @@
+// KernelState against the fake kernel: initial sync, events, overruns,
+// request errors, timeouts and close, deterministically.
+import { describe, expect, it } from "vitest";
+import { KernelState } from "../../src/kernel/state";
+import type { KernelChange } from "../../src/kernel/tables";
+import { FakeKernel } from "../../src/native/fake-kernel";
+import type { FakeNetlinkHandle } from "../../src/native/fake";
+import type { Address } from "../../src/netlink/address";
+import { AF_INET, RTM } from "../../src/netlink/constants";
+import type { Link } from "../../src/netlink/link";
+import { captureLogs } from "../helpers/logs";
+
+const link = (index: number, name: string, over: Partial<Link> = {}): Link => ({
+  index,
+  name,
+  type: 1,
+  flags: 0x11043,
+  up: true,
+  lowerUp: true,
+  mtu: 1500,
+  mac: "52:54:00:00:00:0" + index,
+  operstate: "up",
+  carrier: true,
+  master: null,
+  kind: "veth",
+  ...over,
+});
+const addr = (index: number, address: string): Address => ({
+  family: AF_INET,
+  index,
+  prefixLength: 24,
+  scope: 0,
+  flags: 0x80,
+  address,
+  peer: null,
+  label: null,
+});
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+async function setup() {
+  const kernel = new FakeKernel();
+  kernel.setLink(link(1, "lo", { kind: null }));
+  kernel.setLink(link(2, "eth0"));
+  kernel.changeAddress("new", addr(2, "192.0.2.10"));
+  const state = new KernelState(kernel.binding, { requestTimeoutMs: 200 });
+  const changes: KernelChange[] = [];
+  state.onChange((c) => changes.push(c));
+  await state.start();
+  const events = kernel.binding.sockets[0] as FakeNetlinkHandle;
+  return { kernel, state, changes, events };
+}
+
+describe("kernel state (fake kernel)", () => {
+  const logs = captureLogs();
+
+  it("joins the groups before dumping, and the dump goes through the event path", async () => {
+    const { kernel, state, changes, events } = await setup();
+    expect([...events.groups].sort((a, b) => a - b)).toEqual([1, 5, 7, 8, 9, 11, 19]);
+    expect(kernel.requests.slice(0, 4)).toEqual([RTM.GETLINK, RTM.GETADDR, RTM.GETROUTE, RTM.GETRULE]);
+    expect(changes.map((c) => `${c.kind}:${c.action}`)).toEqual(["link:add", "link:add", "address:add"]);
+    expect(state.links.get(2)?.name).toBe("eth0");
+    state.close();
+  });
+
+  it("applies events as typed changes", async () => {
+    const { kernel, state, changes } = await setup();
+    changes.length = 0;
+    kernel.setLink(link(2, "eth0", { carrier: false, operstate: "lowerlayerdown" }));
+    kernel.changeAddress("new", addr(2, "192.0.2.11"));
+    kernel.changeAddress("del", addr(2, "192.0.2.10"));
+    await tick();
+    expect(changes).toMatchObject([
+      { kind: "link", action: "change", link: { carrier: false }, previous: { carrier: true } },
+      { kind: "address", action: "add", address: { address: "192.0.2.11" } },
+      { kind: "address", action: "remove", address: { address: "192.0.2.10" } },
+    ]);
+    state.close();
+  });
+
+  it("on ENOBUFS re-dumps, emits exactly the missed changes and counts the re-sync", async () => {
+    const { kernel, state, changes, events } = await setup();
+    changes.length = 0;
+    kernel.overrun(events, () => {
+      // Lost while the queue was full: a new link, an address gone.
+      kernel.tables.links.set(3, link(3, "eth1"));
+      kernel.tables.addresses.clear();
+    });
+    await tick();
+    await tick();
+    expect(changes.map((c) => `${c.kind}:${c.action}`).sort()).toEqual(["address:remove", "link:add"]);
+    expect(state.stats.resyncs).toBe(1);
+    expect(state.netlinkStats.overruns).toBe(1);
+    expect(state.addresses.size).toBe(0);
+    expect(logs.some((l) => l.msg.includes("ENOBUFS"))).toBe(true);
+    state.close();
+  });
+
+  it("logs and drops malformed and truncated input without leaving the loop", async () => {
+    const { state, events, kernel, changes } = await setup();
+    changes.length = 0;
+    events.deliver([Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])]);
+    events.deliver([Buffer.alloc(64, 0xff)], [0]);
+    kernel.setLink(link(4, "eth2"));
+    await tick();
+    await tick();
+    expect(state.netlinkStats.parseErrors).toBeGreaterThan(0);
+    expect(state.netlinkStats.truncated).toBe(1);
+    expect(state.links.get(4)?.name).toBe("eth2");
+    state.close();
+  });
+
+  it("surfaces EEXIST and ENOENT as codes, times out lost replies and rejects pending requests on close", async () => {
+    const { state, kernel } = await setup();
+    const rule = {
+      family: AF_INET,
+      table: 1002,
+      priority: 100,
+      src: "192.0.2.10",
+      srcLength: 32,
+      protocol: 233,
+    };
+    await state.addRule(rule);
+    await expect(state.addRule(rule)).rejects.toMatchObject({ code: "EEXIST" });
+    await state.deleteRule(rule);
+    await expect(state.deleteRule(rule)).rejects.toMatchObject({ code: "ENOENT" });
+    // A reply that never comes: the fake stops answering.
+    const requests = kernel.binding.sockets[1] as FakeNetlinkHandle;
+    requests.send = (m: Buffer) => m.length;
+    await expect(state.addRule({ ...rule, priority: 101 })).rejects.toMatchObject({ code: "ETIMEDOUT" });
+    const pending = state.addRule({ ...rule, priority: 102 });
+    state.close();
+    await expect(pending).rejects.toMatchObject({ code: "ECANCELED" });
+  });
+
+  it("sends identical concurrent requests once", async () => {
+    const { state, kernel } = await setup();
+    const rule = {
+      family: AF_INET,
+      table: 1002,
+      priority: 100,
+      src: "192.0.2.10",
+      srcLength: 32,
+      protocol: 233,
+    };
+    const before = kernel.requests.length;
+    await Promise.all([state.addRule(rule), state.addRule(rule), state.addRule(rule)]);
+    expect(kernel.requests.length - before).toBe(1);
+    state.close();
+  });
+});
