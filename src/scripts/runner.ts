@@ -66,13 +66,22 @@ export class ScriptRunner {
     return { event, env, dropped, ...discoverScripts(this.eventDir(event.event)) };
   }
 
-  dispatch(raw: NetworkEvent): Promise<EventReport> {
+  /**
+   * Queues the event behind earlier ones of the same link (by index: a rename
+   * keeps its place). With `only`, just the scripts of those names run (filters).
+   */
+  dispatch(raw: NetworkEvent, only: readonly string[] | null = null): Promise<EventReport> {
     const queuedAt = performance.now();
-    return this.queues.enqueue(raw.link.name, () => this.runEvent(raw, queuedAt));
+    return this.queues.enqueue(String(raw.link.index), () => this.runEvent(raw, queuedAt, only));
   }
 
-  private async runEvent(raw: NetworkEvent, queuedAt: number): Promise<EventReport> {
+  private async runEvent(
+    raw: NetworkEvent,
+    queuedAt: number,
+    only: readonly string[] | null,
+  ): Promise<EventReport> {
     const plan = this.plan(raw);
+    if (only) plan.scripts = plan.scripts.filter((s) => only.includes(s.name));
     const log = this.log.child({ link: plan.event.link.name, event: plan.event.event });
     for (const d of plan.dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
     for (const s of plan.skipped) this.warnSkipped(s, log);

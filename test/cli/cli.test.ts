@@ -66,11 +66,11 @@ describe("netevd CLI", () => {
     }
   });
 
-  it("does not pretend to run the daemon or the migration yet", () => {
+  it("refuses backends and the migration this version does not have yet, instead of pretending", () => {
     const dir = tempDir();
     const r = netevd(["run", "--config", configIn(dir)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("not part of this version yet");
+    expect(r.stderr).toContain("the systemd-networkd backend is not available in this version");
     for (const m of [netevd(["migrate", "--apply"]), netevd(["--apply"], {}, "netevd-migrate")]) {
       expect(m.status).toBe(1);
       expect(m.stderr).toContain("netevd-migrate: migration from network-broker is not available");

@@ -1,0 +1,161 @@
+// `netevd run` with the kernel-only backend, for real: in a fresh namespace,
+// started as root, scripts run with the contract's environment as the user.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLI } from "../helpers/cli";
+import { canNetns, createNetns, ip } from "../helpers/netns";
+import { waitFor } from "../helpers/proc";
+import { tempDir, writeScript } from "../helpers/tmp";
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+function startDaemon(ns: string, config: string, env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(
+    "ip",
+    ["netns", "exec", ns, process.execPath, CLI, "run", "--config", config, "--log-format", "json"],
+    {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return { child, output: () => out, exit };
+}
+
+/** Each script writes `env -0` and its CapEff to a file per run, in out/ (writable by the daemon's user). */
+function recordingScripts(dir: string, events: string[]): void {
+  mkdirSync(join(dir, "out"), { mode: 0o777 });
+  chmodSync(join(dir, "out"), 0o777);
+  for (const e of events) {
+    writeScript(
+      join(dir, `${e}.d`),
+      "10-record",
+      `f=${dir}/out/${e}.$LINK.$$; env -0 > $f; grep CapEff /proc/self/status >> $f`,
+    );
+  }
+}
+
+function recorded(base: string, event: string, link: string): Record<string, string>[] {
+  const dir = join(base, "out");
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(`${event}.${link}.`))
+    .map((f) => {
+      const text = readFileSync(join(dir, f), "utf8");
+      const [envPart, cap] = [
+        text.slice(0, text.lastIndexOf("\0") + 1),
+        text.slice(text.lastIndexOf("\0") + 1),
+      ];
+      const env = Object.fromEntries(
+        envPart
+          .split("\0")
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
+      return { ...env, CAPEFF: cap.trim() };
+    });
+}
+
+describe.runIf(canNetns)("netevd run (backend none)", () => {
+  it("runs carrier and routable scripts as the user with no capabilities, routes scripts with ROUTE_*, exits 0 on SIGTERM", async () => {
+    const ns = createNetns();
+    const dir = tempDir();
+    recordingScripts(dir, ["carrier", "routable", "routes", "no-carrier"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }\nmonitoring: { exclude: [ve1] }\nscripts: { dir: ${dir} }\n`,
+    );
+    const d = startDaemon(ns, config);
+    try {
+      expect(await waitFor(() => d.output().includes("ready: watching"))).toBe(true);
+      ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
+      ip(ns, "link", "set", "ve1", "up");
+      ip(ns, "link", "set", "ve0", "up");
+      expect(await waitFor(() => recorded(dir, "carrier", "ve0").length === 1)).toBe(true);
+      ip(ns, "addr", "add", "192.0.2.5/24", "dev", "ve0");
+      ip(ns, "route", "add", "default", "via", "192.0.2.1");
+      expect(
+        await waitFor(() => recorded(dir, "routable", "ve0").some((e) => e.GATEWAY === "192.0.2.1")),
+      ).toBe(true);
+      const routable = recorded(dir, "routable", "ve0");
+      expect(routable[0]).toMatchObject({
+        LINK: "ve0",
+        STATE: "routable",
+        EVENT: "routable",
+        BACKEND: "none",
+        ADDRESSES: "192.0.2.5",
+        CAPEFF: "CapEff:\t0000000000000000",
+      });
+      expect(JSON.parse(routable[0]?.JSON as string)).toMatchObject({
+        schema: "netevd.event.v1",
+        link: { name: "ve0", kind: "veth" },
+      });
+      // A new gateway is a real change: routable runs again; the excluded peer never runs anything.
+      expect(routable.length).toBe(2);
+      expect(recorded(dir, "carrier", "ve1")).toEqual([]);
+      expect(await waitFor(() => recorded(dir, "routes", "ve0").some((e) => e.ROUTE_DST === "default"))).toBe(
+        true,
+      );
+      expect(recorded(dir, "routes", "ve0").find((e) => e.ROUTE_DST === "default")).toMatchObject({
+        ROUTE_ACTION: "add",
+        ROUTE_GATEWAY: "192.0.2.1",
+        ROUTE_TABLE: "254",
+        ROUTE_PROTOCOL: "boot",
+      });
+      ip(ns, "link", "set", "ve1", "down");
+      expect(await waitFor(() => recorded(dir, "no-carrier", "ve0").length === 1)).toBe(true);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+    }
+  });
+
+  it("sends READY=1 after the first sync, keeps its configuration when a reload fails, and refuses an invalid one at start", async () => {
+    const ns = createNetns();
+    const dir = tempDir();
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(config, `system: { backend: none, user: nobody }\nscripts: { dir: ${dir} }\n`);
+    const sock = join(dir, "notify");
+    const py = spawn("python3", [
+      "-c",
+      `import socket,sys,os\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nos.chmod(sys.argv[1],0o777)\nprint("ready",flush=True)\nwhile True: print(s.recv(4096).decode().replace("\\n"," | "),flush=True)`,
+      sock,
+    ]);
+    let notes = "";
+    py.stdout.on("data", (b: Buffer) => (notes += b.toString()));
+    await waitFor(() => notes.includes("ready"));
+    const d = startDaemon(ns, config, { NOTIFY_SOCKET: sock });
+    try {
+      expect(await waitFor(() => notes.includes("READY=1"))).toBe(true);
+      expect(notes).toMatch(/READY=1 \| STATUS=\d+ link\(s\)/);
+      writeFileSync(config, "system: { backend: bogus }\n");
+      d.child.kill("SIGHUP");
+      expect(await waitFor(() => d.output().includes("reload refused"))).toBe(true);
+      expect(d.output()).toContain("system.backend:");
+      expect(d.child.exitCode).toBeNull();
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+      expect(notes).toContain("STOPPING=1");
+      const bad = startDaemon(ns, config);
+      expect(await bad.exit).toBe(78);
+      writeFileSync(config, "system: { backend: NetworkManager }\n");
+      const unavailable = startDaemon(ns, config);
+      expect(await unavailable.exit).toBe(1);
+      expect(unavailable.output()).toContain("not available in this version");
+    } finally {
+      d.child.kill("SIGKILL");
+      py.kill();
+    }
+    expect(existsSync(sock)).toBe(true);
+  });
+});
