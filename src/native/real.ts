@@ -1,5 +1,7 @@
 // Loads the node-addon-api addon. Only this module touches the .node file.
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
@@ -24,12 +26,52 @@ function addonPath(): string {
   return found;
 }
 
+const writable = (dir: string): boolean => {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Inside the single executable the addon lives in the read-only snapshot and
+ * must be written to disk before dlopen. A service user has no writable HOME,
+ * so netevd picks the place itself: $PKG_NATIVE_CACHE_PATH (the unit sets
+ * /var/cache/netevd), else a writable ~/.cache, else /var/cache/netevd, else a
+ * fresh private directory under /tmp. The file is named by its hash and
+ * rewritten when its content differs.
+ */
+function extractedAddon(snapshotPath: string): string {
+  const bytes = readFileSync(snapshotPath);
+  const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+  const home = process.env.HOME ? join(process.env.HOME, ".cache") : undefined;
+  const dir =
+    [process.env.PKG_NATIVE_CACHE_PATH, home, "/var/cache/netevd"].find((d): d is string => !!d && writable(d)) ??
+    mkdtempSync(join(tmpdir(), "netevd-addon-"));
+  const target = join(dir, `netevd_native-${hash}.node`);
+  let current: Buffer | undefined;
+  try {
+    current = readFileSync(target);
+  } catch {
+    current = undefined;
+  }
+  if (!current?.equals(bytes)) {
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes, { mode: 0o644 });
+    renameSync(tmp, target);
+  }
+  return target;
+}
+
 let loaded: NativeBinding | undefined;
 
 export function realBinding(): NativeBinding {
   if (loaded) return loaded;
+  const path = addonPath();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const addon = require(addonPath()) as Addon;
+  const addon = require(path.startsWith("/snapshot/") ? extractedAddon(path) : path) as Addon;
   if (addon.abiVersion !== ABI_VERSION) {
     throw new Error(
       `native addon ABI ${addon.abiVersion}, expected ${ABI_VERSION}: rebuild it (npm run build:native)`,
