@@ -4,7 +4,7 @@
 // case the ambient and inheritable sets are cleared, so scripts get nothing
 // unless scripts.ambient_capabilities asks.
 import type { Logger } from "../log/logger";
-import type { NativeBinding } from "../native/binding";
+import { isNativeError, type NativeBinding } from "../native/binding";
 import { CAPABILITIES, type Capability, capabilityNumber } from "./capabilities";
 
 export class PrivilegeError extends Error {
@@ -56,8 +56,18 @@ export function dropPrivileges(b: NativeBinding, opts: DropOptions): DropOutcome
       `netevd needs ${capabilityNames(missing).join(", ")} (run it as root or with AmbientCapabilities=CAP_NET_ADMIN)`,
     );
   }
-  b.setCapabilities(keep, keep, 0n);
   b.ambientClearAll();
+  try {
+    b.setCapabilities(keep, keep, 0n);
+  } catch (err) {
+    // Under the unit's seccomp filter (~@privileged) capset is refused; the
+    // sets are then already what the unit gave: the kept capabilities, and an
+    // inheritable set that nothing can use once the ambient set is empty and
+    // NoNewPrivileges blocks file capabilities.
+    const now = b.getCapabilities();
+    if (!isNativeError(err, "EPERM") || now.effective !== keep || now.permitted !== keep) throw err;
+    opts.log.debug("capset refused by the service's system call filter; sets already minimal");
+  }
   const kept = capabilityNames(b.getCapabilities().effective);
   opts.log.info(
     switchedTo

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { configJsonSchema, configJsonSchemaText } from "../../src/config/json-schema";
 
 describe("published JSON Schema", () => {
-  it("is the one generated from the config schema (run `npm run schema` when this fails)", () => {
+  it("is the one generated from the config schema (run `npm run generate` when this fails)", () => {
     const committed = readFileSync(join(__dirname, "..", "..", "schema", "netevd.schema.json"), "utf8");
     expect(committed).toBe(configJsonSchemaText());
   });

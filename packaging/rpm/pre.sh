@@ -1,0 +1,9 @@
+# netevd %pre: the user, before files owned by it are installed.
+if command -v systemd-sysusers >/dev/null 2>&1; then
+	echo 'u netevd - "netevd network event daemon" /var/lib/netevd /usr/sbin/nologin' |
+		systemd-sysusers --replace=/usr/lib/sysusers.d/netevd.conf - || :
+fi
+if ! getent passwd netevd >/dev/null; then
+	getent group netevd >/dev/null || groupadd -r netevd
+	useradd -r -g netevd -d /var/lib/netevd -M -s /usr/sbin/nologin -c "netevd network event daemon" netevd || :
+fi
