@@ -1,8 +1,8 @@
 // packaging/nfpm.yaml: read, validated against nfpm's own JSON Schema (v2.47),
 // and resolved for one packager the way nfpm does (overrides replace the
 // top-level fields they set; contents with `packager:` belong to that format only).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
 
@@ -51,7 +51,15 @@ export interface Resolved extends Required<Overridable> {
   config: NfpmConfig;
 }
 
-export const ROOT = join(__dirname, "..", "..", "..");
+/** The repository root: the nearest directory up holding packaging/nfpm.yaml (from tools/ or dist/tools/). */
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "packaging", "nfpm.yaml"))) return dir;
+  }
+  throw new Error(`packaging/nfpm.yaml not found above ${from}`);
+}
+
+export const ROOT = findRoot(__dirname);
 export const NFPM_FILE = join(ROOT, "packaging", "nfpm.yaml");
 
 export function validateNfpm(data: unknown): string[] {

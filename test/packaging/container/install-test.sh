@@ -1,0 +1,125 @@
+#!/bin/bash
+# Runs INSIDE the booted container (boot-run.sh): installs netevd from /in with
+# the format's package manager, enables and checks the service, upgrades (deb,
+# rpm), removes. Prints PASS/FAIL per check; the exit status is the failures.
+# Usage (in the container): /test/run.sh, with FORMAT in /in/format.
+export SYSTEMD_PAGER= SYSTEMD_COLORS=0
+FORMAT=$(cat /in/format)
+fails=0
+check() { local d=$1; shift; if "$@"; then echo "PASS: $d"; else echo "FAIL: $d"; fails=$((fails + 1)); fi; }
+section() { echo; echo "=== $* ==="; }
+wait_for() { local i; for i in $(seq 1 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+mainpid() { systemctl show -P MainPID netevd; }
+pacman_conf=/root/pacman.conf
+printf '[options]\nArchitecture = auto\nSigLevel = Never\nLocalFileSigLevel = Never\n' > $pacman_conf
+mkdir -p /var/lib/pacman
+
+install_pkg() { # $1 = package file
+	case $FORMAT in
+	deb) dpkg -i "$1" ;;
+	rpm) rpm -U --nodeps "$1" ;;
+	pacman) pacman -U --noconfirm -dd --config $pacman_conf "$1" ;;
+	esac
+}
+
+section "install ($FORMAT)"
+install_pkg /in/pkg/old/*; echo "install rc=$?"
+check "netevd installed in /usr/bin" test -x /usr/bin/netevd
+check "netevd-migrate is a symlink to netevd" test "$(readlink /usr/bin/netevd-migrate)" = netevd
+check "user netevd created" getent passwd netevd
+check "unit installed" test -f /usr/lib/systemd/system/netevd.service
+check "default config installed" grep -q "backend: systemd-networkd" /etc/netevd/netevd.yaml
+check "script directories are root's, 0755" test "$(stat -c %U:%a /etc/netevd/routable.d)" = root:755
+check "polkit rule installed" test -f /usr/share/polkit-1/rules.d/50-netevd.rules
+check "rt_protos name installed" grep -q "177	netevd" /etc/iproute2/rt_protos.d/netevd.conf
+check "man pages installed" test -f /usr/share/man/man8/netevd.8.gz -a -f /usr/share/man/man5/netevd.yaml.5.gz -a -f /usr/share/man/man8/netevd-migrate.8.gz
+check "JSON Schema installed" test -f /usr/share/netevd/netevd.schema.json
+check "bash completion installed" test -f /usr/share/bash-completion/completions/netevd
+check "example scripts installed" test -f /usr/share/doc/netevd/examples/50-log-event.sh
+check "netevd --version runs without Node.js" /usr/bin/netevd --version
+check "no node on the system" bash -c '! command -v node'
+check "netevd validate accepts the shipped config" /usr/bin/netevd validate
+netevd-migrate; check "netevd-migrate runs the migration entry (exit 1: not in this version)" test $? -eq 1
+if [ "$FORMAT" = deb ]; then
+	check "Debian: started on install (and failed: the default backend is not in this version)" \
+		bash -c 'systemctl is-failed -q netevd || systemctl is-active -q netevd || [ "$(systemctl show -P ActiveState netevd)" = activating ]'
+fi
+
+section "configure the kernel-only backend, a routable.d script"
+cat > /etc/netevd/netevd.yaml <<'EOC'
+# edited by the administrator
+system: { backend: none }
+EOC
+cat > /etc/netevd/routable.d/50-record <<'EOS'
+#!/bin/sh
+grep -E '^(Uid|CapEff|CapAmb)' /proc/self/status > /run/netevd/routable.$LINK
+echo "LINK=$LINK STATE=$STATE ADDRESSES=$ADDRESSES" >> /run/netevd/routable.$LINK
+EOS
+chmod 755 /etc/netevd/routable.d/50-record
+
+section "systemctl enable --now netevd"
+systemctl reset-failed netevd 2>/dev/null
+systemctl enable --now netevd; echo "enable --now rc=$?"
+check "active (Type=notify: READY=1 was sent)" wait_for systemctl -q is-active netevd
+check "enabled" systemctl -q is-enabled netevd
+systemctl -q is-active netevd || journalctl -u netevd -b --no-pager | tail -25
+pid=$(mainpid); echo "MainPID=$pid"
+grep -E '^(Uid|Cap|NoNewPrivs)' /proc/$pid/status
+check "main process runs as user netevd" test "$(ps -o user= -p "$pid")" = netevd
+check "CapEff = cap_net_admin only" test "$(awk '/^CapEff/{print $2}' /proc/$pid/status)" = 0000000000001000
+check "CapPrm = cap_net_admin only" test "$(awk '/^CapPrm/{print $2}' /proc/$pid/status)" = 0000000000001000
+check "CapAmb empty (scripts get nothing)" test "$(awk '/^CapAmb/{print $2}' /proc/$pid/status)" = 0000000000000000
+check "journal: ready after the first sync" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "ready: watching"'
+netevd status; check "netevd status says the daemon API is not there yet (69)" test $? -eq 69
+
+section "a veth becomes routable: routable.d runs as netevd with no capabilities"
+ip link add nv0 type veth peer name nv1
+ip link set nv1 up
+ip link set nv0 up
+ip addr add 192.0.2.5/24 dev nv0
+check "routable.d script ran for nv0" wait_for test -s /run/netevd/routable.nv0
+cat /run/netevd/routable.nv0
+check "script CapEff = 0" grep -q "CapEff:	0000000000000000" /run/netevd/routable.nv0
+check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5" /run/netevd/routable.nv0
+check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
+
+section "reload and stop"
+systemctl reload netevd; sleep 0.3
+check "reload (SIGHUP) keeps it running" systemctl -q is-active netevd
+check "journal: configuration reloaded" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "configuration reloaded"'
+
+if [ -d /in/pkg/new ]; then
+	section "upgrade to a newer version"
+	before=$(mainpid)
+	install_pkg /in/pkg/new/*; echo "upgrade rc=$?"
+	check "the administrator's edit is kept" grep -q "edited by the administrator" /etc/netevd/netevd.yaml
+	check "still active after the upgrade" wait_for systemctl -q is-active netevd
+	check "restarted by the upgrade (new MainPID)" test "$(mainpid)" != "$before"
+	case $FORMAT in
+	deb) check "new version installed" test "$(dpkg-query -W -f '${Version}' netevd)" = 0.1.1-1 ;;
+	rpm) check "new version installed" test "$(rpm -q --qf '%{VERSION}-%{RELEASE}' netevd)" = 0.1.1-1 ;;
+	esac
+fi
+
+section "remove"
+case $FORMAT in
+deb) dpkg -r netevd ;;
+rpm) rpm -e --nodeps netevd ;;
+pacman) pacman -R --noconfirm --config $pacman_conf netevd ;;
+esac
+echo "remove rc=$?"
+check "stopped" bash -c '! systemctl -q is-active netevd'
+check "not enabled" test ! -e /etc/systemd/system/multi-user.target.wants/netevd.service
+check "binary removed" test ! -e /usr/bin/netevd
+check "user kept" getent passwd netevd
+if [ "$FORMAT" = deb ]; then
+	check "dpkg -r keeps the edited configuration" test -f /etc/netevd/netevd.yaml
+	dpkg -P netevd; echo "purge rc=$?"
+	check "dpkg -P removes the configuration" test ! -e /etc/netevd/netevd.yaml
+	check "dpkg -P leaves no package state" bash -c '! dpkg -s netevd >/dev/null 2>&1'
+	check "user kept after purge (Debian policy)" getent passwd netevd
+fi
+systemctl --failed --no-legend
+echo
+echo "FAILURES: $fails"
+exit $fails

@@ -1,0 +1,177 @@
+// The packages, built by `npm run package` (npm test builds them first):
+// definitions validated, contents inspected, linters clean, and the .deb, .rpm
+// and Arch package installed for real in a booted systemd container.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { printSrcinfo } from "../../tools/packaging/aur";
+import { buildDeb } from "../../tools/packaging/deb";
+import { isConfig, loadNfpm, resolveFor, validateNfpm } from "../../tools/packaging/nfpm-config";
+import { buildRpm } from "../../tools/packaging/rpm";
+import { renderConfigManPage } from "../../src/config/man-page";
+import { isRoot, tempDir } from "../helpers/tmp";
+
+const root = join(__dirname, "..", "..");
+const dist = join(root, "dist");
+const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+const deb = join(dist, `netevd_${version}-1_amd64.deb`);
+const rpm = join(dist, `netevd-${version}-1.x86_64.rpm`);
+const run = (cmd: string, args: string[], opts: { cwd?: string } = {}) =>
+  spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...opts });
+
+describe("package definitions", () => {
+  it("nfpm.yaml matches nfpm's own schema, and the check catches a broken file", () => {
+    const data = parse(readFileSync(join(root, "packaging", "nfpm.yaml"), "utf8"), { version: "1.1" }) as Record<string, unknown>;
+    expect(validateNfpm(data)).toEqual([]);
+    expect(validateNfpm({ ...data, contents: [{ dst: "/x", type: "bogus" }] })).not.toEqual([]);
+    expect(loadNfpm().version).toBe(version);
+  });
+
+  it("resolves per-format contents the way nfpm does", () => {
+    const c = loadNfpm();
+    const debPaths = resolveFor(c, "deb").contents.map((x) => x.dst);
+    const rpmPaths = resolveFor(c, "rpm").contents.map((x) => x.dst);
+    expect(debPaths).toContain("/usr/share/zsh/vendor-completions/_netevd");
+    expect(debPaths).not.toContain("/usr/share/zsh/site-functions/_netevd");
+    expect(rpmPaths).toContain("/usr/share/zsh/site-functions/_netevd");
+    expect(resolveFor(c, "deb").scripts.postinstall).toBe("packaging/deb/postinst");
+    expect(resolveFor(c, "rpm").depends).toContain("systemd");
+  });
+
+  it("the unit is clean for systemd-analyze verify and scores at most 1.5", () => {
+    const unit = join(root, "systemd", "netevd.service");
+    const verify = run("systemd-analyze", ["verify", "--man=no", unit]);
+    // The binary is not installed on the build machine; anything else is a finding.
+    expect(verify.stderr.split("\n").filter((l) => l && !l.includes("is not executable"))).toEqual([]);
+    const score = /Overall exposure level for netevd.service: ([\d.]+)/.exec(
+      run("systemd-analyze", ["security", "--offline=true", unit]).stdout,
+    );
+    expect(Number(score?.[1])).toBeLessThanOrEqual(1.5);
+  });
+
+  it("man pages are lint-clean and netevd.yaml(5) is generated from the current schema", () => {
+    for (const page of ["netevd.8", "netevd-migrate.8", "netevd.yaml.5"]) {
+      const r = run("mandoc", ["-Tlint", "-W", "warning", join(root, "man", page)]);
+      expect(r.stdout + r.stderr, page).toBe("");
+    }
+    const template = readFileSync(join(root, "man", "netevd.yaml.5.in"), "utf8");
+    expect(readFileSync(join(root, "man", "netevd.yaml.5"), "utf8")).toBe(renderConfigManPage(template));
+  });
+
+  it(".SRCINFO is what makepkg prints for the PKGBUILD (run makepkg --printsrcinfo > .SRCINFO when this fails)", () => {
+    expect(readFileSync(join(root, "packaging", "aur", ".SRCINFO"), "utf8")).toBe(printSrcinfo(join(root, "packaging", "aur")));
+  });
+});
+
+describe("built packages", () => {
+  it("dist/netevd runs without Node.js or node_modules, and as netevd-migrate", () => {
+    const dir = tempDir();
+    copyFileSync(join(dist, "netevd"), join(dir, "netevd"));
+    chmodSync(join(dir, "netevd"), 0o755);
+    execFileSync("ln", ["-s", "netevd", join(dir, "netevd-migrate")]);
+    const env = { PATH: "/usr/bin:/bin" };
+    expect(run("env", ["-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(dir, "netevd"), "--version"], { cwd: dir }).stdout.trim()).toBe(version);
+    const m = run("env", ["-i", "PATH=/usr/bin:/bin", join(dir, "netevd-migrate")], { cwd: dir });
+    expect(m.status).toBe(1);
+    expect(m.stderr).toContain("netevd-migrate:");
+  });
+
+  it("the .deb holds exactly the nfpm file list, with modes, conffiles and scripts; lintian is clean", () => {
+    const listing = run("dpkg-deb", ["-c", deb]).stdout;
+    const expected = resolveFor(loadNfpm(), "deb").contents;
+    for (const c of expected) {
+      const line = listing.split("\n").find((l) => l.endsWith(` .${c.dst}`) || l.includes(` .${c.dst} -> `) || l.endsWith(` .${c.dst}/`));
+      expect(line, c.dst).toBeDefined();
+      if (c.type === "symlink") expect(line?.startsWith("l")).toBe(true);
+      else if (c.file_info?.mode) {
+        const perms = (line as string).slice(1, 10);
+        const octal = [0, 3, 6].map((i) => ["r", "w", "x"].reduce((n, ch, j) => n + (perms[i + j] === ch ? 4 >> j : 0), 0)).join("");
+        expect(octal, c.dst).toBe(c.file_info.mode.toString(8).slice(-3));
+      }
+    }
+    const conffiles = run("dpkg-deb", ["-f", deb, "Package"]).stdout.trim();
+    expect(conffiles).toBe("netevd");
+    const control = execFileSync("sh", ["-c", `dpkg-deb --ctrl-tarfile ${deb} | tar -xO ./conffiles`], { encoding: "utf8" });
+    expect(control.trim().split("\n").sort()).toEqual(expected.filter(isConfig).map((c) => c.dst).sort());
+    const lint = run("lintian", ["--fail-on", "error,warning", "--tag-display-limit", "0", deb]);
+    expect(lint.stdout.split("\n").filter((l) => /^[EW]: /.test(l))).toEqual([]);
+    expect(lint.status).toBe(0);
+  });
+
+  it("the .rpm holds exactly the nfpm file list, configs noreplace, explicit scriptlets; rpmlint is clean", () => {
+    const files = run("rpm", ["-qpl", rpm]).stdout.trim().split("\n").sort();
+    expect(files).toEqual(resolveFor(loadNfpm(), "rpm").contents.map((c) => c.dst).sort());
+    expect(run("rpm", ["-qpc", rpm]).stdout.trim().split("\n").sort()).toEqual(["/etc/iproute2/rt_protos.d/netevd.conf", "/etc/netevd/netevd.yaml"]);
+    const scripts = run("rpm", ["-qp", "--scripts", rpm]).stdout;
+    for (const s of ["preinstall", "postinstall", "preuninstall", "postuninstall"]) expect(scripts).toContain(`${s} scriptlet`);
+    expect(scripts).toContain("systemctl --no-reload preset netevd.service");
+    const lint = run("rpmlint", ["--config", join(root, "packaging", "rpm", "rpmlint.toml"), rpm]);
+    expect(lint.stdout).toMatch(/0 errors, 0 warnings/);
+  });
+});
+
+// Real installs in a booted systemd container (systemd-nspawn), as root.
+const canBoot = isRoot && run("sh", ["-c", "command -v systemd-nspawn && command -v debootstrap"]).status === 0;
+const rootfs = process.env.NETEVD_ROOTFS ?? "/var/cache/netevd-test/rootfs";
+const container = join(__dirname, "container");
+
+function bootTest(format: "deb" | "rpm" | "pacman", oldPkg: string, newPkg?: string): string {
+  const input = tempDir();
+  for (const [dir, file] of [["old", oldPkg], ["new", newPkg]] as const) {
+    if (!file) continue;
+    mkdirSync(join(input, "pkg", dir), { recursive: true });
+    copyFileSync(file, join(input, "pkg", dir, basename(file)));
+  }
+  writeFileSync(join(input, "format"), format);
+  const out = join(tempDir(), "out");
+  const r = run(join(container, "boot-run.sh"), ["-r", rootfs, "-o", out, "-t", "240", "-i", input, join(container, "install-test.sh")]);
+  const log = existsSync(join(out, "test.log")) ? readFileSync(join(out, "test.log"), "utf8") : r.stdout + r.stderr;
+  // The container test prints every check; show them in the test output.
+  console.log(`--- ${format} container test ---\n${log}`);
+  expect(r.status, log).toBe(0);
+  return log;
+}
+
+/** A newer version built from the same nfpm file: the upgrade path. */
+function upgradePackage(format: "deb" | "rpm"): string {
+  const config = { ...loadNfpm(), version: "0.1.1" };
+  const out = join(dist, "test-upgrade");
+  return format === "deb" ? buildDeb(resolveFor(config, "deb"), out) : buildRpm(resolveFor(config, "rpm"), out);
+}
+
+describe.runIf(canBoot)("install in a booted systemd container", () => {
+  it("builds (or reuses) the container image", () => {
+    const r = run(join(container, "build-rootfs.sh"), [rootfs]);
+    expect(r.status, r.stderr).toBe(0);
+  }, 600_000);
+
+  it(".deb: dpkg -i, enable --now, script as netevd with CapEff 0, upgrade keeps the edit and restarts, dpkg -r/-P", () => {
+    const log = bootTest("deb", deb, upgradePackage("deb"));
+    expect(log).toContain("FAILURES: 0");
+  }, 300_000);
+
+  it(".rpm: rpm -i --nodeps, enable --now, upgrade, rpm -e", () => {
+    const log = bootTest("rpm", rpm, upgradePackage("rpm"));
+    expect(log).toContain("FAILURES: 0");
+  }, 300_000);
+
+  it("Arch: makepkg builds the PKGBUILD from the release tarball as a normal user; pacman -U, enable --now, pacman -R", () => {
+    const work = tempDir("netevd-makepkg-");
+    cpSync(join(dist, "aur"), work, { recursive: true });
+    copyFileSync(join(dist, `netevd-${version}.tar.gz`), join(work, `netevd-${version}.tar.gz`));
+    execFileSync("chown", ["-R", "65534:65534", work]);
+    chownSync(work, 65534, 65534);
+    const build = run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", `HOME=${work}`, `PATH=${process.env.PATH}`, "makepkg", "-f", "--nodeps", "--noconfirm", "--nocolor"], { cwd: work });
+    expect(build.status, build.stdout.slice(-3000) + build.stderr.slice(-3000)).toBe(0);
+    const pkg = readdirSync(work).find((f) => /^netevd-.*\.pkg\.tar\./.test(f)) as string;
+    expect(pkg).toBeDefined();
+    const list = run("pacman", ["-Qlp", join(work, pkg)]).stdout;
+    expect(list).toContain("netevd /usr/bin/netevd");
+    expect(list).toContain("netevd /usr/share/zsh/site-functions/_netevd");
+    expect(run("pacman", ["-Qip", join(work, pkg)]).stdout).toMatch(/Backup Files\s*:.*etc\/netevd\/netevd.yaml/s);
+    const log = bootTest("pacman", join(work, pkg));
+    expect(log).toContain("FAILURES: 0");
+  }, 600_000);
+});
