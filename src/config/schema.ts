@@ -153,7 +153,9 @@ export const ConfigSchema = z
       .object({
         dir: absolutePath.default("/etc/netevd").describe("holds one <event>.d directory per event"),
         // prefault: the default is written as the user would write it, and parsed like it.
-        timeout: duration("a script still running after this gets SIGTERM, then SIGKILL 5 s later").prefault("30s"),
+        timeout: duration("a script still running after this gets SIGTERM, then SIGKILL 5 s later").prefault(
+          "30s",
+        ),
         run_startup_triggers: z
           .boolean()
           .default(false)

@@ -1,6 +1,14 @@
 // Loads the node-addon-api addon. Only this module touches the .node file.
 import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NativeBinding, NetlinkHandle } from "./binding";
@@ -48,8 +56,9 @@ function extractedAddon(snapshotPath: string): string {
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
   const home = process.env.HOME ? join(process.env.HOME, ".cache") : undefined;
   const dir =
-    [process.env.PKG_NATIVE_CACHE_PATH, home, "/var/cache/netevd"].find((d): d is string => !!d && writable(d)) ??
-    mkdtempSync(join(tmpdir(), "netevd-addon-"));
+    [process.env.PKG_NATIVE_CACHE_PATH, home, "/var/cache/netevd"].find(
+      (d): d is string => !!d && writable(d),
+    ) ?? mkdtempSync(join(tmpdir(), "netevd-addon-"));
   const target = join(dir, `netevd_native-${hash}.node`);
   let current: Buffer | undefined;
   try {

@@ -2,7 +2,17 @@
 // definitions validated, contents inspected, linters clean, and the .deb, .rpm
 // and Arch package installed for real in a booted systemd container.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -23,7 +33,9 @@ const run = (cmd: string, args: string[], opts: { cwd?: string } = {}) =>
 
 describe("package definitions", () => {
   it("nfpm.yaml matches nfpm's own schema, and the check catches a broken file", () => {
-    const data = parse(readFileSync(join(root, "packaging", "nfpm.yaml"), "utf8"), { version: "1.1" }) as Record<string, unknown>;
+    const data = parse(readFileSync(join(root, "packaging", "nfpm.yaml"), "utf8"), {
+      version: "1.1",
+    }) as Record<string, unknown>;
     expect(validateNfpm(data)).toEqual([]);
     expect(validateNfpm({ ...data, contents: [{ dst: "/x", type: "bogus" }] })).not.toEqual([]);
     expect(loadNfpm().version).toBe(version);
@@ -61,7 +73,9 @@ describe("package definitions", () => {
   });
 
   it(".SRCINFO is what makepkg prints for the PKGBUILD (run makepkg --printsrcinfo > .SRCINFO when this fails)", () => {
-    expect(readFileSync(join(root, "packaging", "aur", ".SRCINFO"), "utf8")).toBe(printSrcinfo(join(root, "packaging", "aur")));
+    expect(readFileSync(join(root, "packaging", "aur", ".SRCINFO"), "utf8")).toBe(
+      printSrcinfo(join(root, "packaging", "aur")),
+    );
   });
 });
 
@@ -72,7 +86,13 @@ describe("built packages", () => {
     chmodSync(join(dir, "netevd"), 0o755);
     execFileSync("ln", ["-s", "netevd", join(dir, "netevd-migrate")]);
     const env = { PATH: "/usr/bin:/bin" };
-    expect(run("env", ["-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(dir, "netevd"), "--version"], { cwd: dir }).stdout.trim()).toBe(version);
+    expect(
+      run(
+        "env",
+        ["-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(dir, "netevd"), "--version"],
+        { cwd: dir },
+      ).stdout.trim(),
+    ).toBe(version);
     const m = run("env", ["-i", "PATH=/usr/bin:/bin", join(dir, "netevd-migrate")], { cwd: dir });
     expect(m.status).toBe(1);
     expect(m.stderr).toContain("netevd-migrate:");
@@ -82,19 +102,30 @@ describe("built packages", () => {
     const listing = run("dpkg-deb", ["-c", deb]).stdout;
     const expected = resolveFor(loadNfpm(), "deb").contents;
     for (const c of expected) {
-      const line = listing.split("\n").find((l) => l.endsWith(` .${c.dst}`) || l.includes(` .${c.dst} -> `) || l.endsWith(` .${c.dst}/`));
+      const line = listing
+        .split("\n")
+        .find((l) => l.endsWith(` .${c.dst}`) || l.includes(` .${c.dst} -> `) || l.endsWith(` .${c.dst}/`));
       expect(line, c.dst).toBeDefined();
       if (c.type === "symlink") expect(line?.startsWith("l")).toBe(true);
       else if (c.file_info?.mode) {
         const perms = (line as string).slice(1, 10);
-        const octal = [0, 3, 6].map((i) => ["r", "w", "x"].reduce((n, ch, j) => n + (perms[i + j] === ch ? 4 >> j : 0), 0)).join("");
+        const octal = [0, 3, 6]
+          .map((i) => ["r", "w", "x"].reduce((n, ch, j) => n + (perms[i + j] === ch ? 4 >> j : 0), 0))
+          .join("");
         expect(octal, c.dst).toBe(c.file_info.mode.toString(8).slice(-3));
       }
     }
     const conffiles = run("dpkg-deb", ["-f", deb, "Package"]).stdout.trim();
     expect(conffiles).toBe("netevd");
-    const control = execFileSync("sh", ["-c", `dpkg-deb --ctrl-tarfile ${deb} | tar -xO ./conffiles`], { encoding: "utf8" });
-    expect(control.trim().split("\n").sort()).toEqual(expected.filter(isConfig).map((c) => c.dst).sort());
+    const control = execFileSync("sh", ["-c", `dpkg-deb --ctrl-tarfile ${deb} | tar -xO ./conffiles`], {
+      encoding: "utf8",
+    });
+    expect(control.trim().split("\n").sort()).toEqual(
+      expected
+        .filter(isConfig)
+        .map((c) => c.dst)
+        .sort(),
+    );
     const lint = run("lintian", ["--fail-on", "error,warning", "--tag-display-limit", "0", deb]);
     expect(lint.stdout.split("\n").filter((l) => /^[EW]: /.test(l))).toEqual([]);
     expect(lint.status).toBe(0);
@@ -102,10 +133,18 @@ describe("built packages", () => {
 
   it("the .rpm holds exactly the nfpm file list, configs noreplace, explicit scriptlets; rpmlint is clean", () => {
     const files = run("rpm", ["-qpl", rpm]).stdout.trim().split("\n").sort();
-    expect(files).toEqual(resolveFor(loadNfpm(), "rpm").contents.map((c) => c.dst).sort());
-    expect(run("rpm", ["-qpc", rpm]).stdout.trim().split("\n").sort()).toEqual(["/etc/iproute2/rt_protos.d/netevd.conf", "/etc/netevd/netevd.yaml"]);
+    expect(files).toEqual(
+      resolveFor(loadNfpm(), "rpm")
+        .contents.map((c) => c.dst)
+        .sort(),
+    );
+    expect(run("rpm", ["-qpc", rpm]).stdout.trim().split("\n").sort()).toEqual([
+      "/etc/iproute2/rt_protos.d/netevd.conf",
+      "/etc/netevd/netevd.yaml",
+    ]);
     const scripts = run("rpm", ["-qp", "--scripts", rpm]).stdout;
-    for (const s of ["preinstall", "postinstall", "preuninstall", "postuninstall"]) expect(scripts).toContain(`${s} scriptlet`);
+    for (const s of ["preinstall", "postinstall", "preuninstall", "postuninstall"])
+      expect(scripts).toContain(`${s} scriptlet`);
     expect(scripts).toContain("systemctl --no-reload preset netevd.service");
     const lint = run("rpmlint", ["--config", join(root, "packaging", "rpm", "rpmlint.toml"), rpm]);
     expect(lint.stdout).toMatch(/0 errors, 0 warnings/);
@@ -113,21 +152,37 @@ describe("built packages", () => {
 });
 
 // Real installs in a booted systemd container (systemd-nspawn), as root.
-const canBoot = isRoot && run("sh", ["-c", "command -v systemd-nspawn && command -v debootstrap"]).status === 0;
+const canBoot =
+  isRoot && run("sh", ["-c", "command -v systemd-nspawn && command -v debootstrap"]).status === 0;
 const rootfs = process.env.NETEVD_ROOTFS ?? "/var/cache/netevd-test/rootfs";
 const container = join(__dirname, "container");
 
 function bootTest(format: "deb" | "rpm" | "pacman", oldPkg: string, newPkg?: string): string {
   const input = tempDir();
-  for (const [dir, file] of [["old", oldPkg], ["new", newPkg]] as const) {
+  for (const [dir, file] of [
+    ["old", oldPkg],
+    ["new", newPkg],
+  ] as const) {
     if (!file) continue;
     mkdirSync(join(input, "pkg", dir), { recursive: true });
     copyFileSync(file, join(input, "pkg", dir, basename(file)));
   }
   writeFileSync(join(input, "format"), format);
   const out = join(tempDir(), "out");
-  const r = run(join(container, "boot-run.sh"), ["-r", rootfs, "-o", out, "-t", "240", "-i", input, join(container, "install-test.sh")]);
-  const log = existsSync(join(out, "test.log")) ? readFileSync(join(out, "test.log"), "utf8") : r.stdout + r.stderr;
+  const r = run(join(container, "boot-run.sh"), [
+    "-r",
+    rootfs,
+    "-o",
+    out,
+    "-t",
+    "240",
+    "-i",
+    input,
+    join(container, "install-test.sh"),
+  ]);
+  const log = existsSync(join(out, "test.log"))
+    ? readFileSync(join(out, "test.log"), "utf8")
+    : r.stdout + r.stderr;
   // The container test prints every check; show them in the test output.
   console.log(`--- ${format} container test ---\n${log}`);
   expect(r.status, log).toBe(0);
@@ -138,7 +193,9 @@ function bootTest(format: "deb" | "rpm" | "pacman", oldPkg: string, newPkg?: str
 function upgradePackage(format: "deb" | "rpm"): string {
   const config = { ...loadNfpm(), version: "0.1.1" };
   const out = join(dist, "test-upgrade");
-  return format === "deb" ? buildDeb(resolveFor(config, "deb"), out) : buildRpm(resolveFor(config, "rpm"), out);
+  return format === "deb"
+    ? buildDeb(resolveFor(config, "deb"), out)
+    : buildRpm(resolveFor(config, "rpm"), out);
 }
 
 describe.runIf(canBoot)("install in a booted systemd container", () => {
@@ -163,14 +220,32 @@ describe.runIf(canBoot)("install in a booted systemd container", () => {
     copyFileSync(join(dist, `netevd-${version}.tar.gz`), join(work, `netevd-${version}.tar.gz`));
     execFileSync("chown", ["-R", "65534:65534", work]);
     chownSync(work, 65534, 65534);
-    const build = run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", `HOME=${work}`, `PATH=${process.env.PATH}`, "makepkg", "-f", "--nodeps", "--noconfirm", "--nocolor"], { cwd: work });
+    // Without npm_* variables: under `npm test` they would point makepkg's npm at root's cache.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const build = spawnSync(
+      "setpriv",
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "makepkg",
+        "-f",
+        "--nodeps",
+        "--noconfirm",
+        "--nocolor",
+      ],
+      { cwd: work, encoding: "utf8", maxBuffer: 64 << 20, env: { ...env, HOME: work } },
+    );
     expect(build.status, build.stdout.slice(-3000) + build.stderr.slice(-3000)).toBe(0);
     const pkg = readdirSync(work).find((f) => /^netevd-.*\.pkg\.tar\./.test(f)) as string;
     expect(pkg).toBeDefined();
     const list = run("pacman", ["-Qlp", join(work, pkg)]).stdout;
     expect(list).toContain("netevd /usr/bin/netevd");
     expect(list).toContain("netevd /usr/share/zsh/site-functions/_netevd");
-    expect(run("pacman", ["-Qip", join(work, pkg)]).stdout).toMatch(/Backup Files\s*:.*etc\/netevd\/netevd.yaml/s);
+    // The edited configuration survives upgrades: pacman's backup list, in the package's .PKGINFO.
+    expect(run("bsdtar", ["-xOf", join(work, pkg), ".PKGINFO"]).stdout).toContain(
+      "backup = etc/netevd/netevd.yaml",
+    );
     const log = bootTest("pacman", join(work, pkg));
     expect(log).toContain("FAILURES: 0");
   }, 600_000);

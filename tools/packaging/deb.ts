@@ -2,13 +2,28 @@
 // md5sums around the staged tree, then dpkg-deb.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fullVersion, isConfig, type Resolved, ROOT } from "./nfpm-config";
 import { stage } from "./stage";
 
-const DEB_SCRIPTS = { preinstall: "preinst", postinstall: "postinst", preremove: "prerm", postremove: "postrm" } as const;
+const DEB_SCRIPTS = {
+  preinstall: "preinst",
+  postinstall: "postinst",
+  preremove: "prerm",
+  postremove: "postrm",
+} as const;
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -66,9 +81,13 @@ export function buildDeb(r: Resolved, outDir: string): string {
     }
     mkdirSync(outDir, { recursive: true });
     const out = join(outDir, `${r.config.name}_${fullVersion(r.config)}_${r.config.arch}.deb`);
-    execFileSync("dpkg-deb", ["--root-owner-group", `-Z${r.config.deb?.compression ?? "xz"}`, "--build", root, out], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    execFileSync(
+      "dpkg-deb",
+      ["--root-owner-group", `-Z${r.config.deb?.compression ?? "xz"}`, "--build", root, out],
+      {
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
     return out;
   } finally {
     rmSync(work, { recursive: true, force: true });

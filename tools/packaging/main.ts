@@ -27,13 +27,18 @@ function main(argv: string[]): void {
     return;
   }
   if (hasNfpm()) {
-    for (const p of ["deb", "rpm"]) execFileSync("nfpm", ["pkg", "-f", NFPM_FILE, "-p", p, "-t", DIST], { cwd: ROOT, stdio: "inherit" });
+    for (const p of ["deb", "rpm"])
+      execFileSync("nfpm", ["pkg", "-f", NFPM_FILE, "-p", p, "-t", DIST], { cwd: ROOT, stdio: "inherit" });
   } else {
     console.log(`built ${buildDeb(resolveFor(config, "deb"), DIST)}`);
     console.log(`built ${buildRpm(resolveFor(config, "rpm"), DIST)}`);
   }
   const tarball = join(DIST, `${config.name}-${config.version}.tar.gz`);
-  execFileSync("git", ["archive", "--format=tar.gz", `--prefix=${config.name}-${config.version}/`, "-o", tarball, "HEAD"], { cwd: ROOT });
+  execFileSync(
+    "git",
+    ["archive", "--format=tar.gz", `--prefix=${config.name}-${config.version}/`, "-o", tarball, "HEAD"],
+    { cwd: ROOT },
+  );
   buildAur(tarball, join(DIST, "aur"));
   console.log(`built ${tarball} and ${join(DIST, "aur")}/{PKGBUILD,.SRCINFO,netevd.install}`);
 }

@@ -63,7 +63,9 @@ export const ROOT = findRoot(__dirname);
 export const NFPM_FILE = join(ROOT, "packaging", "nfpm.yaml");
 
 export function validateNfpm(data: unknown): string[] {
-  const schema = JSON.parse(readFileSync(join(ROOT, "packaging", "schema", "nfpm-2.47.schema.json"), "utf8")) as object;
+  const schema = JSON.parse(
+    readFileSync(join(ROOT, "packaging", "schema", "nfpm-2.47.schema.json"), "utf8"),
+  ) as object;
   // Formats (date-time of mtime) are not checked; nfpm parses those itself.
   const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
   const validate = ajv.compile(schema);
@@ -81,7 +83,9 @@ export function loadNfpm(file = NFPM_FILE): NfpmConfig {
 
 export function resolveFor(config: NfpmConfig, packager: Packager): Resolved {
   const o = config.overrides?.[packager] ?? {};
-  const contents = (o.contents ?? config.contents ?? []).filter((c) => !c.packager || c.packager === packager);
+  const contents = (o.contents ?? config.contents ?? []).filter(
+    (c) => !c.packager || c.packager === packager,
+  );
   return {
     config,
     depends: o.depends ?? config.depends ?? [],

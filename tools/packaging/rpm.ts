@@ -1,18 +1,34 @@
 // The .rpm without nfpm: a spec whose %install copies the staged tree and
 // whose %files lists exactly the nfpm contents, then rpmbuild.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Content, type Resolved, ROOT } from "./nfpm-config";
 import { stage } from "./stage";
 
-const RPM_SCRIPTS = { preinstall: "%pre", postinstall: "%post", preremove: "%preun", postremove: "%postun" } as const;
+const RPM_SCRIPTS = {
+  preinstall: "%pre",
+  postinstall: "%post",
+  preremove: "%preun",
+  postremove: "%postun",
+} as const;
 const RPM_ARCH: Record<string, string> = { amd64: "x86_64", arm64: "aarch64" };
 
 function fileLine(c: Content): string {
   const mode = c.file_info?.mode;
-  const attr = c.type === "symlink" ? "" : `%attr(${(mode ?? (c.type === "dir" ? 0o755 : 0o644)).toString(8).padStart(4, "0")},root,root) `;
+  const attr =
+    c.type === "symlink"
+      ? ""
+      : `%attr(${(mode ?? (c.type === "dir" ? 0o755 : 0o644)).toString(8).padStart(4, "0")},root,root) `;
   if (c.type === "dir") return `%dir ${attr}${c.dst}`;
   if (c.type === "config|noreplace") return `%config(noreplace) ${attr}${c.dst}`;
   if (c.type === "config") return `%config ${attr}${c.dst}`;
@@ -22,9 +38,14 @@ function fileLine(c: Content): string {
 
 /** "Sun Nov 22 2026" from SOURCE_DATE_EPOCH or now. */
 function changelogDate(): string {
-  const d = new Date(process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now());
+  const d = new Date(
+    process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now(),
+  );
   const [wd, mon, day, year] = d.toUTCString().replace(",", "").split(" ");
-  return `${wd} ${day} ${mon} ${year}`.replace(/^(\w+) (\d+) (\w+)/, (_m, w: string, dd: string, mm: string) => `${w} ${mm} ${dd}`);
+  return `${wd} ${day} ${mon} ${year}`.replace(
+    /^(\w+) (\d+) (\w+)/,
+    (_m, w: string, dd: string, mm: string) => `${w} ${mm} ${dd}`,
+  );
 }
 
 export function rpmSpec(r: Resolved, stagedRoot: string): string {
@@ -82,7 +103,17 @@ export function buildRpm(r: Resolved, outDir: string): string {
     const arch = RPM_ARCH[r.config.arch] ?? r.config.arch;
     execFileSync(
       "rpmbuild",
-      ["-bb", "--quiet", "--target", arch, "--define", `_topdir ${join(work, "top")}`, "--dbpath", join(work, "db"), spec],
+      [
+        "-bb",
+        "--quiet",
+        "--target",
+        arch,
+        "--define",
+        `_topdir ${join(work, "top")}`,
+        "--dbpath",
+        join(work, "db"),
+        spec,
+      ],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     mkdirSync(outDir, { recursive: true });
