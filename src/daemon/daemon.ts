@@ -7,6 +7,8 @@ import type { Config } from "../config/schema";
 import { formatDiagnostic } from "../config/diagnostic";
 import { emptyStates, type NetworkEvent, type RouteInfo } from "../events/event";
 import { EventFilters } from "../filters/apply";
+import type { Backend, BackendSink, LinkProperties } from "../backends/types";
+import { NetworkdBackend } from "../backends/networkd/networkd";
 import { KernelState } from "../kernel/state";
 import type { KernelChange } from "../kernel/tables";
 import { configureLogging, getLogger } from "../log/logger";
@@ -25,7 +27,21 @@ import { LinkTracker, type TrackedLink } from "./link-tracker";
 const log = getLogger("daemon");
 
 /** Backends whose adapters this version has. */
-const AVAILABLE_BACKENDS = new Set(["none"]);
+const AVAILABLE_BACKENDS = new Set(["none", "systemd-networkd"]);
+const MANAGER_LINK: Link = {
+  index: 0,
+  name: "",
+  type: 0,
+  flags: 0,
+  up: true,
+  lowerUp: true,
+  mtu: null,
+  mac: null,
+  operstate: "unknown",
+  carrier: null,
+  master: null,
+  kind: null,
+};
 
 export class DaemonError extends Error {
   constructor(
@@ -61,6 +77,10 @@ export class Daemon {
   private filters!: EventFilters;
   private monitored!: (name: string) => boolean;
   private readonly tracker: LinkTracker;
+  private backend: Backend | undefined;
+  /** The backend's last values per link (networkd's properties), and the manager's. */
+  private readonly backendProps = new Map<number, LinkProperties & { name: string }>();
+  private managerProps: LinkProperties = {};
   private readonly notifier: Notifier;
   private stopping: Promise<void> | undefined;
 
@@ -104,12 +124,14 @@ export class Daemon {
     } catch (err) {
       throw new DaemonError(`cannot read the kernel's network state: ${(err as Error).message}`, 1);
     }
-    this.syncAll(!c.scripts.run_startup_triggers);
+    if (c.system.backend === "systemd-networkd") {
+      this.backend = new NetworkdBackend({ sink: this.sink(), log: getLogger("networkd") });
+      await this.backend.start();
+    } else {
+      this.syncAll(!c.scripts.run_startup_triggers);
+    }
     this.kernel.onChange((change) => this.onKernelChange(change));
-    const links = this.tracker.all().length;
-    log.info(
-      `ready: watching ${links} link(s), backend ${c.system.backend}${this.opts.dryRun ? ", dry run" : ""}`,
-    );
+    log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`);
     this.notifier.ready(this.status());
     this.notifier.startWatchdog(() => this.stopping === undefined);
   }
@@ -132,8 +154,11 @@ export class Daemon {
   }
 
   status(): string {
-    const states = this.tracker.all().filter((l) => l.state === "routable").length;
-    return `${this.tracker.all().length} link(s), ${states} routable; backend ${this.config.system.backend}`;
+    const states = this.backend
+      ? [...this.backendProps.values()].map((p) => p.OperationalState ?? null)
+      : this.tracker.all().map((l) => l.state);
+    const routable = states.filter((s) => s === "routable").length;
+    return `${states.length} link(s), ${routable} routable; backend ${this.config.system.backend}`;
   }
 
   /** Computes every link's state; at startup silently unless run_startup_triggers. */
@@ -142,7 +167,7 @@ export class Daemon {
   }
 
   private syncLink(link: Link, silent = false): void {
-    if (!this.monitored(link.name)) return;
+    if (this.backend || !this.monitored(link.name)) return;
     const t = this.kernel.tables;
     const addresses = linkAddresses(t, link.index);
     const state = kernelLinkState(link, addresses);
@@ -157,6 +182,37 @@ export class Daemon {
     ].join(" ");
     // Only a routable link's facts make a new event; other states run once.
     this.tracker.setState(link.index, link.name, state, state === "routable" ? fingerprint : "", silent);
+  }
+
+  /** Where the backend reports: one event per new OperationalState or AdministrativeState value. */
+  private sink(): BackendSink {
+    return {
+      link: (ifindex, name, props, initial) => {
+        const prev = this.backendProps.get(ifindex);
+        const linkName = name ?? prev?.name ?? this.kernel.links.get(ifindex)?.name ?? `if${ifindex}`;
+        const merged = { ...prev, ...props, name: linkName };
+        this.backendProps.set(ifindex, merged);
+        if (!this.monitored(linkName)) return;
+        for (const key of ["OperationalState", "AdministrativeState"] as const) {
+          const value = props[key];
+          if (value === undefined || value === prev?.[key]) continue;
+          if (initial && !(this.config.scripts.run_startup_triggers && key === "OperationalState")) continue;
+          const link = this.kernel.links.get(ifindex) ?? { ...MANAGER_LINK, index: ifindex, name: linkName };
+          this.dispatch(this.event(value, link, null));
+        }
+      },
+      manager: (props, initial) => {
+        const prev = this.managerProps;
+        this.managerProps = { ...prev, ...props };
+        if (
+          !initial &&
+          props.OperationalState !== undefined &&
+          props.OperationalState !== prev.OperationalState
+        ) {
+          this.dispatch(this.event("manager", MANAGER_LINK, null));
+        }
+      },
+    };
   }
 
   private onKernelChange(change: KernelChange): void {
@@ -204,8 +260,17 @@ export class Daemon {
     const t = this.kernel.tables;
     const addresses = linkAddresses(t, link.index);
     const state = emptyStates();
-    state.operational = kernelLinkState(link, addresses);
-    state.carrier = link.carrier === false ? "no-carrier" : "carrier";
+    const p = link.index === 0 ? this.managerProps : this.backendProps.get(link.index);
+    if (this.backend) {
+      state.operational = p?.OperationalState ?? null;
+      state.administrative = p?.AdministrativeState ?? null;
+      state.carrier = p?.CarrierState ?? null;
+      state.address = p?.AddressState ?? null;
+      state.online = p?.OnlineState || null;
+    } else {
+      state.operational = kernelLinkState(link, addresses);
+      state.carrier = link.carrier === false ? "no-carrier" : "carrier";
+    }
     return {
       event: name,
       time: new Date(),
@@ -230,8 +295,17 @@ export class Daemon {
       return;
     }
     linkLog.info(`event ${e.event}`);
+    // DNS servers and domains the manager knows, looked up in the link's queue so order holds.
+    const backend = this.backend;
+    const prepare =
+      backend && e.link.index > 0
+        ? async (ev: NetworkEvent) => {
+            const d = await backend.details(ev.link.index);
+            return d ? { ...ev, dns: d.dns, domains: d.domains } : ev;
+          }
+        : undefined;
     this.runner
-      .dispatch(e, decision.only)
+      .dispatch(e, decision.only, prepare)
       .catch((err: Error) => linkLog.error(`event ${e.event} failed: ${err.message}`));
   }
 
@@ -265,6 +339,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.notifier.stopping();
       this.notifier.stopWatchdog();
+      this.backend?.stop();
       await this.runner?.stop();
       this.kernel?.close();
       log.info("stopped");

@@ -70,9 +70,16 @@ export class ScriptRunner {
    * Queues the event behind earlier ones of the same link (by index: a rename
    * keeps its place). With `only`, just the scripts of those names run (filters).
    */
-  dispatch(raw: NetworkEvent, only: readonly string[] | null = null): Promise<EventReport> {
+  dispatch(
+    raw: NetworkEvent,
+    only: readonly string[] | null = null,
+    /** Completes the event inside the link's queue (e.g. a D-Bus lookup), keeping the order. */
+    prepare?: (e: NetworkEvent) => Promise<NetworkEvent>,
+  ): Promise<EventReport> {
     const queuedAt = performance.now();
-    return this.queues.enqueue(String(raw.link.index), () => this.runEvent(raw, queuedAt, only));
+    return this.queues.enqueue(String(raw.link.index), async () =>
+      this.runEvent(prepare ? await prepare(raw) : raw, queuedAt, only),
+    );
   }
 
   private async runEvent(

@@ -1,68 +1,13 @@
 // `netevd run` with the kernel-only backend, for real: in a fresh namespace,
 // started as root, scripts run with the contract's environment as the user.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI } from "../helpers/cli";
+import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
-import { tempDir, writeScript } from "../helpers/tmp";
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function startDaemon(ns: string, config: string, env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(
-    "ip",
-    ["netns", "exec", ns, process.execPath, CLI, "run", "--config", config, "--log-format", "json"],
-    {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  return { child, output: () => out, exit };
-}
-
-/** Each script writes `env -0` and its CapEff to a file per run, in out/ (writable by the daemon's user). */
-function recordingScripts(dir: string, events: string[]): void {
-  mkdirSync(join(dir, "out"), { mode: 0o777 });
-  chmodSync(join(dir, "out"), 0o777);
-  for (const e of events) {
-    writeScript(
-      join(dir, `${e}.d`),
-      "10-record",
-      `f=${dir}/out/${e}.$LINK.$$; env -0 > $f; grep CapEff /proc/self/status >> $f`,
-    );
-  }
-}
-
-function recorded(base: string, event: string, link: string): Record<string, string>[] {
-  const dir = join(base, "out");
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(`${event}.${link}.`))
-    .map((f) => {
-      const text = readFileSync(join(dir, f), "utf8");
-      const [envPart, cap] = [
-        text.slice(0, text.lastIndexOf("\0") + 1),
-        text.slice(text.lastIndexOf("\0") + 1),
-      ];
-      const env = Object.fromEntries(
-        envPart
-          .split("\0")
-          .filter(Boolean)
-          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-      );
-      return { ...env, CAPEFF: cap.trim() };
-    });
-}
+import { tempDir } from "../helpers/tmp";
 
 describe.runIf(canNetns)("netevd run (backend none)", () => {
   it("runs carrier and routable scripts as the user with no capabilities, routes scripts with ROUTE_*, exits 0 on SIGTERM", async () => {
@@ -76,7 +21,7 @@ describe.runIf(canNetns)("netevd run (backend none)", () => {
     );
     const d = startDaemon(ns, config);
     try {
-      expect(await waitFor(() => d.output().includes("ready: watching"))).toBe(true);
+      expect(await waitFor(() => d.output().includes("ready: "))).toBe(true);
       ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
       ip(ns, "link", "set", "ve1", "up");
       ip(ns, "link", "set", "ve0", "up");

@@ -98,57 +98,66 @@ describe("built packages", () => {
     expect(m.stderr).toContain("netevd-migrate:");
   });
 
-  it("the .deb holds exactly the nfpm file list, with modes, conffiles and scripts; lintian is clean", () => {
-    const listing = run("dpkg-deb", ["-c", deb]).stdout;
-    const expected = resolveFor(loadNfpm(), "deb").contents;
-    for (const c of expected) {
-      const line = listing
-        .split("\n")
-        .find((l) => l.endsWith(` .${c.dst}`) || l.includes(` .${c.dst} -> `) || l.endsWith(` .${c.dst}/`));
-      expect(line, c.dst).toBeDefined();
-      if (c.type === "symlink") expect(line?.startsWith("l")).toBe(true);
-      else if (c.file_info?.mode) {
-        const perms = (line as string).slice(1, 10);
-        const octal = [0, 3, 6]
-          .map((i) => ["r", "w", "x"].reduce((n, ch, j) => n + (perms[i + j] === ch ? 4 >> j : 0), 0))
-          .join("");
-        expect(octal, c.dst).toBe(c.file_info.mode.toString(8).slice(-3));
+  // lintian and rpmlint take tens of seconds, more on a loaded machine.
+  it(
+    "the .deb holds exactly the nfpm file list, with modes, conffiles and scripts; lintian is clean",
+    { timeout: 180_000 },
+    () => {
+      const listing = run("dpkg-deb", ["-c", deb]).stdout;
+      const expected = resolveFor(loadNfpm(), "deb").contents;
+      for (const c of expected) {
+        const line = listing
+          .split("\n")
+          .find((l) => l.endsWith(` .${c.dst}`) || l.includes(` .${c.dst} -> `) || l.endsWith(` .${c.dst}/`));
+        expect(line, c.dst).toBeDefined();
+        if (c.type === "symlink") expect(line?.startsWith("l")).toBe(true);
+        else if (c.file_info?.mode) {
+          const perms = (line as string).slice(1, 10);
+          const octal = [0, 3, 6]
+            .map((i) => ["r", "w", "x"].reduce((n, ch, j) => n + (perms[i + j] === ch ? 4 >> j : 0), 0))
+            .join("");
+          expect(octal, c.dst).toBe(c.file_info.mode.toString(8).slice(-3));
+        }
       }
-    }
-    const conffiles = run("dpkg-deb", ["-f", deb, "Package"]).stdout.trim();
-    expect(conffiles).toBe("netevd");
-    const control = execFileSync("sh", ["-c", `dpkg-deb --ctrl-tarfile ${deb} | tar -xO ./conffiles`], {
-      encoding: "utf8",
-    });
-    expect(control.trim().split("\n").sort()).toEqual(
-      expected
-        .filter(isConfig)
-        .map((c) => c.dst)
-        .sort(),
-    );
-    const lint = run("lintian", ["--fail-on", "error,warning", "--tag-display-limit", "0", deb]);
-    expect(lint.stdout.split("\n").filter((l) => /^[EW]: /.test(l))).toEqual([]);
-    expect(lint.status).toBe(0);
-  });
+      const conffiles = run("dpkg-deb", ["-f", deb, "Package"]).stdout.trim();
+      expect(conffiles).toBe("netevd");
+      const control = execFileSync("sh", ["-c", `dpkg-deb --ctrl-tarfile ${deb} | tar -xO ./conffiles`], {
+        encoding: "utf8",
+      });
+      expect(control.trim().split("\n").sort()).toEqual(
+        expected
+          .filter(isConfig)
+          .map((c) => c.dst)
+          .sort(),
+      );
+      const lint = run("lintian", ["--fail-on", "error,warning", "--tag-display-limit", "0", deb]);
+      expect(lint.stdout.split("\n").filter((l) => /^[EW]: /.test(l))).toEqual([]);
+      expect(lint.status).toBe(0);
+    },
+  );
 
-  it("the .rpm holds exactly the nfpm file list, configs noreplace, explicit scriptlets; rpmlint is clean", () => {
-    const files = run("rpm", ["-qpl", rpm]).stdout.trim().split("\n").sort();
-    expect(files).toEqual(
-      resolveFor(loadNfpm(), "rpm")
-        .contents.map((c) => c.dst)
-        .sort(),
-    );
-    expect(run("rpm", ["-qpc", rpm]).stdout.trim().split("\n").sort()).toEqual([
-      "/etc/iproute2/rt_protos.d/netevd.conf",
-      "/etc/netevd/netevd.yaml",
-    ]);
-    const scripts = run("rpm", ["-qp", "--scripts", rpm]).stdout;
-    for (const s of ["preinstall", "postinstall", "preuninstall", "postuninstall"])
-      expect(scripts).toContain(`${s} scriptlet`);
-    expect(scripts).toContain("systemctl --no-reload preset netevd.service");
-    const lint = run("rpmlint", ["--config", join(root, "packaging", "rpm", "rpmlint.toml"), rpm]);
-    expect(lint.stdout).toMatch(/0 errors, 0 warnings/);
-  });
+  it(
+    "the .rpm holds exactly the nfpm file list, configs noreplace, explicit scriptlets; rpmlint is clean",
+    { timeout: 180_000 },
+    () => {
+      const files = run("rpm", ["-qpl", rpm]).stdout.trim().split("\n").sort();
+      expect(files).toEqual(
+        resolveFor(loadNfpm(), "rpm")
+          .contents.map((c) => c.dst)
+          .sort(),
+      );
+      expect(run("rpm", ["-qpc", rpm]).stdout.trim().split("\n").sort()).toEqual([
+        "/etc/iproute2/rt_protos.d/netevd.conf",
+        "/etc/netevd/netevd.yaml",
+      ]);
+      const scripts = run("rpm", ["-qp", "--scripts", rpm]).stdout;
+      for (const s of ["preinstall", "postinstall", "preuninstall", "postuninstall"])
+        expect(scripts).toContain(`${s} scriptlet`);
+      expect(scripts).toContain("systemctl --no-reload preset netevd.service");
+      const lint = run("rpmlint", ["--config", join(root, "packaging", "rpm", "rpmlint.toml"), rpm]);
+      expect(lint.stdout).toMatch(/0 errors, 0 warnings/);
+    },
+  );
 });
 
 // Real installs in a booted systemd container (systemd-nspawn), as root.

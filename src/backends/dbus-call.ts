@@ -1,0 +1,45 @@
+// D-Bus method calls with a timeout (dbus-next's call() has none) and errors
+// kept as named D-Bus errors.
+import { type MessageBus, Message } from "dbus-next";
+
+export class DBusTimeoutError extends Error {
+  override name = "DBusTimeoutError";
+  readonly type = "org.freedesktop.DBus.Error.Timeout";
+}
+
+export interface CallSpec {
+  destination: string;
+  path: string;
+  interface: string;
+  member: string;
+  signature?: string;
+  body?: unknown[];
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+
+export async function callWithTimeout(
+  bus: MessageBus,
+  spec: CallSpec,
+  timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+): Promise<unknown[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DBusTimeoutError(`${spec.interface}.${spec.member} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const reply = await Promise.race([bus.call(new Message(spec)), timeout]);
+    return (reply?.body ?? []) as unknown[];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The D-Bus error name of a failed call ("org.freedesktop.resolve1.LinkBusy"), if it has one. */
+export function dbusErrorName(err: unknown): string | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === "string" ? type : undefined;
+}

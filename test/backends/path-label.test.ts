@@ -1,0 +1,31 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeLabel, encodeLabel, ifindexOfPath, linkPath } from "../../src/backends/networkd/path-label";
+import { parseDescribeLink } from "../../src/backends/networkd/networkd";
+
+describe("networkd link paths", () => {
+  it("escapes ifindexes as sd-bus does", () => {
+    expect(linkPath(2)).toBe("/org/freedesktop/network1/link/_32");
+    expect(linkPath(10)).toBe("/org/freedesktop/network1/link/_310");
+    expect(linkPath(123)).toBe("/org/freedesktop/network1/link/_3123");
+    expect(ifindexOfPath("/org/freedesktop/network1/link/_31")).toBe(1);
+    expect(ifindexOfPath("/org/freedesktop/network1")).toBeUndefined();
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        expect(decodeLabel(encodeLabel(s))).toBe(s);
+      }),
+    );
+  });
+
+  it("reads DNS and search domains from DescribeLink", () => {
+    expect(
+      parseDescribeLink(
+        JSON.stringify({
+          DNS: [{ Family: 2, AddressString: "192.0.2.53" }],
+          SearchDomains: [{ Domain: "lab.example" }],
+        }),
+      ),
+    ).toEqual({ dns: ["192.0.2.53"], domains: ["lab.example"] });
+    expect(parseDescribeLink("not json")).toEqual({ dns: [], domains: [] });
+  });
+});

@@ -1,0 +1,105 @@
+// `netevd run` with the systemd-networkd backend against a fake network1 on a
+// private bus: values from PropertiesChanged become events and scripts with the
+// exact environment; duplicates are not re-run; networkd restarting is survived.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
+import { FakeNetworkd, startPrivateBus } from "../helpers/dbus";
+import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
+import { waitFor } from "../helpers/proc";
+import { tempDir } from "../helpers/tmp";
+
+describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)", () => {
+  it("runs the scripts of each new OperationalState and AdministrativeState, with DNS from DescribeLink", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
+    ip(ns, "link", "set", "ve1", "up");
+    ip(ns, "link", "set", "ve0", "up");
+    ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
+    const ve0 = (
+      ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find((l) => l.ifname === "ve0") as {
+        ifindex: number;
+      }
+    ).ifindex;
+    const bus = await startPrivateBus();
+    const networkd = new FakeNetworkd(bus.address);
+    networkd.links.set(ve0, {
+      ifindex: ve0,
+      name: "ve0",
+      props: {
+        OperationalState: "no-carrier",
+        AdministrativeState: "configuring",
+        CarrierState: "no-carrier",
+        AddressState: "off",
+        OnlineState: "offline",
+      },
+      describe: {
+        DNS: [{ Family: 2, AddressString: "192.0.2.53" }],
+        SearchDomains: [{ Domain: "lab.example" }],
+      },
+    });
+    await networkd.start();
+    const dir = tempDir();
+    recordingScripts(dir, ["carrier", "routable", "configured", "manager", "degraded"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(config, `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\n`);
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    try {
+      expect(await waitFor(() => d.output().includes("ready: 1 link(s)")), d.output()).toBe(true);
+      networkd.change(ve0, { OperationalState: "carrier", CarrierState: "carrier" });
+      expect(await waitFor(() => recorded(dir, "carrier", "ve0").length === 1)).toBe(true);
+      networkd.change(ve0, { AdministrativeState: "configured" });
+      networkd.change(ve0, { OperationalState: "routable", AddressState: "routable", OnlineState: "online" });
+      expect(
+        await waitFor(
+          () =>
+            recorded(dir, "configured", "ve0").length === 1 && recorded(dir, "routable", "ve0").length === 1,
+        ),
+      ).toBe(true);
+      const routable = recorded(dir, "routable", "ve0")[0] as Record<string, string>;
+      expect(routable).toMatchObject({
+        LINK: "ve0",
+        LINKINDEX: String(ve0),
+        STATE: "routable",
+        BACKEND: "systemd-networkd",
+        ADDRESSES: "192.0.2.7",
+        DNS: "192.0.2.53",
+        DOMAINS: "lab.example",
+        CAPEFF: "CapEff:\t0000000000000000",
+      });
+      expect(JSON.parse(routable.JSON as string)).toMatchObject({
+        schema: "netevd.event.v1",
+        state: {
+          operational: "routable",
+          administrative: "configured",
+          carrier: "carrier",
+          address: "routable",
+          online: "online",
+        },
+        dns: ["192.0.2.53"],
+      });
+      // The same value again is no event.
+      networkd.change(ve0, { OperationalState: "routable" });
+      networkd.changeManager({ OperationalState: "degraded" });
+      expect(await waitFor(() => recorded(dir, "manager", "").length === 1)).toBe(true);
+      expect(recorded(dir, "manager", "")[0]).toMatchObject({ STATE: "manager", LINKINDEX: "0" });
+      expect(recorded(dir, "routable", "ve0")).toHaveLength(1);
+
+      // networkd restarts: the daemon re-reads its links and the next change still runs scripts.
+      networkd.stop();
+      expect(await waitFor(() => d.output().includes("systemd-networkd left the bus"))).toBe(true);
+      networkd.links.get(ve0)!.props.OperationalState = "routable";
+      await networkd.start();
+      await waitFor(() => networkd.calls.includes("ListLinks"), 5000);
+      networkd.change(ve0, { OperationalState: "degraded" });
+      expect(await waitFor(() => recorded(dir, "degraded", "ve0").length === 1)).toBe(true);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+      networkd.stop();
+      bus.stop();
+    }
+  });
+});

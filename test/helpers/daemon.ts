@@ -1,0 +1,61 @@
+// Runs the built daemon in a namespace, and scripts that record what they got.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLI } from "./cli";
+import { writeScript } from "./tmp";
+
+export interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+export function startDaemon(ns: string, config: string, env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(
+    "ip",
+    ["netns", "exec", ns, process.execPath, CLI, "run", "--config", config, "--log-format", "json"],
+    {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return { child, output: () => out, exit };
+}
+
+/** Each script writes `env -0` and its CapEff to a file per run, in out/ (writable by the daemon's user). */
+export function recordingScripts(dir: string, events: string[]): void {
+  mkdirSync(join(dir, "out"), { mode: 0o777 });
+  chmodSync(join(dir, "out"), 0o777);
+  for (const e of events) {
+    writeScript(
+      join(dir, `${e}.d`),
+      "10-record",
+      `f=${dir}/out/${e}.$LINK.$$; env -0 > $f; grep CapEff /proc/self/status >> $f`,
+    );
+  }
+}
+
+export function recorded(base: string, event: string, link: string): Record<string, string>[] {
+  const dir = join(base, "out");
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(`${event}.${link}.`))
+    .map((f) => {
+      const text = readFileSync(join(dir, f), "utf8");
+      const [envPart, cap] = [
+        text.slice(0, text.lastIndexOf("\0") + 1),
+        text.slice(text.lastIndexOf("\0") + 1),
+      ];
+      const env = Object.fromEntries(
+        envPart
+          .split("\0")
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
+      return { ...env, CAPEFF: cap.trim() };
+    });
+}
