@@ -80,23 +80,17 @@ Napi::Value NetlinkSocket::PortId(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), port_id_);
 }
 
-Napi::Value NetlinkSocket::JoinGroup(const Napi::CallbackInfo& info) {
+// joinGroup/leaveGroup(group): NETLINK_ADD_MEMBERSHIP reaches groups >= 32, unlike the bitmask in bind().
+Napi::Value NetlinkSocket::Membership(const Napi::CallbackInfo& info, int option) {
   CheckOpen(info.Env(), "setsockopt");
   int group = info[0].As<Napi::Number>().Int32Value();
-  if (setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
-    ThrowErrno(info.Env(), errno, "setsockopt");
-  }
+  if (setsockopt(fd_, SOL_NETLINK, option, &group, sizeof(group)) < 0) ThrowErrno(info.Env(), errno, "setsockopt");
   return info.Env().Undefined();
 }
 
-Napi::Value NetlinkSocket::LeaveGroup(const Napi::CallbackInfo& info) {
-  CheckOpen(info.Env(), "setsockopt");
-  int group = info[0].As<Napi::Number>().Int32Value();
-  if (setsockopt(fd_, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &group, sizeof(group)) < 0) {
-    ThrowErrno(info.Env(), errno, "setsockopt");
-  }
-  return info.Env().Undefined();
-}
+Napi::Value NetlinkSocket::JoinGroup(const Napi::CallbackInfo& info) { return Membership(info, NETLINK_ADD_MEMBERSHIP); }
+
+Napi::Value NetlinkSocket::LeaveGroup(const Napi::CallbackInfo& info) { return Membership(info, NETLINK_DROP_MEMBERSHIP); }
 
 // setIntOption(level, name, value): NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, … chosen by the caller.
 Napi::Value NetlinkSocket::SetIntOption(const Napi::CallbackInfo& info) {

@@ -26,6 +26,7 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   Napi::Value PortId(const Napi::CallbackInfo& info);
   Napi::Value JoinGroup(const Napi::CallbackInfo& info);
   Napi::Value LeaveGroup(const Napi::CallbackInfo& info);
+  Napi::Value Membership(const Napi::CallbackInfo& info, int option);
   Napi::Value SetIntOption(const Napi::CallbackInfo& info);
   Napi::Value SetReceiveBuffer(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
