@@ -33,6 +33,9 @@ export function formatIp(bytes: Uint8Array): string | null {
   return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
 }
 
+/** An address attribute as text, or null when absent or of a wrong size. */
+export const attrIp = (value: Buffer | undefined): string | null => (value ? formatIp(value) : null);
+
 export function familyOf(address: string): typeof AF_INET | typeof AF_INET6 {
   if (isIPv4(address)) return AF_INET;
   if (isIPv6(address)) return AF_INET6;

@@ -1,5 +1,5 @@
 import { AF_INET, RTA, RT_TABLE } from "./constants";
-import { formatIp, ipBytes } from "./ip";
+import { attrIp, ipBytes } from "./ip";
 import { attr, attrU32, need, parseAttributes, u32 } from "./message";
 
 export interface Route {
@@ -26,10 +26,7 @@ const RTMSG_LEN = 12;
 export function parseRoute(payload: Buffer): Route {
   need(payload, RTMSG_LEN, "rtmsg");
   const a = parseAttributes(payload, RTMSG_LEN);
-  const ip = (t: number) => {
-    const v = a.get(t);
-    return v ? formatIp(v) : null;
-  };
+  const ip = (t: number) => attrIp(a.get(t));
   return {
     family: payload[0] as number,
     dstLength: payload[1] as number,

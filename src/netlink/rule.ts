@@ -1,5 +1,5 @@
 import { FR_ACT_TO_TBL, FRA, RT_TABLE } from "./constants";
-import { formatIp, ipBytes } from "./ip";
+import { attrIp, ipBytes } from "./ip";
 import { attr, attrString, attrU32, attrU8, need, parseAttributes, u32, u8 } from "./message";
 
 export interface Rule {
@@ -24,10 +24,7 @@ const FIB_RULE_HDR_LEN = 12;
 export function parseRule(payload: Buffer): Rule {
   need(payload, FIB_RULE_HDR_LEN, "fib_rule_hdr");
   const a = parseAttributes(payload, FIB_RULE_HDR_LEN);
-  const ip = (t: number) => {
-    const v = a.get(t);
-    return v ? formatIp(v) : null;
-  };
+  const ip = (t: number) => attrIp(a.get(t));
   return {
     family: payload[0] as number,
     dstLength: payload[1] as number,
