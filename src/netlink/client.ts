@@ -5,6 +5,7 @@
 // parts) go to onMessage in arrival order.
 import type { NativeBinding, NativeError, NetlinkHandle } from "../native/binding";
 import type { Logger } from "../log/logger";
+import { TimeoutError } from "../util/timeout-error";
 import {
   NETLINK_EXT_ACK,
   NETLINK_GET_STRICT_CHK,
@@ -46,11 +47,6 @@ interface Pending {
 export class CanceledError extends Error {
   override name = "CanceledError";
   readonly code = "ECANCELED";
-}
-
-export class TimeoutError extends Error {
-  override name = "TimeoutError";
-  readonly code = "ETIMEDOUT";
 }
 
 export interface ClientStats {

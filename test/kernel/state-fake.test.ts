@@ -35,6 +35,7 @@ const addr = (index: number, address: string): Address => ({
   peer: null,
   label: null,
 });
+const rule = { family: AF_INET, table: 1002, priority: 100, src: "192.0.2.10", srcLength: 32, protocol: 233 };
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 async function setup() {
@@ -111,14 +112,6 @@ describe("kernel state (fake kernel)", () => {
 
   it("surfaces EEXIST and ENOENT as codes, times out lost replies and rejects pending requests on close", async () => {
     const { state, kernel } = await setup();
-    const rule = {
-      family: AF_INET,
-      table: 1002,
-      priority: 100,
-      src: "192.0.2.10",
-      srcLength: 32,
-      protocol: 233,
-    };
     await state.addRule(rule);
     await expect(state.addRule(rule)).rejects.toMatchObject({ code: "EEXIST" });
     await state.deleteRule(rule);
@@ -134,14 +127,6 @@ describe("kernel state (fake kernel)", () => {
 
   it("sends identical concurrent requests once", async () => {
     const { state, kernel } = await setup();
-    const rule = {
-      family: AF_INET,
-      table: 1002,
-      priority: 100,
-      src: "192.0.2.10",
-      srcLength: 32,
-      protocol: 233,
-    };
     const before = kernel.requests.length;
     await Promise.all([state.addRule(rule), state.addRule(rule), state.addRule(rule)]);
     expect(kernel.requests.length - before).toBe(1);
