@@ -45,3 +45,20 @@ export function dbusErrorName(err: unknown): string | undefined {
   const type = (err as { type?: unknown } | null)?.type;
   return typeof type === "string" ? type : undefined;
 }
+
+/**
+ * Calls `lost` once when the connection fails or the bus closes it. dbus-next
+ * reports stream errors as "error" but an orderly close (the bus daemon
+ * exiting) only as "end" on its internal connection.
+ */
+export function onBusLost(bus: MessageBus, lost: (why: string) => void): void {
+  let done = false;
+  const once = (why: string) => {
+    if (done) return;
+    done = true;
+    lost(why);
+  };
+  bus.on("error", (err: Error) => once(err.message));
+  const conn = (bus as unknown as { _connection?: { on(ev: "end", f: () => void): void } })._connection;
+  conn?.on("end", () => once("the bus closed the connection"));
+}

@@ -8,26 +8,30 @@ import { formatDiagnostic } from "../config/diagnostic";
 import { emptyStates, type NetworkEvent, type RouteInfo } from "../events/event";
 import { EventFilters } from "../filters/apply";
 import type { Backend, BackendSink, LinkProperties } from "../backends/types";
-import { NetworkdBackend } from "../backends/networkd/networkd";
+import { DhclientLeases } from "../backends/dhclient/dhclient";
 import { KernelState } from "../kernel/state";
 import type { KernelChange } from "../kernel/tables";
 import { configureLogging, getLogger } from "../log/logger";
 import type { NativeBinding } from "../native/binding";
-import { AF_INET, AF_INET6, RT_TABLE, RTN, RTPROT_NAMES } from "../netlink/constants";
+import { AF_INET, AF_INET6, RT_TABLE } from "../netlink/constants";
 import type { Link } from "../netlink/link";
-import type { Route } from "../netlink/route";
-import { NETEVD_RTPROT, NETEVD_RTPROT_NAME } from "../routing/protocol";
+import { BusConnection } from "../push/bus-connection";
+import { Hostnamed } from "../push/hostnamed";
+import { LeasePush, type PushFlags } from "../push/lease-push";
+import { Resolved } from "../push/resolved";
 import { ScriptRunner, type RunnerOptions } from "../scripts/runner";
 import { dropPrivileges, grantScriptCapabilities, PrivilegeError } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
+import { createBackend, upState } from "./backend-factory";
 import { kernelLinkState } from "./kernel-link-state";
 import { addressInfo, defaultGateway, linkAddresses, linkInfo } from "./link-facts";
 import { LinkTracker, type TrackedLink } from "./link-tracker";
+import { isReportedRoute, routeInfo } from "./route-event";
 
 const log = getLogger("daemon");
 
-/** Backends whose adapters this version has. */
-const AVAILABLE_BACKENDS = new Set(["none", "systemd-networkd"]);
+/** Under dhclient, how long a link that became routable waits for its lease to be written. */
+const LEASE_SETTLE_MS = 500;
 const MANAGER_LINK: Link = {
   index: 0,
   name: "",
@@ -60,6 +64,11 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+function pushFlags(c: Config, dryRun: boolean): PushFlags {
+  const d = c.backends.dhclient;
+  return { useDns: d.use_dns, useDomain: d.use_domain, useHostname: d.use_hostname, dryRun };
+}
+
 function runnerOptions(c: Config, dryRun: boolean): RunnerOptions {
   return {
     dir: c.scripts.dir,
@@ -78,6 +87,12 @@ export class Daemon {
   private monitored!: (name: string) => boolean;
   private readonly tracker: LinkTracker;
   private backend: Backend | undefined;
+  private leases: DhclientLeases | undefined;
+  private push: LeasePush | undefined;
+  private pushBus: BusConnection | undefined;
+  private readonly settling = new Map<number, NodeJS.Timeout>();
+  private readonly settled = new Set<number>();
+  private ready = false;
   /** The backend's last values per link (networkd's properties), and the manager's. */
   private readonly backendProps = new Map<number, LinkProperties & { name: string }>();
   private managerProps: LinkProperties = {};
@@ -110,12 +125,6 @@ export class Daemon {
     if (!r.config) throw new DaemonError(`${this.opts.configPath}: configuration is invalid`, 78);
     this.apply(r.config);
     const c = r.config;
-    if (!AVAILABLE_BACKENDS.has(c.system.backend)) {
-      throw new DaemonError(
-        `system.backend: the ${c.system.backend} backend is not available in this version of netevd; set system.backend: none (kernel events only)`,
-        1,
-      );
-    }
     this.dropPrivileges(c);
     this.runner = new ScriptRunner(runnerOptions(c, this.opts.dryRun), getLogger("scripts"));
     this.kernel = new KernelState(this.opts.binding, { log: getLogger("kernel") });
@@ -124,13 +133,14 @@ export class Daemon {
     } catch (err) {
       throw new DaemonError(`cannot read the kernel's network state: ${(err as Error).message}`, 1);
     }
-    if (c.system.backend === "systemd-networkd") {
-      this.backend = new NetworkdBackend({ sink: this.sink(), log: getLogger("networkd") });
-      await this.backend.start();
-    } else {
+    this.backend = createBackend(c, this.sink(), (name) => this.ifindexOf(name));
+    if (this.backend) await this.backend.start();
+    else {
+      if (c.system.backend === "dhclient") this.startLeases(c);
       this.syncAll(!c.scripts.run_startup_triggers);
     }
     this.kernel.onChange((change) => this.onKernelChange(change));
+    this.ready = true;
     log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`);
     this.notifier.ready(this.status());
     this.notifier.startWatchdog(() => this.stopping === undefined);
@@ -153,12 +163,52 @@ export class Daemon {
     }
   }
 
+  private ifindexOf(name: string): number | undefined {
+    for (const l of this.kernel.links.values()) if (l.name === name) return l.index;
+    return undefined;
+  }
+
+  /** dhclient: lease files watched; a lease change re-checks the link and pushes DNS/hostname. */
+  private startLeases(c: Config): void {
+    this.leases = new DhclientLeases({
+      leaseFiles: c.backends.dhclient.lease_files,
+      log: getLogger("dhclient"),
+      onChange: (ifname) => this.onLeaseChange(ifname),
+    });
+    this.pushBus = new BusConnection();
+    const pushLog = getLogger("push");
+    this.push = new LeasePush(
+      pushFlags(c, this.opts.dryRun),
+      new Resolved(this.pushBus),
+      new Hostnamed(this.pushBus),
+      pushLog,
+    );
+    this.leases.start();
+    for (const link of this.kernel.links.values()) this.pushLease(link);
+  }
+
+  private onLeaseChange(ifname: string): void {
+    const index = this.ifindexOf(ifname);
+    const link = index === undefined ? undefined : this.kernel.links.get(index);
+    if (!link) return;
+    clearTimeout(this.settling.get(link.index));
+    if (this.settling.delete(link.index)) this.settled.add(link.index);
+    this.syncLink(link);
+    this.pushLease(link);
+  }
+
+  private pushLease(link: Link): void {
+    const flags = pushFlags(this.config, this.opts.dryRun);
+    if (!this.push || !this.leases || !this.monitored(link.name)) return;
+    if (!flags.useDns && !flags.useDomain && !flags.useHostname) return;
+    void this.push.apply(link.index, link.name, this.leases.forLink(link.name)?.info ?? null);
+  }
+
   status(): string {
-    const states = this.backend
-      ? [...this.backendProps.values()].map((p) => p.OperationalState ?? null)
-      : this.tracker.all().map((l) => l.state);
-    const routable = states.filter((s) => s === "routable").length;
-    return `${states.length} link(s), ${routable} routable; backend ${this.config.system.backend}`;
+    const up = upState(this.config.system.backend);
+    const states = this.tracker.all().map((l) => l.state);
+    const n = states.filter((s) => s === up).length;
+    return `${states.length} link(s), ${n} ${up}; backend ${this.config.system.backend}`;
   }
 
   /** Computes every link's state; at startup silently unless run_startup_triggers. */
@@ -166,46 +216,114 @@ export class Daemon {
     for (const link of this.kernel.links.values()) this.syncLink(link, silent);
   }
 
-  private syncLink(link: Link, silent = false): void {
-    if (this.backend || !this.monitored(link.name)) return;
+  /** The facts whose change re-runs the up state: global addresses, gateways, the lease's data. */
+  private fingerprint(link: Link): string {
     const t = this.kernel.tables;
-    const addresses = linkAddresses(t, link.index);
-    const state = kernelLinkState(link, addresses);
-    const global = addresses
+    const global = linkAddresses(t, link.index)
       .filter((a) => a.scope === 0)
       .map((a) => `${a.address}/${a.prefixLength}`)
       .sort();
-    const fingerprint = [
+    return [
       ...global,
       defaultGateway(t, link.index, AF_INET) ?? "",
       defaultGateway(t, link.index, AF_INET6) ?? "",
+      this.leases?.forLink(link.name)?.fingerprint ?? "",
     ].join(" ");
-    // Only a routable link's facts make a new event; other states run once.
-    this.tracker.setState(link.index, link.name, state, state === "routable" ? fingerprint : "", silent);
   }
 
-  /** Where the backend reports: one event per new OperationalState or AdministrativeState value. */
+  private syncLink(link: Link, silent = false): void {
+    if (!this.monitored(link.name)) return;
+    const tracked = this.tracker.get(link.index);
+    if (this.backend) {
+      // The manager owns the state; the kernel's facts re-run its up state when they change.
+      if (tracked?.state === upState(this.config.system.backend))
+        this.tracker.setState(link.index, link.name, tracked.state, this.fingerprint(link));
+      return;
+    }
+    const state = kernelLinkState(link, linkAddresses(this.kernel.tables, link.index));
+    if (state !== "routable") {
+      this.settled.delete(link.index);
+      clearTimeout(this.settling.get(link.index));
+      this.settling.delete(link.index);
+    } else if (this.awaitLease(link, tracked?.state ?? null, silent)) return;
+    // Only a routable link's facts make a new event; other states run once.
+    this.tracker.setState(
+      link.index,
+      link.name,
+      state,
+      state === "routable" ? this.fingerprint(link) : "",
+      silent,
+    );
+  }
+
+  /**
+   * dhclient sets the address before it writes the lease: a link that just became
+   * routable waits briefly for a lease naming one of its addresses, so its one
+   * routable event carries DHCP_*. True while waiting.
+   */
+  private awaitLease(link: Link, previous: string | null, silent: boolean): boolean {
+    if (!this.leases || silent || previous === "routable" || this.settled.has(link.index)) return false;
+    const lease = this.leases.forLink(link.name);
+    const addresses = linkAddresses(this.kernel.tables, link.index).map((a) => a.address);
+    if (lease?.info.address && addresses.includes(lease.info.address)) return false;
+    if (!this.settling.has(link.index)) {
+      this.settling.set(
+        link.index,
+        setTimeout(() => {
+          this.settling.delete(link.index);
+          this.settled.add(link.index);
+          const now = this.kernel.links.get(link.index);
+          if (now) this.syncLink(now);
+        }, LEASE_SETTLE_MS),
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Where the backend reports. The first of its event properties goes through
+   * the link tracker (its up state re-runs on new facts); the others are an
+   * event per new value. The first enumeration is silent unless
+   * run_startup_triggers; re-enumerations after a restart report what changed.
+   */
   private sink(): BackendSink {
     return {
       link: (ifindex, name, props, initial) => {
+        const backend = this.backend;
+        if (!backend) return;
         const prev = this.backendProps.get(ifindex);
         const linkName = name ?? prev?.name ?? this.kernel.links.get(ifindex)?.name ?? `if${ifindex}`;
-        const merged = { ...prev, ...props, name: linkName };
-        this.backendProps.set(ifindex, merged);
+        this.backendProps.set(ifindex, { ...prev, ...props, name: linkName });
         if (!this.monitored(linkName)) return;
-        for (const key of ["OperationalState", "AdministrativeState"] as const) {
-          const value = props[key];
-          if (value === undefined || value === prev?.[key]) continue;
-          if (initial && !(this.config.scripts.run_startup_triggers && key === "OperationalState")) continue;
-          const link = this.kernel.links.get(ifindex) ?? { ...MANAGER_LINK, index: ifindex, name: linkName };
-          this.dispatch(this.event(value, link, null));
+        const startup = initial && !this.ready;
+        const [primary, ...others] = backend.eventProperties;
+        const value = primary === undefined ? undefined : props[primary];
+        if (value !== undefined) {
+          const link = this.kernel.links.get(ifindex);
+          const facts = link && value === upState(this.config.system.backend) ? this.fingerprint(link) : "";
+          this.tracker.setState(
+            ifindex,
+            linkName,
+            value,
+            facts,
+            startup && !this.config.scripts.run_startup_triggers,
+          );
         }
+        for (const key of others) {
+          const v = props[key];
+          if (v === undefined || v === prev?.[key] || startup) continue;
+          this.dispatch(this.event(v, this.linkOrStub(ifindex, linkName), null));
+        }
+      },
+      removed: (ifindex) => {
+        this.backendProps.delete(ifindex);
+        this.tracker.remove(ifindex);
       },
       manager: (props, initial) => {
         const prev = this.managerProps;
         this.managerProps = { ...prev, ...props };
         if (
-          !initial &&
+          !(initial && !this.ready) &&
           props.OperationalState !== undefined &&
           props.OperationalState !== prev.OperationalState
         ) {
@@ -218,8 +336,14 @@ export class Daemon {
   private onKernelChange(change: KernelChange): void {
     switch (change.kind) {
       case "link":
-        if (change.action === "remove") this.tracker.remove(change.link.index);
-        else this.syncLink(change.link);
+        if (change.action === "remove") {
+          this.tracker.remove(change.link.index);
+          this.backendProps.delete(change.link.index);
+          this.push?.forget(change.link.index);
+        } else {
+          if (change.action === "add") this.pushLease(change.link);
+          this.syncLink(change.link);
+        }
         return;
       case "address": {
         const link = this.kernel.links.get(change.address.index);
@@ -230,7 +354,7 @@ export class Daemon {
         const link = change.route.oif === null ? undefined : this.kernel.links.get(change.route.oif);
         if (!link) return;
         if (change.route.dstLength === 0 && change.route.table === RT_TABLE.MAIN) this.syncLink(link);
-        if (change.action !== "change" && this.isReportedRoute(change.route) && this.monitored(link.name)) {
+        if (change.action !== "change" && isReportedRoute(change.route) && this.monitored(link.name)) {
           this.dispatch(this.event("routes", link, routeInfo(change.action, change.route)));
         }
         return;
@@ -240,20 +364,14 @@ export class Daemon {
     }
   }
 
-  /** routes events: not netevd's own, not the kernel's local/broadcast/multicast bookkeeping. */
-  private isReportedRoute(r: Route): boolean {
-    if (r.protocol === NETEVD_RTPROT || r.table === RT_TABLE.LOCAL) return false;
-    return (
-      r.type === RTN.UNICAST ||
-      r.type === RTN.BLACKHOLE ||
-      r.type === RTN.UNREACHABLE ||
-      r.type === RTN.PROHIBIT
-    );
+  private onLinkEvent(tracked: TrackedLink): void {
+    if (tracked.state)
+      this.dispatch(this.event(tracked.state, this.linkOrStub(tracked.index, tracked.name), null));
   }
 
-  private onLinkEvent(tracked: TrackedLink): void {
-    const link = this.kernel.links.get(tracked.index);
-    if (link && tracked.state) this.dispatch(this.event(tracked.state, link, null));
+  /** The kernel's link, or a stand-in with just the name when the kernel has not told us of it yet. */
+  private linkOrStub(index: number, name: string): Link {
+    return this.kernel.links.get(index) ?? { ...MANAGER_LINK, index, name };
   }
 
   private event(name: string, link: Link, route: RouteInfo | null): NetworkEvent {
@@ -261,7 +379,12 @@ export class Daemon {
     const addresses = linkAddresses(t, link.index);
     const state = emptyStates();
     const p = link.index === 0 ? this.managerProps : this.backendProps.get(link.index);
-    if (this.backend) {
+    if (p?.DeviceState !== undefined) {
+      // NetworkManager: its device state; the operational state is the kernel's.
+      state.administrative = p.DeviceState;
+      state.operational = kernelLinkState(link, addresses);
+      state.carrier = link.carrier === false ? "no-carrier" : "carrier";
+    } else if (this.backend) {
       state.operational = p?.OperationalState ?? null;
       state.administrative = p?.AdministrativeState ?? null;
       state.carrier = p?.CarrierState ?? null;
@@ -271,6 +394,7 @@ export class Daemon {
       state.operational = kernelLinkState(link, addresses);
       state.carrier = link.carrier === false ? "no-carrier" : "carrier";
     }
+    const lease = link.index > 0 ? (this.leases?.forLink(link.name)?.info ?? null) : null;
     return {
       event: name,
       time: new Date(),
@@ -280,9 +404,9 @@ export class Daemon {
       addresses: addresses.map(addressInfo),
       gateway: defaultGateway(t, link.index, AF_INET),
       gateway6: defaultGateway(t, link.index, AF_INET6),
-      dns: [],
-      domains: [],
-      dhcp: null,
+      dns: lease?.dns ?? [],
+      domains: lease?.domain?.split(/\s+/).filter(Boolean) ?? [],
+      dhcp: lease,
       route,
     };
   }
@@ -301,7 +425,7 @@ export class Daemon {
       backend && e.link.index > 0
         ? async (ev: NetworkEvent) => {
             const d = await backend.details(ev.link.index);
-            return d ? { ...ev, dns: d.dns, domains: d.domains } : ev;
+            return d ? { ...ev, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? ev.dhcp } : ev;
           }
         : undefined;
     this.runner
@@ -327,6 +451,7 @@ export class Daemon {
       system: { ...r.config.system, backend: this.config.system.backend, user: this.config.system.user },
     });
     this.runner.update(runnerOptions(this.config, this.opts.dryRun));
+    this.push?.update(pushFlags(this.config, this.opts.dryRun));
     grantScriptCapabilities(this.opts.binding, this.config.scripts.ambient_capabilities, log);
     for (const link of this.kernel.links.values()) this.syncLink(link);
     log.info("configuration reloaded");
@@ -340,25 +465,15 @@ export class Daemon {
       this.notifier.stopping();
       this.notifier.stopWatchdog();
       this.backend?.stop();
+      this.leases?.close();
+      this.pushBus?.close();
+      for (const t of this.settling.values()) clearTimeout(t);
       await this.runner?.stop();
       this.kernel?.close();
       log.info("stopped");
     })();
     return this.stopping;
   }
-}
-
-function routeInfo(action: "add" | "remove", r: Route): RouteInfo {
-  const v4 = r.family === AF_INET;
-  return {
-    action: action === "add" ? "add" : "del",
-    dst: r.dstLength === 0 ? "default" : `${r.dst ?? (v4 ? "0.0.0.0" : "::")}/${r.dstLength}`,
-    gateway: r.gateway,
-    table: r.table,
-    protocol:
-      r.protocol === NETEVD_RTPROT ? NETEVD_RTPROT_NAME : (RTPROT_NAMES[r.protocol] ?? String(r.protocol)),
-    metric: r.priority,
-  };
 }
 
 /** Runs until SIGTERM/SIGINT; returns the exit code. */

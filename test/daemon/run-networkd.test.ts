@@ -102,4 +102,62 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
       bus.stop();
     }
   });
+  it("re-runs routable when a routable link gets a new address, and survives the bus restarting", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
+    ip(ns, "link", "set", "ve1", "up");
+    ip(ns, "link", "set", "ve0", "up");
+    ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
+    const ve0 = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find((l) => l.ifname === "ve0")!
+      .ifindex;
+    const bus = await startPrivateBus();
+    const networkd = new FakeNetworkd(bus.address);
+    networkd.links.set(ve0, {
+      ifindex: ve0,
+      name: "ve0",
+      props: { OperationalState: "carrier", AdministrativeState: "configuring" },
+    });
+    await networkd.start();
+    const dir = tempDir();
+    recordingScripts(dir, ["routable", "degraded"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(config, `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\n`);
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    try {
+      expect(await waitFor(() => d.output().includes("ready: 1 link(s)")), d.output()).toBe(true);
+      networkd.change(ve0, { OperationalState: "routable" });
+      expect(await waitFor(() => recorded(dir, "routable", "ve0").length === 1)).toBe(true);
+      // A new global address on the routable link is a real change: routable again, with it.
+      ip(ns, "addr", "add", "198.51.100.9/24", "dev", "ve0");
+      expect(await waitFor(() => recorded(dir, "routable", "ve0").length === 2), d.output()).toBe(true);
+      expect(
+        recorded(dir, "routable", "ve0")
+          .map((e) => e.ADDRESSES)
+          .sort(),
+      ).toEqual(["192.0.2.7", "192.0.2.7 198.51.100.9"]);
+      // The same state with the same facts is not re-run.
+      networkd.change(ve0, { OperationalState: "routable" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(recorded(dir, "routable", "ve0")).toHaveLength(2);
+
+      // The bus itself restarts (networkd, like every real daemon, must then reconnect).
+      await bus.restart();
+      expect(await waitFor(() => d.output().includes("lost the system bus"), 5000), d.output()).toBe(true);
+      networkd.stop();
+      networkd.links.get(ve0)!.props.OperationalState = "routable";
+      await networkd.start();
+      expect(await waitFor(() => networkd.calls.filter((c) => c === "ListLinks").length >= 2, 10_000), d.output()).toBe(
+        true,
+      );
+      networkd.change(ve0, { OperationalState: "degraded" });
+      expect(await waitFor(() => recorded(dir, "degraded", "ve0").length === 1, 5000), d.output()).toBe(true);
+      expect(d.output().match(/lost the system bus/g)).toHaveLength(1);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+      networkd.stop();
+      bus.stop();
+    }
+  });
 });

@@ -3,7 +3,7 @@
 // sd-bus label rule, ListLinks/GetAll/DescribeLink, PropertiesChanged carrying
 // the new values, AdministrativeState in a signal of its own, NoSuchLink.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Message, type MessageBus, MessageType, sessionBus, Variant } from "dbus-next";
 import { afterEach } from "vitest";
@@ -16,7 +16,14 @@ afterEach(() => {
   for (const b of buses.splice(0)) b.kill("SIGKILL");
 });
 
-export async function startPrivateBus(): Promise<{ address: string; stop: () => void }> {
+export interface PrivateBus {
+  address: string;
+  stop: () => void;
+  /** Kills the bus daemon and starts a new one on the same socket (every connection is lost). */
+  restart: () => Promise<void>;
+}
+
+export async function startPrivateBus(): Promise<PrivateBus> {
   const dir = tempDir("netevd-bus-");
   const socket = join(dir, "system_bus_socket");
   const config = join(dir, "bus.conf");
@@ -29,13 +36,25 @@ export async function startPrivateBus(): Promise<{ address: string; stop: () => 
 <allow receive_type="method_call"/><allow receive_type="method_return"/><allow receive_type="error"/><allow receive_type="signal"/>
 <allow send_destination="*" eavesdrop="true"/></policy></busconfig>`,
   );
-  const child = spawn("dbus-daemon", ["--config-file", config, "--nofork", "--nopidfile"], {
-    stdio: "ignore",
-  });
-  buses.push(child);
-  const { existsSync } = await import("node:fs");
-  await waitFor(() => existsSync(socket), 5000);
-  return { address: `unix:path=${socket}`, stop: () => child.kill("SIGKILL") };
+  let child: ChildProcess;
+  const launch = async () => {
+    rmSync(socket, { force: true });
+    child = spawn("dbus-daemon", ["--config-file", config, "--nofork", "--nopidfile"], { stdio: "ignore" });
+    buses.push(child);
+    await waitFor(() => existsSync(socket), 5000);
+  };
+  await launch();
+  return {
+    address: `unix:path=${socket}`,
+    stop: () => child.kill("SIGKILL"),
+    restart: async () => {
+      const old = child;
+      const gone = new Promise((r) => old.once("exit", r));
+      old.kill("SIGKILL");
+      await gone;
+      await launch();
+    },
+  };
 }
 
 export interface FakeLink {
@@ -48,8 +67,8 @@ export interface FakeLink {
 const PROPS = "org.freedesktop.DBus.Properties";
 // dbus-next's bundled typings miss these (the JavaScript has them).
 // systemBus() ignores an address argument; sessionBus() takes one (any bus).
-const connect = sessionBus as unknown as (opts: { busAddress: string }) => MessageBus;
-const newError = (m: Message, name: string, text: string): Message =>
+export const connect = sessionBus as unknown as (opts: { busAddress: string }) => MessageBus;
+export const newError = (m: Message, name: string, text: string): Message =>
   (Message as unknown as { newError(this: void, m: Message, name: string, text: string): Message }).newError(
     m,
     name,
@@ -67,6 +86,8 @@ export class FakeNetworkd {
     OnlineState: "online",
   };
   readonly calls: string[] = [];
+  /** SetLinkDNS/SetLinkDomains calls (the LinkBusy fallback): [member, ifindex, body]. */
+  readonly linkSettings: [string, number, unknown][] = [];
 
   constructor(private readonly address: string) {}
 
@@ -105,6 +126,13 @@ export class FakeNetworkd {
         reply("s", [
           JSON.stringify({ Index: link.ifindex, Name: link.name, ...link.props, ...link.describe }),
         ]);
+    } else if (msg.member === "SetLinkDNS" || msg.member === "SetLinkDomains") {
+      const [ifindex, value] = msg.body as [number, unknown];
+      if (!this.links.has(ifindex)) bus.send(newError(msg, "org.freedesktop.network1.NoSuchLink", "Link not known"));
+      else {
+        this.linkSettings.push([msg.member, ifindex, value]);
+        reply("", []);
+      }
     } else {
       bus.send(newError(msg, "org.freedesktop.DBus.Error.UnknownMethod", "unknown"));
     }

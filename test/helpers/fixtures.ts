@@ -14,3 +14,8 @@ export function fixtureDatagrams(name: string): Buffer[] {
   }
   return out;
 }
+
+/** A checked-in fixture file's path, relative to test/fixtures. */
+export function fixture(name: string): string {
+  return join(__dirname, "..", "fixtures", name);
+}

@@ -2,9 +2,9 @@
 // enumerate (ListLinks + GetAll); take values from PropertiesChanged itself;
 // survive networkd and the bus restarting (reconnect with backoff, re-enumerate,
 // log once).
-import { type MessageBus, Message, systemBus } from "dbus-next";
+import type { Message, MessageBus } from "dbus-next";
 import type { Logger } from "../../log/logger";
-import { callWithTimeout } from "../dbus-call";
+import { ServiceWatch } from "../service-watch";
 import type { Backend, BackendSink, LinkDetails, LinkProperties } from "../types";
 import { ifindexOfPath, linkPath } from "./path-label";
 
@@ -14,7 +14,6 @@ const MANAGER = "org.freedesktop.network1.Manager";
 const LINK = "org.freedesktop.network1.Link";
 const PROPS = "org.freedesktop.DBus.Properties";
 const MATCH = `type='signal',sender='${NETWORK1}',interface='${PROPS}',member='PropertiesChanged',path_namespace='${MANAGER_PATH}'`;
-const OWNER_MATCH = `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${NETWORK1}'`;
 const KEYS = [
   "OperationalState",
   "AdministrativeState",
@@ -41,76 +40,33 @@ export interface NetworkdOptions {
 }
 
 export class NetworkdBackend implements Backend {
-  private bus: MessageBus | undefined;
-  private stopped = false;
-  private retryMs = 250;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private lostLogged = false;
+  readonly eventProperties = ["OperationalState", "AdministrativeState"] as const;
+  private readonly watch: ServiceWatch;
 
-  constructor(private readonly opts: NetworkdOptions) {}
-
-  async start(): Promise<void> {
-    await this.connect();
+  constructor(private readonly opts: NetworkdOptions) {
+    this.watch = new ServiceWatch({
+      service: NETWORK1,
+      label: "systemd-networkd",
+      matches: [MATCH],
+      enumerate: () => this.enumerate(),
+      onSignal: (msg) => this.onSignal(msg),
+      log: opts.log,
+      connect: opts.connect,
+      callTimeoutMs: opts.callTimeoutMs,
+    });
   }
 
-  private call(
-    member: string,
-    iface: string,
-    path: string,
-    signature?: string,
-    body?: unknown[],
-  ): Promise<unknown[]> {
-    if (!this.bus) return Promise.reject(new Error("not connected to the system bus"));
-    return callWithTimeout(
-      this.bus,
-      { destination: NETWORK1, path, interface: iface, member, ...(signature ? { signature, body } : {}) },
-      this.opts.callTimeoutMs,
-    );
+  start(): Promise<void> {
+    return this.watch.start();
   }
 
-  private async connect(): Promise<void> {
-    const bus = (this.opts.connect ?? systemBus)();
-    this.bus = bus;
-    bus.on("error", (err: Error) => this.lost(bus, err.message));
-    bus.on("message", (msg: Message) => this.onMessage(msg));
-    try {
-      // Subscribe before enumerating: nothing between the two is missed.
-      for (const rule of [MATCH, OWNER_MATCH]) {
-        await callWithTimeout(
-          bus,
-          {
-            destination: "org.freedesktop.DBus",
-            path: "/org/freedesktop/DBus",
-            interface: "org.freedesktop.DBus",
-            member: "AddMatch",
-            signature: "s",
-            body: [rule],
-          },
-          this.opts.callTimeoutMs,
-        );
-      }
-      await this.enumerate();
-      if (this.lostLogged) this.opts.log.info("systemd-networkd is back: links re-read");
-      this.lostLogged = false;
-      this.retryMs = 250;
-    } catch (err) {
-      this.lost(bus, (err as Error).message);
-    }
+  private call(member: string, iface: string, path: string, signature?: string, body?: unknown[]) {
+    return this.watch.call({ path, interface: iface, member, ...(signature ? { signature, body } : {}) });
   }
 
-  /** ListLinks + the properties of each; networkd not running is not an error (it may start later). */
+  /** ListLinks + the properties of each. */
   private async enumerate(): Promise<void> {
-    let links: [number, string, string][];
-    try {
-      links = (await this.call("ListLinks", MANAGER, MANAGER_PATH))[0] as [number, string, string][];
-    } catch (err) {
-      if (/ServiceUnknown|NameHasNoOwner/.test(String((err as { type?: string }).type ?? err))) {
-        if (!this.lostLogged) this.opts.log.warn("systemd-networkd is not running; waiting for it");
-        this.lostLogged = true;
-        return;
-      }
-      throw err;
-    }
+    const links = (await this.call("ListLinks", MANAGER, MANAGER_PATH))[0] as [number, string, string][];
     const manager = (await this.call("GetAll", PROPS, MANAGER_PATH, "s", [MANAGER]))[0] as Record<
       string,
       { value: unknown }
@@ -130,20 +86,7 @@ export class NetworkdBackend implements Backend {
     }
   }
 
-  private onMessage(msg: Message): void {
-    if (msg.interface === "org.freedesktop.DBus" && msg.member === "NameOwnerChanged") {
-      const [, , newOwner] = msg.body as [string, string, string];
-      if (newOwner) {
-        // networkd (re)started: its state may have changed while it was away.
-        this.enumerate().catch((err: Error) =>
-          this.opts.log.warn(`re-reading networkd's links failed: ${err.message}`),
-        );
-      } else if (!this.lostLogged) {
-        this.opts.log.warn("systemd-networkd left the bus; waiting for it");
-        this.lostLogged = true;
-      }
-      return;
-    }
+  private onSignal(msg: Message): void {
     if (msg.interface !== PROPS || msg.member !== "PropertiesChanged" || !msg.path?.startsWith(MANAGER_PATH))
       return;
     const [iface, changed] = msg.body as [string, Record<string, { value: unknown }>];
@@ -157,21 +100,6 @@ export class NetworkdBackend implements Backend {
     if (ifindex !== undefined && iface === LINK) this.opts.sink.link(ifindex, null, props, false);
   }
 
-  /** The bus went away: reconnect with backoff (0.25 s doubling to 30 s), logging once. */
-  private lost(bus: MessageBus, why: string): void {
-    if (this.bus !== bus || this.stopped) return;
-    this.bus = undefined;
-    try {
-      bus.disconnect();
-    } catch {
-      // already gone
-    }
-    if (!this.lostLogged) this.opts.log.warn(`lost the system bus (${why}); reconnecting`);
-    this.lostLogged = true;
-    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, 30_000);
-  }
-
   async details(ifindex: number): Promise<LinkDetails | null> {
     try {
       const [json] = await this.call("DescribeLink", MANAGER, MANAGER_PATH, "i", [ifindex]);
@@ -183,10 +111,7 @@ export class NetworkdBackend implements Backend {
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    this.bus?.disconnect();
-    this.bus = undefined;
+    this.watch.stop();
   }
 }
 

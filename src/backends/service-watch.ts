@@ -1,0 +1,125 @@
+// Following one D-Bus service over restarts of the service and of the bus:
+// subscribe (match rules with sender) first, then enumerate, so nothing
+// between the two is missed; re-enumerate when the service gets a new owner;
+// reconnect to a lost bus with backoff (0.25 s doubling to 30 s); log a loss
+// once and the return once.
+import { type Message, type MessageBus, systemBus } from "dbus-next";
+import type { Logger } from "../log/logger";
+import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost } from "./dbus-call";
+
+export interface ServiceWatchOptions {
+  /** Well-known name, e.g. org.freedesktop.network1. */
+  service: string;
+  /** For log lines: "systemd-networkd". */
+  label: string;
+  /** Match rules for the service's signals (NameOwnerChanged is added). */
+  matches: string[];
+  /** Reads the service's current state; the service not running is handled here. */
+  enumerate: () => Promise<void>;
+  onSignal: (msg: Message) => void;
+  log: Logger;
+  connect?: () => MessageBus;
+  callTimeoutMs?: number;
+}
+
+const DBUS = {
+  destination: "org.freedesktop.DBus",
+  path: "/org/freedesktop/DBus",
+  interface: "org.freedesktop.DBus",
+};
+
+export class ServiceWatch {
+  private bus: MessageBus | undefined;
+  private stopped = false;
+  private retryMs = 250;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lostLogged = false;
+
+  constructor(private readonly opts: ServiceWatchOptions) {}
+
+  start(): Promise<void> {
+    return this.connect();
+  }
+
+  /** A method call on the service (destination filled in). */
+  call(spec: Omit<CallSpec, "destination">): Promise<unknown[]> {
+    if (!this.bus) return Promise.reject(new Error("not connected to the system bus"));
+    return callWithTimeout(this.bus, { destination: this.opts.service, ...spec }, this.opts.callTimeoutMs);
+  }
+
+  private async connect(): Promise<void> {
+    const bus = (this.opts.connect ?? systemBus)();
+    this.bus = bus;
+    onBusLost(bus, (why) => this.lost(bus, why));
+    bus.on("message", (msg: Message) => this.onMessage(msg));
+    try {
+      const owner = `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${this.opts.service}'`;
+      for (const rule of [...this.opts.matches, owner]) {
+        await callWithTimeout(
+          bus,
+          { ...DBUS, member: "AddMatch", signature: "s", body: [rule] },
+          this.opts.callTimeoutMs,
+        );
+      }
+      await this.refresh();
+      this.retryMs = 250;
+    } catch (err) {
+      this.lost(bus, (err as Error).message);
+    }
+  }
+
+  /** Enumerates; the service not being on the bus is waited for, not an error. */
+  private async refresh(): Promise<void> {
+    try {
+      await this.opts.enumerate();
+    } catch (err) {
+      if (/ServiceUnknown|NameHasNoOwner/.test(dbusErrorName(err) ?? "")) {
+        this.gone(`${this.opts.label} is not running; waiting for it`);
+        return;
+      }
+      throw err;
+    }
+    if (this.lostLogged) this.opts.log.info(`${this.opts.label} is back: state re-read`);
+    this.lostLogged = false;
+  }
+
+  private gone(message: string): void {
+    if (!this.lostLogged) this.opts.log.warn(message);
+    this.lostLogged = true;
+  }
+
+  private onMessage(msg: Message): void {
+    if (msg.interface === "org.freedesktop.DBus" && msg.member === "NameOwnerChanged") {
+      const [name, , newOwner] = msg.body as [string, string, string];
+      if (name !== this.opts.service) return;
+      // A new owner: the service (re)started and its state may have changed while it was away.
+      if (newOwner)
+        this.refresh().catch((err: Error) =>
+          this.opts.log.warn(`re-reading ${this.opts.label}'s state failed: ${err.message}`),
+        );
+      else this.gone(`${this.opts.label} left the bus; waiting for it`);
+      return;
+    }
+    this.opts.onSignal(msg);
+  }
+
+  private lost(bus: MessageBus, why: string): void {
+    if (this.bus !== bus || this.stopped) return;
+    this.bus = undefined;
+    try {
+      bus.disconnect();
+    } catch {
+      // already gone
+    }
+    this.gone(`lost the system bus (${why}); reconnecting`);
+    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 30_000);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.bus?.disconnect();
+    this.bus = undefined;
+  }
+}

@@ -1,0 +1,27 @@
+// The configured backend's adapter. `none` and `dhclient` have no D-Bus
+// adapter: their link states come from the kernel (dhclient adds leases).
+import type { Config } from "../config/schema";
+import { NetworkdBackend } from "../backends/networkd/networkd";
+import { NetworkManagerBackend } from "../backends/networkmanager/networkmanager";
+import type { Backend, BackendSink } from "../backends/types";
+import { getLogger } from "../log/logger";
+
+export function createBackend(
+  c: Config,
+  sink: BackendSink,
+  ifindexOf: (name: string) => number | undefined,
+): Backend | undefined {
+  switch (c.system.backend) {
+    case "systemd-networkd":
+      return new NetworkdBackend({ sink, log: getLogger("networkd") });
+    case "NetworkManager":
+      return new NetworkManagerBackend({ sink, ifindexOf, log: getLogger("networkmanager") });
+    default:
+      return undefined;
+  }
+}
+
+/** The state whose facts (addresses, gateways, lease) make a new event when they change. */
+export function upState(backend: string): string {
+  return backend === "NetworkManager" ? "activated" : "routable";
+}

@@ -1,0 +1,104 @@
+// What a lease's DNS servers, domains and host name become, per the use_*
+// flags: pushed once per change, per link in order, and reset when the lease
+// goes away. Values come from a DHCP server: only valid addresses and RFC 1123
+// names are pushed.
+import type { DhcpInfo } from "../events/event";
+import { isAddress, isDnsName } from "../events/sanitize";
+import type { Logger } from "../log/logger";
+import type { Hostnamed } from "./hostnamed";
+import type { Resolved } from "./resolved";
+
+export interface PushFlags {
+  useDns: boolean;
+  useDomain: boolean;
+  useHostname: boolean;
+  dryRun: boolean;
+}
+
+interface Pushed {
+  dns: string[];
+  domains: string[];
+}
+
+export class LeasePush {
+  private readonly pushed = new Map<number, Pushed>();
+  private readonly queues = new Map<number, Promise<void>>();
+  private hostname: string | null = null;
+
+  constructor(
+    private flags: PushFlags,
+    private readonly resolved: Resolved,
+    private readonly hostnamed: Hostnamed,
+    private readonly log: Logger,
+  ) {}
+
+  update(flags: PushFlags): void {
+    this.flags = flags;
+  }
+
+  /** The link's lease now (null: none). Resolves when the pushes for it are done. */
+  apply(ifindex: number, ifname: string, info: DhcpInfo | null): Promise<void> {
+    const prev = this.queues.get(ifindex) ?? Promise.resolve();
+    const next = prev.then(() => this.push(ifindex, ifname, info));
+    this.queues.set(ifindex, next);
+    return next;
+  }
+
+  /** The link is gone: resolved forgets its settings by itself. */
+  forget(ifindex: number): void {
+    this.pushed.delete(ifindex);
+  }
+
+  private async push(ifindex: number, ifname: string, info: DhcpInfo | null): Promise<void> {
+    const log = this.log.child({ link: ifname });
+    const valid = <T>(list: T[], ok: (v: T) => boolean, what: string) =>
+      list.filter(
+        (v) => ok(v) || (log.warn(`lease ${what} ${JSON.stringify(v)} is not valid; not pushed`), false),
+      );
+    const want: Pushed = {
+      dns: this.flags.useDns ? valid(info?.dns ?? [], isAddress, "DNS server") : [],
+      domains: this.flags.useDomain
+        ? valid(info?.domain?.split(/\s+/).filter(Boolean) ?? [], isDnsName, "domain")
+        : [],
+    };
+    const had = this.pushed.get(ifindex) ?? { dns: [], domains: [] };
+    const dry = this.flags.dryRun ? "dry run: would set" : "set";
+    try {
+      if (this.flags.useDns && want.dns.join() !== had.dns.join()) {
+        if (this.flags.dryRun) log.info(`${dry} DNS servers [${want.dns.join(" ")}]`);
+        else
+          log.info(
+            `DNS servers [${want.dns.join(" ")}] set through ${await this.resolved.setLinkDns(ifindex, want.dns)}`,
+          );
+        had.dns = want.dns;
+      }
+      if (this.flags.useDomain && want.domains.join() !== had.domains.join()) {
+        if (this.flags.dryRun) log.info(`${dry} domains [${want.domains.join(" ")}]`);
+        else
+          log.info(
+            `domains [${want.domains.join(" ")}] set through ${await this.resolved.setLinkDomains(ifindex, want.domains)}`,
+          );
+        had.domains = want.domains;
+      }
+    } catch (err) {
+      log.error(`pushing DNS settings to systemd-resolved failed: ${(err as Error).message}`);
+    }
+    this.pushed.set(ifindex, had);
+    const name = info?.hostname ?? null;
+    if (!this.flags.useHostname || name === null || name === this.hostname) return;
+    if (!isDnsName(name)) {
+      log.warn(`lease host name ${JSON.stringify(name)} is not an RFC 1123 name; not set`);
+      return;
+    }
+    try {
+      if (this.flags.dryRun) log.info(`${dry} the transient host name ${name}`);
+      else {
+        await this.hostnamed.setHostname(name);
+        log.info(`transient host name set to ${name}`);
+      }
+      this.hostname = name;
+    } catch (err) {
+      log.error(`setting the host name through systemd-hostnamed failed: ${(err as Error).message}`);
+    }
+  }
+}

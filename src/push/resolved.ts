@@ -1,0 +1,74 @@
+// Per-link DNS servers and domains to systemd-resolved (interfaces.md §4).
+// resolved answers LinkBusy for links systemd-networkd manages; then the same
+// call goes to networkd (as resolvectl does). A link resolved does not know
+// yet (NoSuchLink) is retried with backoff.
+import { dbusErrorName } from "../backends/dbus-call";
+import { familyOf, ipBytes } from "../netlink/ip";
+import type { BusConnection } from "./bus-connection";
+
+const RESOLVE1 = {
+  destination: "org.freedesktop.resolve1",
+  path: "/org/freedesktop/resolve1",
+  interface: "org.freedesktop.resolve1.Manager",
+};
+const NETWORK1 = {
+  destination: "org.freedesktop.network1",
+  path: "/org/freedesktop/network1",
+  interface: "org.freedesktop.network1.Manager",
+};
+
+/** SetLinkDNS's a(iay): family and the address in network byte order. */
+export function dnsServersArg(servers: string[]): [number, Buffer][] {
+  return servers.map((s) => [familyOf(s), ipBytes(s)]);
+}
+
+/** SetLinkDomains's a(sb): search domains (routing-only false), without a trailing dot. */
+export function domainsArg(domains: string[]): [string, boolean][] {
+  return domains.map((d) => [d.replace(/\.$/, ""), false]);
+}
+
+export interface RetryOptions {
+  attempts: number;
+  firstDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 6, firstDelayMs: 200 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Resolved {
+  constructor(
+    private readonly bus: BusConnection,
+    private readonly retry: RetryOptions = DEFAULT_RETRY,
+  ) {}
+
+  /** Returns who took the call: resolved, or networkd after LinkBusy. */
+  setLinkDns(ifindex: number, servers: string[]): Promise<"resolved" | "networkd"> {
+    return this.callLink("SetLinkDNS", "ia(iay)", [ifindex, dnsServersArg(servers)]);
+  }
+
+  setLinkDomains(ifindex: number, domains: string[]): Promise<"resolved" | "networkd"> {
+    return this.callLink("SetLinkDomains", "ia(sb)", [ifindex, domainsArg(domains)]);
+  }
+
+  private async callLink(
+    member: string,
+    signature: string,
+    body: unknown[],
+  ): Promise<"resolved" | "networkd"> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.bus.call({ ...RESOLVE1, member, signature, body });
+        return "resolved";
+      } catch (err) {
+        const name = dbusErrorName(err) ?? "";
+        if (name.endsWith(".LinkBusy")) {
+          await this.bus.call({ ...NETWORK1, member, signature, body });
+          return "networkd";
+        }
+        if (!name.endsWith(".NoSuchLink") || attempt >= this.retry.attempts) throw err;
+        await sleep(this.retry.firstDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+}

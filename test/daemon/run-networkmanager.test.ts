@@ -1,0 +1,103 @@
+// `netevd run` with the NetworkManager backend against a fake NetworkManager:
+// device paths by NM's counter are mapped to links by name; StateChanged's own
+// arguments become events; DeviceAdded/DeviceRemoved and the manager's state.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
+import { startPrivateBus } from "../helpers/dbus";
+import { FakeNetworkManager } from "../helpers/fake-nm";
+import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
+import { waitFor } from "../helpers/proc";
+import { tempDir } from "../helpers/tmp";
+
+describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManager)", () => {
+  it("runs activated.d/disconnected.d with the device's link, DNS from Ip4Config, DHCP_* from Dhcp4Config", async () => {
+    const ns = createNetns();
+    for (const n of ["0", "2"]) {
+      ip(ns, "link", "add", `nm${n}`, "type", "veth", "peer", "name", `nm${n}p`);
+      ip(ns, "link", "set", `nm${n}p`, "up");
+      ip(ns, "link", "set", `nm${n}`, "up");
+    }
+    ip(ns, "addr", "add", "10.213.4.134/24", "dev", "nm0");
+    const links = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show");
+    const nm0 = links.find((l) => l.ifname === "nm0")!.ifindex;
+    const nm2 = links.find((l) => l.ifname === "nm2")!.ifindex;
+    const bus = await startPrivateBus();
+    const nm = new FakeNetworkManager(bus.address);
+    const dev0 = nm.add("nm0", 30, {
+      ip4: { dns: ["10.213.4.1"], domains: ["peers.test"] },
+      dhcp4: {
+        ip_address: "10.213.4.134",
+        routers: "10.213.4.1",
+        domain_name_servers: "10.213.4.1",
+        domain_name: "peers.test",
+        host_name: "nm-host",
+        dhcp_lease_time: "120",
+        dhcp_server_identifier: "10.213.4.1",
+      },
+    });
+    await nm.start();
+    const dir = tempDir();
+    recordingScripts(dir, ["activated", "disconnected", "manager", "prepare"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
+    );
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    try {
+      expect(await waitFor(() => d.output().includes("ready: 1 link(s), 0 activated")), d.output()).toBe(true);
+      nm.setState(dev0, 40);
+      nm.setState(dev0, 100);
+      expect(await waitFor(() => recorded(dir, "activated", "nm0").length === 1), d.output()).toBe(true);
+      expect(recorded(dir, "prepare", "nm0")).toHaveLength(1);
+      const env = recorded(dir, "activated", "nm0")[0]!;
+      expect(env).toMatchObject({
+        LINK: "nm0",
+        LINKINDEX: String(nm0),
+        STATE: "activated",
+        BACKEND: "NetworkManager",
+        ADDRESSES: "10.213.4.134",
+        DNS: "10.213.4.1",
+        DOMAINS: "peers.test",
+        DHCP_ADDRESS: "10.213.4.134",
+        DHCP_GATEWAY: "10.213.4.1",
+        DHCP_DNS: "10.213.4.1",
+        DHCP_HOSTNAME: "nm-host",
+      });
+      expect(JSON.parse(env.JSON!)).toMatchObject({
+        state: { administrative: "activated", operational: "routable" },
+        dhcp: { lease_seconds: 120, server: "10.213.4.1" },
+      });
+      nm.setState(dev0, 30, 39);
+      expect(await waitFor(() => recorded(dir, "disconnected", "nm0").length === 1)).toBe(true);
+
+      // A device NM adds later, at a path that is not its ifindex.
+      const dev2 = nm.add("nm2", 30);
+      nm.announce(dev2);
+      nm.setState(dev2, 100);
+      expect(await waitFor(() => recorded(dir, "activated", "nm2").length === 1), d.output()).toBe(true);
+      expect(recorded(dir, "activated", "nm2")[0]).toMatchObject({ LINKINDEX: String(nm2) });
+      expect(dev2.path).not.toMatch(new RegExp(`/${nm2}$`));
+
+      nm.setManagerState(20);
+      expect(await waitFor(() => recorded(dir, "manager", "").length === 1)).toBe(true);
+      const manager = JSON.parse(recorded(dir, "manager", "")[0]!.JSON!) as { state: { operational: string } };
+      expect(manager.state.operational).toBe("disconnected");
+
+      // Removed: its later signals are not events.
+      nm.remove(dev2);
+      await new Promise((r) => setTimeout(r, 100));
+      nm.setState(dev2, 30);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(recorded(dir, "disconnected", "nm2")).toHaveLength(0);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+      nm.stop();
+      bus.stop();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+// A fake NetworkManager on a private bus, per interfaces.md §3: device paths
+// by NM's own counter (not the ifindex), GetDevices/GetAll, Device.StateChanged
+// (new, old, reason) with the values, DeviceAdded/DeviceRemoved and the
+// manager's StateChanged, IP4Config with NameserverData and DHCP4Config Options.
+import { Message, type MessageBus, MessageType, Variant } from "dbus-next";
+import { connect, newError } from "./dbus";
+
+const NM = "org.freedesktop.NetworkManager";
+const NM_PATH = "/org/freedesktop/NetworkManager";
+const PROPS = "org.freedesktop.DBus.Properties";
+
+export interface FakeDevice {
+  path: string;
+  iface: string;
+  state: number;
+  ip4?: { dns: string[]; domains: string[] };
+  dhcp4?: Record<string, string>;
+}
+
+export class FakeNetworkManager {
+  bus: MessageBus | undefined;
+  readonly devices = new Map<string, FakeDevice>();
+  state = 70;
+  private counter = 7; // NM's counter: never the ifindex
+
+  constructor(private readonly address: string) {}
+
+  async start(): Promise<void> {
+    const bus = connect({ busAddress: this.address });
+    this.bus = bus;
+    bus.addMethodHandler((msg: Message) => this.handle(bus, msg));
+    await bus.requestName(NM, 0);
+  }
+
+  stop(): void {
+    this.bus?.disconnect();
+    this.bus = undefined;
+  }
+
+  /** A device (not announced; call announce() to send DeviceAdded). */
+  add(iface: string, state: number, extra: Partial<FakeDevice> = {}): FakeDevice {
+    const d: FakeDevice = { path: `${NM_PATH}/Devices/${this.counter++}`, iface, state, ...extra };
+    this.devices.set(d.path, d);
+    return d;
+  }
+
+  announce(d: FakeDevice): void {
+    this.bus?.send(Message.newSignal(NM_PATH, NM, "DeviceAdded", "o", [d.path]));
+  }
+
+  remove(d: FakeDevice): void {
+    this.devices.delete(d.path);
+    this.bus?.send(Message.newSignal(NM_PATH, NM, "DeviceRemoved", "o", [d.path]));
+  }
+
+  setState(d: FakeDevice, state: number, reason = 0): void {
+    const old = d.state;
+    d.state = state;
+    this.bus?.send(Message.newSignal(d.path, `${NM}.Device`, "StateChanged", "uuu", [state, old, reason]));
+  }
+
+  setManagerState(state: number): void {
+    this.state = state;
+    this.bus?.send(Message.newSignal(NM_PATH, NM, "StateChanged", "u", [state]));
+  }
+
+  private handle(bus: MessageBus, msg: Message): boolean {
+    if (msg.type !== MessageType.METHOD_CALL) return false;
+    const reply = (sig: string, body: unknown[]) => bus.send(Message.newMethodReturn(msg, sig, body));
+    const path = msg.path ?? "";
+    if (msg.member === "GetDevices" && path === NM_PATH) {
+      reply("ao", [[...this.devices.keys()]]);
+      return true;
+    }
+    if (msg.member !== "GetAll" || msg.interface !== PROPS) {
+      bus.send(newError(msg, "org.freedesktop.DBus.Error.UnknownMethod", "unknown"));
+      return true;
+    }
+    const s = (v: string) => new Variant("s", v);
+    if (path === NM_PATH) {
+      reply("a{sv}", [{ State: new Variant("u", this.state), Version: s("1.42.4-fake") }]);
+      return true;
+    }
+    const device = this.devices.get(path);
+    if (device) {
+      reply("a{sv}", [
+        {
+          Interface: s(device.iface),
+          IpInterface: s(device.state >= 70 ? device.iface : ""),
+          State: new Variant("u", device.state),
+          Ip4Config: new Variant("o", device.ip4 ? `${NM_PATH}/IP4Config/${path.split("/").pop()}` : "/"),
+          Ip6Config: new Variant("o", "/"),
+          Dhcp4Config: new Variant("o", device.dhcp4 ? `${NM_PATH}/DHCP4Config/${path.split("/").pop()}` : "/"),
+        },
+      ]);
+      return true;
+    }
+    const owner = this.devices.get(`${NM_PATH}/Devices/${path.split("/").pop()}`);
+    if (owner?.ip4 && path.includes("/IP4Config/")) {
+      reply("a{sv}", [
+        {
+          NameserverData: new Variant(
+            "aa{sv}",
+            owner.ip4.dns.map((a) => ({ address: s(a) })),
+          ),
+          Domains: new Variant("as", owner.ip4.domains),
+          Searches: new Variant("as", []),
+        },
+      ]);
+      return true;
+    }
+    if (owner?.dhcp4 && path.includes("/DHCP4Config/")) {
+      reply("a{sv}", [
+        { Options: new Variant("a{sv}", Object.fromEntries(Object.entries(owner.dhcp4).map(([k, v]) => [k, s(v)]))) },
+      ]);
+      return true;
+    }
+    bus.send(newError(msg, "org.freedesktop.DBus.Error.UnknownObject", `no object ${path}`));
+    return true;
+  }
+}
