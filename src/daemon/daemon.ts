@@ -24,6 +24,7 @@ import { dropPrivileges, grantScriptCapabilities, PrivilegeError } from "../syst
 import { Notifier } from "../system/sd-notify";
 import { createBackend, upState } from "./backend-factory";
 import { kernelLinkState } from "./kernel-link-state";
+import { Settle } from "./settle";
 import { addressInfo, defaultGateway, linkAddresses, linkInfo } from "./link-facts";
 import { LinkTracker, type TrackedLink } from "./link-tracker";
 import { isReportedRoute, routeInfo } from "./route-event";
@@ -32,6 +33,8 @@ const log = getLogger("daemon");
 
 /** Under dhclient, how long a link that became routable waits for its lease to be written. */
 const LEASE_SETTLE_MS = 500;
+/** How long a manager's up state waits for the kernel's first global address of the link. */
+const ADDRESS_SETTLE_MS = 500;
 const MANAGER_LINK: Link = {
   index: 0,
   name: "",
@@ -90,8 +93,10 @@ export class Daemon {
   private leases: DhclientLeases | undefined;
   private push: LeasePush | undefined;
   private pushBus: BusConnection | undefined;
-  private readonly settling = new Map<number, NodeJS.Timeout>();
-  private readonly settled = new Set<number>();
+  private readonly leaseSettle = new Settle(LEASE_SETTLE_MS);
+  private readonly addressSettle = new Settle(ADDRESS_SETTLE_MS);
+  /** Up states a manager reported before the kernel told us of the link's address. */
+  private readonly pendingUp = new Map<number, { name: string; value: string }>();
   private ready = false;
   /** The backend's last values per link (networkd's properties), and the manager's. */
   private readonly backendProps = new Map<number, LinkProperties & { name: string }>();
@@ -191,8 +196,7 @@ export class Daemon {
     const index = this.ifindexOf(ifname);
     const link = index === undefined ? undefined : this.kernel.links.get(index);
     if (!link) return;
-    clearTimeout(this.settling.get(link.index));
-    if (this.settling.delete(link.index)) this.settled.add(link.index);
+    this.leaseSettle.arrived(link.index);
     this.syncLink(link);
     this.pushLease(link);
   }
@@ -223,6 +227,8 @@ export class Daemon {
       .filter((a) => a.scope === 0)
       .map((a) => `${a.address}/${a.prefixLength}`)
       .sort();
+    // Under a manager, its state covers the routes it sets up; only new addresses re-run.
+    if (this.backend) return global.join(" ");
     return [
       ...global,
       defaultGateway(t, link.index, AF_INET) ?? "",
@@ -236,16 +242,14 @@ export class Daemon {
     const tracked = this.tracker.get(link.index);
     if (this.backend) {
       // The manager owns the state; the kernel's facts re-run its up state when they change.
-      if (tracked?.state === upState(this.config.system.backend))
+      if (this.pendingUp.has(link.index) && this.hasGlobalAddress(link.index)) this.flushUp(link.index);
+      else if (tracked?.state === upState(this.config.system.backend))
         this.tracker.setState(link.index, link.name, tracked.state, this.fingerprint(link));
       return;
     }
     const state = kernelLinkState(link, linkAddresses(this.kernel.tables, link.index));
-    if (state !== "routable") {
-      this.settled.delete(link.index);
-      clearTimeout(this.settling.get(link.index));
-      this.settling.delete(link.index);
-    } else if (this.awaitLease(link, tracked?.state ?? null, silent)) return;
+    if (state !== "routable") this.leaseSettle.reset(link.index);
+    else if (this.awaitLease(link, tracked?.state ?? null, silent)) return;
     // Only a routable link's facts make a new event; other states run once.
     this.tracker.setState(
       link.index,
@@ -262,22 +266,42 @@ export class Daemon {
    * routable event carries DHCP_*. True while waiting.
    */
   private awaitLease(link: Link, previous: string | null, silent: boolean): boolean {
-    if (!this.leases || silent || previous === "routable" || this.settled.has(link.index)) return false;
+    if (!this.leases || silent || previous === "routable") return false;
     const lease = this.leases.forLink(link.name);
     const addresses = linkAddresses(this.kernel.tables, link.index).map((a) => a.address);
     if (lease?.info.address && addresses.includes(lease.info.address)) return false;
-    if (!this.settling.has(link.index)) {
-      this.settling.set(
-        link.index,
-        setTimeout(() => {
-          this.settling.delete(link.index);
-          this.settled.add(link.index);
-          const now = this.kernel.links.get(link.index);
-          if (now) this.syncLink(now);
-        }, LEASE_SETTLE_MS),
-      );
+    return this.leaseSettle.waiting(link.index, () => {
+      const now = this.kernel.links.get(link.index);
+      if (now) this.syncLink(now);
+    });
+  }
+
+  private hasGlobalAddress(index: number): boolean {
+    return linkAddresses(this.kernel.tables, index).some((a) => a.scope === 0);
+  }
+
+  /** A manager's state value for the tracker; its up state waits briefly for the kernel's address. */
+  private backendState(ifindex: number, name: string, value: string, silent: boolean): void {
+    const link = this.kernel.links.get(ifindex);
+    const up = value === upState(this.config.system.backend);
+    this.pendingUp.delete(ifindex);
+    if (up && !silent && !this.hasGlobalAddress(ifindex)) {
+      // networkd's and NM's signals can overtake the kernel's netlink message.
+      this.pendingUp.set(ifindex, { name, value });
+      if (this.addressSettle.waiting(ifindex, () => this.flushUp(ifindex))) return;
+      this.pendingUp.delete(ifindex);
     }
-    return true;
+    this.addressSettle.reset(ifindex);
+    this.tracker.setState(ifindex, name, value, up && link ? this.fingerprint(link) : "", silent);
+  }
+
+  private flushUp(ifindex: number): void {
+    const p = this.pendingUp.get(ifindex);
+    if (!p) return;
+    this.pendingUp.delete(ifindex);
+    this.addressSettle.reset(ifindex);
+    const link = this.kernel.links.get(ifindex);
+    this.tracker.setState(ifindex, p.name, p.value, link ? this.fingerprint(link) : "");
   }
 
   /**
@@ -298,17 +322,8 @@ export class Daemon {
         const startup = initial && !this.ready;
         const [primary, ...others] = backend.eventProperties;
         const value = primary === undefined ? undefined : props[primary];
-        if (value !== undefined) {
-          const link = this.kernel.links.get(ifindex);
-          const facts = link && value === upState(this.config.system.backend) ? this.fingerprint(link) : "";
-          this.tracker.setState(
-            ifindex,
-            linkName,
-            value,
-            facts,
-            startup && !this.config.scripts.run_startup_triggers,
-          );
-        }
+        if (value !== undefined)
+          this.backendState(ifindex, linkName, value, startup && !this.config.scripts.run_startup_triggers);
         for (const key of others) {
           const v = props[key];
           if (v === undefined || v === prev?.[key] || startup) continue;
@@ -374,6 +389,17 @@ export class Daemon {
     return this.kernel.links.get(index) ?? { ...MANAGER_LINK, index, name };
   }
 
+  private kernelFacts(e: NetworkEvent): NetworkEvent {
+    const t = this.kernel.tables;
+    if (!this.kernel.links.has(e.link.index)) return e;
+    return {
+      ...e,
+      addresses: linkAddresses(t, e.link.index).map(addressInfo),
+      gateway: defaultGateway(t, e.link.index, AF_INET),
+      gateway6: defaultGateway(t, e.link.index, AF_INET6),
+    };
+  }
+
   private event(name: string, link: Link, route: RouteInfo | null): NetworkEvent {
     const t = this.kernel.tables;
     const addresses = linkAddresses(t, link.index);
@@ -419,13 +445,16 @@ export class Daemon {
       return;
     }
     linkLog.info(`event ${e.event}`);
-    // DNS servers and domains the manager knows, looked up in the link's queue so order holds.
+    // When the link's queue gets to the event: the kernel's facts as they are then (a
+    // manager's routes follow its state signal by a few ms), and the DNS servers and
+    // domains the manager knows, looked up in the queue so order holds.
     const backend = this.backend;
     const prepare =
-      backend && e.link.index > 0
+      e.link.index > 0
         ? async (ev: NetworkEvent) => {
-            const d = await backend.details(ev.link.index);
-            return d ? { ...ev, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? ev.dhcp } : ev;
+            const d = await backend?.details(ev.link.index);
+            const now = this.kernelFacts(ev);
+            return d ? { ...now, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? ev.dhcp } : now;
           }
         : undefined;
     this.runner
@@ -467,7 +496,8 @@ export class Daemon {
       this.backend?.stop();
       this.leases?.close();
       this.pushBus?.close();
-      for (const t of this.settling.values()) clearTimeout(t);
+      this.leaseSettle.clear();
+      this.addressSettle.clear();
       await this.runner?.stop();
       this.kernel?.close();
       log.info("stopped");

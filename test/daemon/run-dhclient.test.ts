@@ -68,7 +68,10 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
       ip(ns, "addr", "add", "10.213.3.114/24", "dev", "dh0");
       ip(ns, "route", "add", "default", "via", "10.213.3.1", "dev", "dh0");
       await new Promise((r) => setTimeout(r, 100));
-      writeFileSync(join(leases, "dhclient.dh0.leases"), lease("dh0", "10.213.3.114", "10.213.3.1", "04:00:00"));
+      writeFileSync(
+        join(leases, "dhclient.dh0.leases"),
+        lease("dh0", "10.213.3.114", "10.213.3.1", "04:00:00"),
+      );
       expect(await waitFor(() => recorded(dir, "routable", "dh0").length === 1), d.output()).toBe(true);
       expect(recorded(dir, "routable", "dh0")[0]).toMatchObject({
         LINK: "dh0",
@@ -92,7 +95,10 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
       expect(hostnamed.staticWrites).toEqual([]);
 
       // A renewal with the same data (new timers only) is not an event.
-      appendFileSync(join(leases, "dhclient.dh0.leases"), lease("dh0", "10.213.3.114", "10.213.3.1", "04:01:00"));
+      appendFileSync(
+        join(leases, "dhclient.dh0.leases"),
+        lease("dh0", "10.213.3.114", "10.213.3.1", "04:01:00"),
+      );
       await new Promise((r) => setTimeout(r, 700));
       expect(recorded(dir, "routable", "dh0")).toHaveLength(1);
       // A renewal with new DNS servers is: routable again, and resolved follows.
@@ -106,7 +112,10 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
 
       // dh1: resolved says LinkBusy (networkd manages it): the same call went to networkd.
       ip(ns, "addr", "add", "10.213.6.5/24", "dev", "dh1");
-      writeFileSync(join(leases, "dhclient.dh1.leases"), lease("dh1", "10.213.6.5", "10.213.6.1", "04:00:00", "dh-host"));
+      writeFileSync(
+        join(leases, "dhclient.dh1.leases"),
+        lease("dh1", "10.213.6.5", "10.213.6.1", "04:00:00", "dh-host"),
+      );
       expect(await waitFor(() => networkd.linkSettings.length === 2), d.output()).toBe(true);
       expect(networkd.linkSettings.map(([m, i]) => [m, i])).toEqual([
         ["SetLinkDNS", dh1],

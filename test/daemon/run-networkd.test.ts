@@ -108,8 +108,9 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
     ip(ns, "link", "set", "ve1", "up");
     ip(ns, "link", "set", "ve0", "up");
     ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
-    const ve0 = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find((l) => l.ifname === "ve0")!
-      .ifindex;
+    const ve0 = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find(
+      (l) => l.ifname === "ve0",
+    )!.ifindex;
     const bus = await startPrivateBus();
     const networkd = new FakeNetworkd(bus.address);
     networkd.links.set(ve0, {
@@ -146,9 +147,10 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
       networkd.stop();
       networkd.links.get(ve0)!.props.OperationalState = "routable";
       await networkd.start();
-      expect(await waitFor(() => networkd.calls.filter((c) => c === "ListLinks").length >= 2, 10_000), d.output()).toBe(
-        true,
-      );
+      expect(
+        await waitFor(() => networkd.calls.filter((c) => c === "ListLinks").length >= 2, 10_000),
+        d.output(),
+      ).toBe(true);
       networkd.change(ve0, { OperationalState: "degraded" });
       expect(await waitFor(() => recorded(dir, "degraded", "ve0").length === 1, 5000), d.output()).toBe(true);
       expect(d.output().match(/lost the system bus/g)).toHaveLength(1);

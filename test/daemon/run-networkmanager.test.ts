@@ -47,7 +47,9 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
     );
     const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
     try {
-      expect(await waitFor(() => d.output().includes("ready: 1 link(s), 0 activated")), d.output()).toBe(true);
+      expect(await waitFor(() => d.output().includes("ready: 1 link(s), 0 activated")), d.output()).toBe(
+        true,
+      );
       nm.setState(dev0, 40);
       nm.setState(dev0, 100);
       expect(await waitFor(() => recorded(dir, "activated", "nm0").length === 1), d.output()).toBe(true);
@@ -83,7 +85,9 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
 
       nm.setManagerState(20);
       expect(await waitFor(() => recorded(dir, "manager", "").length === 1)).toBe(true);
-      const manager = JSON.parse(recorded(dir, "manager", "")[0]!.JSON!) as { state: { operational: string } };
+      const manager = JSON.parse(recorded(dir, "manager", "")[0]!.JSON!) as {
+        state: { operational: string };
+      };
       expect(manager.state.operational).toBe("disconnected");
 
       // Removed: its later signals are not events.

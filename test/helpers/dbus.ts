@@ -128,7 +128,8 @@ export class FakeNetworkd {
         ]);
     } else if (msg.member === "SetLinkDNS" || msg.member === "SetLinkDomains") {
       const [ifindex, value] = msg.body as [number, unknown];
-      if (!this.links.has(ifindex)) bus.send(newError(msg, "org.freedesktop.network1.NoSuchLink", "Link not known"));
+      if (!this.links.has(ifindex))
+        bus.send(newError(msg, "org.freedesktop.network1.NoSuchLink", "Link not known"));
       else {
         this.linkSettings.push([msg.member, ifindex, value]);
         reply("", []);

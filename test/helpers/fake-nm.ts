@@ -90,7 +90,10 @@ export class FakeNetworkManager {
           State: new Variant("u", device.state),
           Ip4Config: new Variant("o", device.ip4 ? `${NM_PATH}/IP4Config/${path.split("/").pop()}` : "/"),
           Ip6Config: new Variant("o", "/"),
-          Dhcp4Config: new Variant("o", device.dhcp4 ? `${NM_PATH}/DHCP4Config/${path.split("/").pop()}` : "/"),
+          Dhcp4Config: new Variant(
+            "o",
+            device.dhcp4 ? `${NM_PATH}/DHCP4Config/${path.split("/").pop()}` : "/",
+          ),
         },
       ]);
       return true;
@@ -111,7 +114,12 @@ export class FakeNetworkManager {
     }
     if (owner?.dhcp4 && path.includes("/DHCP4Config/")) {
       reply("a{sv}", [
-        { Options: new Variant("a{sv}", Object.fromEntries(Object.entries(owner.dhcp4).map(([k, v]) => [k, s(v)]))) },
+        {
+          Options: new Variant(
+            "a{sv}",
+            Object.fromEntries(Object.entries(owner.dhcp4).map(([k, v]) => [k, s(v)])),
+          ),
+        },
       ]);
       return true;
     }

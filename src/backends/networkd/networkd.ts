@@ -4,6 +4,7 @@
 // log once).
 import type { Message, MessageBus } from "dbus-next";
 import type { Logger } from "../../log/logger";
+import { formatIp } from "../../netlink/ip";
 import { ServiceWatch } from "../service-watch";
 import type { Backend, BackendSink, LinkDetails, LinkProperties } from "../types";
 import { ifindexOfPath, linkPath } from "./path-label";
@@ -123,12 +124,21 @@ export function parseDescribeLink(json: string): LinkDetails {
   } catch {
     return { dns: [], domains: [] };
   }
+  // Entries are strings, or objects with the text (AddressString, Domain) or, in
+  // networkd 252, the address as a byte array (Address).
   const list = (v: unknown, key: string): string[] =>
     Array.isArray(v)
       ? v.flatMap((e) => {
           if (typeof e === "string") return [e];
-          const s = (e as Record<string, unknown> | null)?.[key];
-          return typeof s === "string" ? [s] : [];
+          const o = e as Record<string, unknown> | null;
+          const s = o?.[key];
+          if (typeof s === "string") return [s];
+          const bytes = o?.Address;
+          if (Array.isArray(bytes) && bytes.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) {
+            const text = formatIp(Uint8Array.from(bytes as number[]));
+            return text ? [text] : [];
+          }
+          return [];
         })
       : [];
   return { dns: list(d.DNS, "AddressString"), domains: list(d.SearchDomains, "Domain") };

@@ -30,7 +30,9 @@ describe("dhclient lease parser", () => {
       server: null,
     });
     expect(lease!.expire?.toISOString()).toBe("2026-07-23T09:14:03.000Z");
-    expect(info.lease_text).toMatch(/^lease \{\n {2}interface "eth0";[\s\S]*expire 4 2026\/07\/23 09:14:03;\n\}$/);
+    expect(info.lease_text).toMatch(
+      /^lease \{\n {2}interface "eth0";[\s\S]*expire 4 2026\/07\/23 09:14:03;\n\}$/,
+    );
   });
 
   it("ignores a half-written trailing block and keeps the previous one", () => {
@@ -44,7 +46,7 @@ describe("dhclient lease parser", () => {
 
   it("reads a truncated-and-rewritten file: only the blocks now in it", () => {
     expect(currentLeases("").size).toBe(0);
-    expect(currentLeases("lease {\n  interface \"eth0\";\n  fixed-add").size).toBe(0);
+    expect(currentLeases('lease {\n  interface "eth0";\n  fixed-add').size).toBe(0);
   });
 
   it("decodes escapes exactly: three octal digits are one byte, \\0011 is 0x01 then '1'", () => {
@@ -103,7 +105,7 @@ describe("dhclient lease parser", () => {
         expect(blocks.length).toBeLessThanOrEqual(2);
       }),
     );
-    const alphabet = fc.constantFrom(..."lease6 {};,\"\\#\ninterface option fixed-address 0123:.");
+    const alphabet = fc.constantFrom(...'lease6 {};,"\\#\ninterface option fixed-address 0123:.');
     fc.assert(
       fc.property(fc.array(alphabet, { maxLength: 300 }), (chars) => {
         parseLeases(chars.join(""));

@@ -1,0 +1,366 @@
+// Real network peers for tests (modelled on shared/peers): systemd-networkd,
+// NetworkManager (extracted by scripts/fetch-peers), dnsmasq + isc-dhclient,
+// systemd-resolved (extracted) and systemd-hostnamed, each in the test's own
+// network namespace with private mounts, on a private system bus. Nothing
+// touches the host's interfaces, /run, resolv.conf or host name. Every process
+// started here is killed after the test, even when it fails.
+//
+// Pitfalls this encodes (shared/peers/README.md): /sys must be read-only or
+// networkd and NM wait for udev forever; /run is not private under
+// `ip netns exec`, so a tmpfs goes over /run/systemd first; `mount -n` keeps
+// libmount from writing /run/mount on the host; the bus must know every uid
+// that connects (resolved's systemd-resolve); dnsmasq needs --no-ping or the
+// first lease takes 3 s; NM needs dns=none, rc-manager=unmanaged and a UTS
+// namespace; hostnamed needs a UTS namespace and an overlay on /etc.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { waitFor } from "./proc";
+import { tempDir } from "./tmp";
+
+export const PEERS_ROOT = process.env.NETEVD_PEERS_ROOT ?? "/var/cache/netevd-test/peers-root";
+const NM_LD = join(PEERS_ROOT, "usr/lib/x86_64-linux-gnu");
+const RESOLVE_UID = 990;
+
+/** What the real-peer tests need on this machine (scripts/setup installs and fetches it). */
+export const havePeers =
+  process.getuid?.() === 0 &&
+  existsSync("/lib/systemd/systemd-networkd") &&
+  existsSync("/lib/systemd/systemd-hostnamed") &&
+  existsSync(join(PEERS_ROOT, "usr/sbin/NetworkManager")) &&
+  existsSync(join(PEERS_ROOT, "lib/systemd/systemd-resolved")) &&
+  ["/usr/sbin/dnsmasq", "/sbin/dhclient"].every((p) => existsSync(p));
+
+export interface Peer {
+  name: string;
+  child: ChildProcess;
+  log: () => string;
+}
+
+const started: Peer[] = [];
+afterEach(async () => {
+  const peers = started.splice(0).reverse();
+  for (const p of peers) p.child.kill("SIGKILL");
+  await Promise.all(
+    peers.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? new Promise((r) => p.child.once("exit", r)) : null)),
+  );
+});
+
+function launch(name: string, argv: string[], env: NodeJS.ProcessEnv = {}): Peer {
+  const child = spawn(argv[0]!, argv.slice(1), {
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 1 << 20) out = out.slice(-(1 << 19));
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const peer = { name, child, log: () => out };
+  started.push(peer);
+  return peer;
+}
+
+/** A shell command run in the namespace with its own mounts (ip netns exec gives a private mount ns). */
+function inNs(ns: string, script: string): string[] {
+  return ["ip", "netns", "exec", ns, "sh", "-c", `set -e\n${script}`];
+}
+
+export class PeerEnv {
+  readonly dir = tempDir("netevd-peers-");
+  busAddress = "";
+  private bus: Peer | undefined;
+  private passwd = "";
+  private group = "";
+
+  /** A private system bus whose passwd knows resolved's user. */
+  async startBus(): Promise<void> {
+    this.passwd = join(this.dir, "passwd");
+    this.group = join(this.dir, "group");
+    const pw = readFileSync("/etc/passwd", "utf8");
+    const gr = readFileSync("/etc/group", "utf8");
+    writeFileSync(
+      this.passwd,
+      /^systemd-resolve:/m.test(pw)
+        ? pw
+        : `${pw}systemd-resolve:x:${RESOLVE_UID}:${RESOLVE_UID}:systemd Resolver:/:/usr/sbin/nologin\n`,
+    );
+    writeFileSync(
+      this.group,
+      /^systemd-resolve:/m.test(gr) ? gr : `${gr}systemd-resolve:x:${RESOLVE_UID}:\n`,
+    );
+    const socket = join(this.dir, "system_bus_socket");
+    const conf = join(this.dir, "bus.conf");
+    writeFileSync(
+      conf,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_type="signal"/>
+<allow send_requested_reply="true" send_type="method_return"/><allow send_requested_reply="true" send_type="error"/>
+<allow receive_type="method_call"/><allow receive_type="method_return"/><allow receive_type="error"/><allow receive_type="signal"/>
+</policy></busconfig>`,
+    );
+    this.busAddress = `unix:path=${socket}`;
+    execFileSync("rm", ["-f", socket]);
+    this.bus = launch("dbus", [
+      "unshare",
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `mount -n --bind ${this.passwd} /etc/passwd && mount -n --bind ${this.group} /etc/group && exec dbus-daemon --config-file=${conf} --nofork --nopidfile`,
+    ]);
+    if (!(await waitFor(() => existsSync(socket), 5000)))
+      throw new Error(`bus did not start: ${this.bus.log()}`);
+  }
+
+  /** Kills the bus and starts a new one on the same socket. */
+  async restartBus(): Promise<void> {
+    const old = this.bus;
+    if (old) {
+      old.child.kill("SIGKILL");
+      if (old.child.exitCode === null && old.child.signalCode === null) await new Promise((r) => old.child.once("exit", r));
+    }
+    await this.startBus();
+  }
+
+  /** Waits until a name has an owner on the bus. */
+  async waitName(name: string, ms = 15_000): Promise<void> {
+    const ok = await waitFor(() => {
+      try {
+        execFileSync(
+          "busctl",
+          [
+            `--address=${this.busAddress}`,
+            "call",
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetNameOwner",
+            "s",
+            name,
+          ],
+          { stdio: "ignore" },
+        );
+        return true;
+      } catch {
+        return false;
+      }
+    }, ms);
+    if (!ok) throw new Error(`${name} did not appear on the bus`);
+  }
+
+  busctl(...args: string[]): string {
+    return execFileSync("busctl", [`--address=${this.busAddress}`, ...args], { encoding: "utf8" });
+  }
+
+  /** systemd-networkd in `ns` with these .network files. */
+  async startNetworkd(ns: string, networks: Record<string, string>): Promise<Peer> {
+    const conf = join(this.dir, `networkd-${ns}`);
+    const netif = join(this.dir, `netif-${ns}`);
+    mkdirSync(conf, { recursive: true });
+    mkdirSync(netif, { recursive: true });
+    chownSync(netif, uidOf("systemd-network"), 0);
+    for (const [name, text] of Object.entries(networks)) writeFileSync(join(conf, name), text);
+    const peer = launch(
+      "networkd",
+      inNs(
+        ns,
+        `mount -n -o remount,bind,ro /sys
+mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
+mkdir /run/systemd/netif
+mount -n --bind ${netif} /run/systemd/netif
+mount -n --bind ${conf} /etc/systemd/network
+exec env -u NOTIFY_SOCKET SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/systemd/systemd-networkd`,
+      ),
+    );
+    await this.waitName("org.freedesktop.network1");
+    return peer;
+  }
+
+  /** dnsmasq serving DHCP (and DNS for peers.test) on `iface` in `ns`; the interface has `router`/24. */
+  async startDnsmasq(ns: string, iface: string, net: string): Promise<Peer> {
+    const leases = join(this.dir, `dnsmasq-${iface}.leases`);
+    const peer = launch(
+      `dnsmasq-${iface}`,
+      inNs(
+        ns,
+        `exec dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --user=root --interface=${iface} --bind-interfaces --port=0 --no-ping \
+--dhcp-range=${net}.100,${net}.150,255.255.255.0,2m --dhcp-option=option:router,${net}.1 \
+--dhcp-option=option:dns-server,${net}.1 --dhcp-option=option:domain-name,peers.test \
+--dhcp-option=option:hostname,peer-given --dhcp-leasefile=${leases} --dhcp-authoritative --log-dhcp --log-facility=-`,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    return peer;
+  }
+
+  /** isc-dhclient on `iface` in `ns`, with a script that only sets the address and route (never resolv.conf). */
+  startDhclient(ns: string, iface: string, leaseFile: string): Peer {
+    const script = join(this.dir, "dhclient-script");
+    writeFileSync(
+      script,
+      `#!/bin/sh
+mask2len() { n=0; IFS=.; for o in $1; do case $o in 255) n=$((n+8));; 254) n=$((n+7));; 252) n=$((n+6));; 248) n=$((n+5));; 240) n=$((n+4));; 224) n=$((n+3));; 192) n=$((n+2));; 128) n=$((n+1));; esac; done; echo $n; }
+case "$reason" in
+  PREINIT) ip link set dev "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    ip -4 addr replace "$new_ip_address/$(mask2len "$new_subnet_mask")" dev "$interface"
+    for r in $new_routers; do ip -4 route replace default via "$r" dev "$interface"; break; done ;;
+  EXPIRE|FAIL|RELEASE|STOP) ip -4 addr flush dev "$interface" ;;
+esac
+exit 0
+`,
+    );
+    chmodSync(script, 0o755);
+    const conf = join(this.dir, "dhclient.conf");
+    writeFileSync(
+      conf,
+      "request subnet-mask, broadcast-address, routers, domain-name, domain-name-servers, host-name, dhcp-lease-time;\n",
+    );
+    return launch(
+      `dhclient-${iface}`,
+      inNs(
+        ns,
+        `exec dhclient -4 -d -v -cf ${conf} -lf ${leaseFile} -pf ${join(this.dir, `dhclient-${iface}.pid`)} -sf ${script} ${iface}`,
+      ),
+    );
+  }
+
+  /** systemd-resolved (extracted) in `ns`. */
+  async startResolved(ns: string): Promise<Peer> {
+    const run = join(this.dir, "resolve-run");
+    mkdirSync(run, { recursive: true });
+    chownSync(run, RESOLVE_UID, RESOLVE_UID);
+    const resolv = join(this.dir, "resolved-resolv.conf");
+    writeFileSync(resolv, "# private resolv.conf of the resolved test namespace\n");
+    const conf = join(this.dir, "resolved.conf");
+    writeFileSync(
+      conf,
+      "[Resolve]\nFallbackDNS=\nLLMNR=no\nMulticastDNS=no\nDNSSEC=no\nDNSStubListener=no\n",
+    );
+    const peer = launch(
+      "resolved",
+      inNs(
+        ns,
+        `mount -n -o remount,bind,ro /sys
+mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
+mkdir /run/systemd/resolve /run/systemd/resolved.conf.d /run/systemd/netif
+mount -n --bind ${run} /run/systemd/resolve
+cp ${conf} /run/systemd/resolved.conf.d/50-test.conf
+mount -n --bind ${this.passwd} /etc/passwd
+mount -n --bind ${this.group} /etc/group
+mount -n --bind ${resolv} /etc/resolv.conf
+exec env -u NOTIFY_SOCKET SYSTEMD_LOG_LEVEL=debug DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} ${PEERS_ROOT}/lib/systemd/systemd-resolved`,
+      ),
+    );
+    await this.waitName("org.freedesktop.resolve1");
+    return peer;
+  }
+
+  /** systemd-hostnamed in its own UTS namespace with an overlay on /etc (no static host name in it). */
+  async startHostnamed(): Promise<Peer> {
+    const upper = join(this.dir, "hostnamed-upper");
+    const work = join(this.dir, "hostnamed-work");
+    mkdirSync(upper, { recursive: true });
+    mkdirSync(work, { recursive: true });
+    const peer = launch("hostnamed", [
+      "unshare",
+      "-u",
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `set -e
+mount -n -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc
+rm -f /etc/hostname
+hostname netevd-peers-start
+mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
+exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/systemd/systemd-hostnamed`,
+    ]);
+    await this.waitName("org.freedesktop.hostname1");
+    return peer;
+  }
+
+  /** The host name in a process's UTS namespace. */
+  static utsHostname(pid: number): string {
+    return execFileSync("nsenter", ["-t", String(pid), "-u", "hostname"], { encoding: "utf8" }).trim();
+  }
+
+  /** NetworkManager (extracted) in `ns`, managing only `nm*` links, with these keyfile profiles. */
+  async startNetworkManager(ns: string, profiles: Record<string, string>): Promise<Peer> {
+    const conf = join(this.dir, "nm");
+    const connections = join(conf, "system-connections");
+    for (const d of ["conf.d", "empty", "system-connections", "run", "varlib"])
+      mkdirSync(join(conf, d), { recursive: true });
+    writeFileSync(
+      join(conf, "NetworkManager.conf"),
+      `[main]
+plugins=keyfile
+dhcp=internal
+dns=none
+rc-manager=unmanaged
+hostname-mode=none
+auth-polkit=false
+no-auto-default=*
+systemd-resolved=false
+[keyfile]
+path=${connections}
+unmanaged-devices=except:interface-name:nm*
+[connectivity]
+enabled=false
+`,
+    );
+    chmodSync(connections, 0o700);
+    for (const [name, text] of Object.entries(profiles)) {
+      writeFileSync(join(connections, name), text);
+      chmodSync(join(connections, name), 0o600);
+    }
+    const resolv = join(conf, "resolv.conf");
+    writeFileSync(resolv, "# private resolv.conf of the NetworkManager test namespace\n");
+    const peer = launch("NetworkManager", [
+      "ip",
+      "netns",
+      "exec",
+      ns,
+      "unshare",
+      "-u",
+      "sh",
+      "-c",
+      `set -e
+mount -n -o remount,bind,ro /sys
+mount -n -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/NetworkManager && mount -n --bind ${conf}/run /run/NetworkManager
+mount -n -t tmpfs -o mode=0755 tmpfs /var/lib
+mkdir -p /var/lib/NetworkManager && mount -n --bind ${conf}/varlib /var/lib/NetworkManager
+mount -n --bind ${resolv} /etc/resolv.conf
+exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${PEERS_ROOT}/usr/sbin/NetworkManager --debug --log-level=INFO \
+--config=${conf}/NetworkManager.conf --config-dir=${conf}/conf.d --system-config-dir=${conf}/empty \
+--intern-config=/var/lib/NetworkManager/NetworkManager-intern.conf --state-file=/var/lib/NetworkManager/NetworkManager.state \
+--pid-file=/run/NetworkManager/NetworkManager.pid`,
+    ]);
+    await this.waitName("org.freedesktop.NetworkManager");
+    return peer;
+  }
+
+  /** nmcli (extracted), a plain D-Bus client. */
+  nmcli(...args: string[]): string {
+    return execFileSync(join(PEERS_ROOT, "usr/bin/nmcli"), args, {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, DBUS_SYSTEM_BUS_ADDRESS: this.busAddress, LD_LIBRARY_PATH: NM_LD },
+    });
+  }
+}
+
+function uidOf(user: string): number {
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${user}:`));
+  if (!line) throw new Error(`no user ${user}`);
+  return Number(line.split(":")[2]);
+}
