@@ -26,6 +26,18 @@ describe("networkd link paths", () => {
         }),
       ),
     ).toEqual({ dns: ["192.0.2.53"], domains: ["lab.example"] });
+    // networkd 252 gives the address as bytes (seen from the real networkd in test/peers).
+    expect(
+      parseDescribeLink(
+        JSON.stringify({
+          DNS: [
+            { Family: 2, Address: [10, 213, 1, 1], ConfigSource: "static" },
+            { Family: 10, Address: [32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 83] },
+            { Family: 2, Address: [300, 1] },
+          ],
+        }),
+      ).dns,
+    ).toEqual(["10.213.1.1", "2001:db8::53"]);
     expect(parseDescribeLink("not json")).toEqual({ dns: [], domains: [] });
   });
 });

@@ -43,7 +43,11 @@ afterEach(async () => {
   const peers = started.splice(0).reverse();
   for (const p of peers) p.child.kill("SIGKILL");
   await Promise.all(
-    peers.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? new Promise((r) => p.child.once("exit", r)) : null)),
+    peers.map((p) =>
+      p.child.exitCode === null && p.child.signalCode === null
+        ? new Promise((r) => p.child.once("exit", r))
+        : Promise.resolve(),
+    ),
   );
 });
 
@@ -123,7 +127,8 @@ export class PeerEnv {
     const old = this.bus;
     if (old) {
       old.child.kill("SIGKILL");
-      if (old.child.exitCode === null && old.child.signalCode === null) await new Promise((r) => old.child.once("exit", r));
+      if (old.child.exitCode === null && old.child.signalCode === null)
+        await new Promise((r) => old.child.once("exit", r));
     }
     await this.startBus();
   }
@@ -192,7 +197,7 @@ exec env -u NOTIFY_SOCKET SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console DBU
         `exec dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --user=root --interface=${iface} --bind-interfaces --port=0 --no-ping \
 --dhcp-range=${net}.100,${net}.150,255.255.255.0,2m --dhcp-option=option:router,${net}.1 \
 --dhcp-option=option:dns-server,${net}.1 --dhcp-option=option:domain-name,peers.test \
---dhcp-option=option:hostname,peer-given --dhcp-leasefile=${leases} --dhcp-authoritative --log-dhcp --log-facility=-`,
+--dhcp-option=12,peer-given --dhcp-leasefile=${leases} --dhcp-authoritative --log-dhcp --log-facility=-`,
       ),
     );
     await new Promise((r) => setTimeout(r, 200));

@@ -50,6 +50,12 @@ const MATCHES = [
 
 type Props = Record<string, { value: unknown }>;
 
+/** A string property's value ("" when absent or not a string). */
+const str = (p: Props, key: string, fallback = ""): string => {
+  const v = p[key]?.value;
+  return typeof v === "string" && v !== "" ? v : fallback;
+};
+
 export interface NetworkManagerOptions {
   sink: BackendSink;
   log: Logger;
@@ -124,7 +130,7 @@ export class NetworkManagerBackend implements Backend {
       this.opts.log.debug(`device ${path} vanished: ${(err as Error).message}`);
       return;
     }
-    const name = String(props.IpInterface?.value || props.Interface?.value || "");
+    const name = str(props, "IpInterface") || str(props, "Interface");
     const ifindex = await this.resolve(name);
     if (ifindex === undefined) {
       this.opts.log.debug(`device ${path} (${name}) has no kernel link; ignored`);
@@ -185,7 +191,7 @@ export class NetworkManagerBackend implements Backend {
         ["Ip4Config", `${NM}.IP4Config`],
         ["Ip6Config", `${NM}.IP6Config`],
       ] as const) {
-        const path = String(props[key]?.value ?? "/");
+        const path = str(props, key, "/");
         if (path === "/") continue;
         const c = await this.getAll(path, iface);
         for (const entry of (c.NameserverData?.value ?? []) as Props[]) {
@@ -198,7 +204,7 @@ export class NetworkManagerBackend implements Backend {
         ])
           if (!domains.includes(d)) domains.push(d);
       }
-      const dhcpPath = String(props.Dhcp4Config?.value ?? "/");
+      const dhcpPath = str(props, "Dhcp4Config", "/");
       const dhcp =
         dhcpPath === "/" ? null : dhcpFromOptions((await this.getAll(dhcpPath, `${NM}.DHCP4Config`)).Options);
       return { dns, domains, dhcp };
@@ -216,7 +222,10 @@ export class NetworkManagerBackend implements Backend {
 /** DHCP4Config Options (a{sv} of strings) in the event's terms. */
 export function dhcpFromOptions(options: { value: unknown } | undefined): DhcpInfo | null {
   const o = (options?.value ?? {}) as Record<string, { value: unknown }>;
-  const get = (k: string) => (typeof o[k]?.value === "string" ? (o[k].value as string) : null);
+  const get = (k: string): string | null => {
+    const v = o[k]?.value;
+    return typeof v === "string" ? v : null;
+  };
   const address = get("ip_address");
   if (!address) return null;
   const list = (k: string) => (get(k) ?? "").split(/\s+/).filter(Boolean);
