@@ -1,13 +1,14 @@
 #!/bin/bash
 # A bootable Debian bookworm rootfs for the package tests (systemd as PID 1 in
-# systemd-nspawn), with what the tests use inside: ps, capsh, ip, rpm, pacman.
+# systemd-nspawn), with what the tests use inside: ps, capsh, ip, rpm, pacman,
+# and systemd-resolved + polkitd (DNS pushes through the package's polkit rule).
 # Cached: rebuilt only when the settings change; kept as a zstd tarball too so a
 # machine that keeps its cache but not the tree unpacks it in seconds.
 # Usage: build-rootfs.sh [ROOTFS]
 set -euo pipefail
 ROOTFS=${1:-${NETEVD_ROOTFS:-/var/cache/netevd-test/rootfs}}
 SUITE=bookworm
-INCLUDE=systemd,systemd-sysv,dbus,procps,libcap2-bin,iproute2,rpm,pacman-package-manager,util-linux
+INCLUDE=systemd,systemd-sysv,dbus,procps,libcap2-bin,iproute2,rpm,pacman-package-manager,util-linux,systemd-resolved,libpam-systemd,polkitd
 MIRROR=$(grep -hE '^URIs:.*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$MIRROR" ] || MIRROR=$(grep -hE '^deb .*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian

@@ -86,6 +86,30 @@ check "script CapEff = 0" grep -q "CapEff:	0000000000000000" /run/netevd/routabl
 check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5" /run/netevd/routable.nv0
 check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
 
+section "backend dhclient: a lease's DNS reaches systemd-resolved as user netevd (the polkit rule)"
+systemctl start systemd-resolved
+mkdir -p /var/lib/dhcp
+cat > /etc/netevd/netevd.yaml <<'EOC'
+# edited by the administrator
+system: { backend: dhclient }
+backends: { dhclient: { use_dns: true, use_domain: true } }
+EOC
+systemctl restart netevd
+cat > /var/lib/dhcp/dhclient.nv0.leases <<'EOL'
+lease {
+  interface "nv0";
+  fixed-address 192.0.2.5;
+  option subnet-mask 255.255.255.0;
+  option domain-name-servers 192.0.2.53;
+  option domain-name "lease.example";
+  expire never;
+}
+EOL
+check "resolved holds the lease's DNS server for nv0" wait_for bash -c 'resolvectl dns nv0 | grep -q 192.0.2.53'
+check "resolved holds the lease's domain for nv0" wait_for bash -c 'resolvectl domain nv0 | grep -q lease.example'
+resolvectl status nv0 | head -8
+journalctl -u netevd -b --no-pager | grep -E "DNS servers|domains|resolved" | tail -4
+
 section "reload and stop"
 systemctl reload netevd; sleep 0.3
 check "reload (SIGHUP) keeps it running" systemctl -q is-active netevd
