@@ -128,6 +128,24 @@ export const ConfigSchema = z
           .default(200)
           .describe("table id = table_base + ifindex; ids 253, 254 and 255 are refused"),
         ipv6: z.boolean().default(true).describe("also route IPv6 addresses per link"),
+        from_priority: z
+          .number()
+          .int()
+          .min(1)
+          .max(32765)
+          .default(10000)
+          .describe('priority of the "from ADDR lookup TABLE" rules (below main\'s 32766)'),
+        to_priority: z
+          .number()
+          .int()
+          .min(1)
+          .max(32765)
+          .default(10001)
+          .describe('priority of the "to ADDR lookup TABLE" rules'),
+        keep_on_stop: z
+          .boolean()
+          .default(false)
+          .describe("leave netevd's rules and routes in place when netevd stops"),
       })
       .prefault({}),
     backends: z

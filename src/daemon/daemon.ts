@@ -19,6 +19,8 @@ import { BusConnection } from "../push/bus-connection";
 import { Hostnamed } from "../push/hostnamed";
 import { LeasePush, type PushFlags } from "../push/lease-push";
 import { Resolved } from "../push/resolved";
+import type { PolicySettings } from "../routing/desired";
+import { PolicyReconciler } from "../routing/reconciler";
 import { ScriptRunner, type RunnerOptions } from "../scripts/runner";
 import { dropPrivileges, grantScriptCapabilities, PrivilegeError } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
@@ -72,6 +74,18 @@ function pushFlags(c: Config, dryRun: boolean): PushFlags {
   return { useDns: d.use_dns, useDomain: d.use_domain, useHostname: d.use_hostname, dryRun };
 }
 
+function policySettings(c: Config): PolicySettings | null {
+  const r = c.routing;
+  if (r.policy_rules.length === 0) return null;
+  return {
+    matches: compileInterfaceMatcher(r.policy_rules),
+    tableBase: r.table_base,
+    ipv6: r.ipv6,
+    fromPriority: r.from_priority,
+    toPriority: r.to_priority,
+  };
+}
+
 function runnerOptions(c: Config, dryRun: boolean): RunnerOptions {
   return {
     dir: c.scripts.dir,
@@ -91,6 +105,7 @@ export class Daemon {
   private readonly tracker: LinkTracker;
   private backend: Backend | undefined;
   private leases: DhclientLeases | undefined;
+  private policy: PolicyReconciler | undefined;
   private push: LeasePush | undefined;
   private pushBus: BusConnection | undefined;
   private readonly leaseSettle = new Settle(LEASE_SETTLE_MS);
@@ -145,6 +160,14 @@ export class Daemon {
       this.syncAll(!c.scripts.run_startup_triggers);
     }
     this.kernel.onChange((change) => this.onKernelChange(change));
+    // Policy routing is reconciled before READY=1: stale netevd entries go, missing ones come.
+    this.policy = new PolicyReconciler({
+      kernel: this.kernel,
+      log: getLogger("routing"),
+      dryRun: this.opts.dryRun,
+    });
+    this.policy.update(policySettings(c));
+    await this.policy.schedule();
     this.ready = true;
     log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`);
     this.notifier.ready(this.status());
@@ -349,6 +372,7 @@ export class Daemon {
   }
 
   private onKernelChange(change: KernelChange): void {
+    void this.policy?.schedule();
     switch (change.kind) {
       case "link":
         if (change.action === "remove") {
@@ -481,6 +505,8 @@ export class Daemon {
     });
     this.runner.update(runnerOptions(this.config, this.opts.dryRun));
     this.push?.update(pushFlags(this.config, this.opts.dryRun));
+    this.policy?.update(policySettings(this.config));
+    void this.policy?.schedule();
     grantScriptCapabilities(this.opts.binding, this.config.scripts.ambient_capabilities, log);
     for (const link of this.kernel.links.values()) this.syncLink(link);
     log.info("configuration reloaded");
@@ -499,6 +525,7 @@ export class Daemon {
       this.leaseSettle.clear();
       this.addressSettle.clear();
       await this.runner?.stop();
+      if (this.policy && !this.opts.dryRun && !this.config.routing.keep_on_stop) await this.policy.cleanup();
       this.kernel?.close();
       log.info("stopped");
     })();

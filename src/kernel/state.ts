@@ -205,6 +205,21 @@ export class KernelState {
         const had = t.addresses.has(key);
         if (m.action === "del") {
           if (t.addresses.delete(key)) emit({ kind: "address", action: "remove", address: m.address });
+          // Removing a link's last IPv4 address flushes its IPv4 routes in every table,
+          // unannounced: mirror that now (so no decision is taken on routes that are gone),
+          // and re-read the routes soon after to be sure.
+          if (m.address.family === AF_INET) {
+            const index = m.address.index;
+            const left = [...t.addresses.values()].some((a) => a.index === index && a.family === AF_INET);
+            if (!left) {
+              for (const [k, r] of t.routes) {
+                if (r.family !== AF_INET || r.oif !== index) continue;
+                t.routes.delete(k);
+                emit({ kind: "route", action: "remove", route: r });
+              }
+            }
+            this.scheduleRouteResync();
+          }
         } else {
           t.addresses.set(key, m.address);
           emit({ kind: "address", action: had ? "change" : "add", address: m.address });

@@ -11,10 +11,15 @@ export interface Running {
   exit: Promise<number | null>;
 }
 
-export function startDaemon(ns: string, config: string, env: NodeJS.ProcessEnv = {}): Running {
+export function startDaemon(
+  ns: string,
+  config: string,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+): Running {
   const child = spawn(
     "ip",
-    ["netns", "exec", ns, process.execPath, CLI, "run", "--config", config, "--log-format", "json"],
+    ["netns", "exec", ns, process.execPath, CLI, "run", "--config", config, "--log-format", "json", ...args],
     {
       env: { PATH: process.env.PATH, ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -80,6 +80,30 @@ describe.runIf(canNetns)("kernel state on a real kernel", () => {
     }
   });
 
+  it("drops a link's IPv4 routes in every table with its last IPv4 address, as the kernel does unannounced", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
+    ip(ns, "link", "set", "ve0", "up");
+    ip(ns, "addr", "add", "192.0.2.10/24", "dev", "ve0");
+    ip(ns, "route", "add", "192.0.2.0/24", "dev", "ve0", "table", "204");
+    const { state } = await started(ns);
+    try {
+      await expectInSync(state, ns);
+      const routesIn204 = () => [...state.tables.routes.values()].filter((r) => r.table === 204).length;
+      expect(routesIn204()).toBe(1);
+      let afterRemoval = -1;
+      state.onChange((c) => {
+        if (c.kind === "address" && c.action === "remove") setImmediate(() => (afterRemoval = routesIn204()));
+      });
+      ip(ns, "addr", "del", "192.0.2.10/24", "dev", "ve0");
+      await expectInSync(state, ns);
+      // Right after the address event, before any re-read: already gone from the tables.
+      expect(afterRemoval).toBe(0);
+    } finally {
+      state.close();
+    }
+  });
+
   it("adds and deletes rules and routes, with EEXIST/ENOENT as codes", async () => {
     const ns = createNetns();
     ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");

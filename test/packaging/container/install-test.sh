@@ -110,6 +110,21 @@ check "resolved holds the lease's domain for nv0" wait_for bash -c 'resolvectl d
 resolvectl status nv0 | head -8
 journalctl -u netevd -b --no-pager | grep -E "DNS servers|domains|resolved" | tail -4
 
+section "policy routing: rules with the packaged protocol name"
+cat > /etc/netevd/netevd.yaml <<'EOC'
+# edited by the administrator
+system: { backend: none }
+routing: { policy_rules: [nv0] }
+EOC
+systemctl restart netevd
+t=$((200 + $(cat /sys/class/net/nv0/ifindex)))
+check "ip rule shows netevd's rule by its rt_protos name" wait_for bash -c "ip rule show | grep -q 'from 192.0.2.5 lookup $t proto netevd'"
+check "the link's table has its prefix route" bash -c "ip route show table $t | grep -q '192.0.2.0/24 dev nv0 proto netevd'"
+ip rule show
+systemctl stop netevd
+check "stop removes netevd's rules" bash -c "! ip rule show | grep -q 'proto netevd'"
+systemctl start netevd
+
 section "reload and stop"
 systemctl reload netevd; sleep 0.3
 check "reload (SIGHUP) keeps it running" systemctl -q is-active netevd
