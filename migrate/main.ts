@@ -1,10 +1,285 @@
-// netevd-migrate: network-broker → netevd. The tool itself is tracked in the
-// project's issue "netevd-migrate"; until it lands this entry says so plainly
-// and changes nothing.
-export const MIGRATE_UNAVAILABLE =
-  "netevd-migrate: migration from network-broker is not available in this version of netevd; nothing was read or written";
+// netevd-migrate: network-broker → netevd. Finds and reads network-broker's
+// configuration the way network-broker did, reports both what it did and what
+// the file means, translates to netevd.yaml, copies the script directories,
+// and looks for network-broker's stale policy rules. A dry run unless --apply.
+// Exit: 0 migrated (or would migrate), 1 errors, 2 usage, 78 unreadable input.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { applyWrites, planWrites, type Write } from "./apply";
+import { findConfig } from "./find";
+import { interpret } from "./interpret";
+import { readBrokerConfig, UnreadableError } from "./read";
+import { formatText, REPORT_SCHEMA, type Report } from "./report";
+import { planScripts, scanScript } from "./scripts";
+import { findStaleRules } from "./stale-rules";
+import { translate, validateYaml } from "./translate";
 
-export function migrateMain(_argv: readonly string[]): number {
-  process.stderr.write(`${MIGRATE_UNAVAILABLE}\n`);
-  return 1;
+export const EXIT = { ok: 0, error: 1, usage: 2, unreadable: 78 } as const;
+
+interface Options {
+  from?: string;
+  config?: string;
+  root: string;
+  links?: string;
+  intent: boolean;
+  apply: boolean;
+  force: boolean;
+  switchService: boolean;
+  format: "text" | "json";
+}
+
+function program(): Command {
+  return new Command("netevd-migrate")
+    .description("move from network-broker to netevd: a dry run that prints the plan, unless --apply")
+    .option(
+      "--from <dir>",
+      "network-broker's directory (default: /etc/network-broker, then /etc/network-event-broker)",
+    )
+    .option(
+      "--config <file>",
+      "network-broker's configuration file (default: found the way network-broker did)",
+    )
+    .option("--root <dir>", "treat DIR as / for every path read and written (tests, images)", "/")
+    .option("--links <names>", "the links present, comma-separated (default: /sys/class/net)")
+    .option("--intent", "follow what the file means where network-broker did otherwise", false)
+    .option("--apply", "write netevd's configuration and scripts", false)
+    .option("--force", "replace existing files (a timestamped backup of each is kept)", false)
+    .option(
+      "--switch-service",
+      "with --apply: disable network-broker.service and enable netevd.service",
+      false,
+    )
+    .addOption(new Option("--format <format>", "report format").choices(["text", "json"]).default("text"))
+    .helpOption("-h, --help", "show this help")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+}
+
+function presentLinks(o: Options): string[] | null {
+  if (o.links !== undefined) return o.links.split(/[,\s]+/).filter(Boolean);
+  try {
+    return readdirSync(join(o.root, "sys/class/net"))
+      .filter((n) => n !== "lo")
+      .sort();
+  } catch {
+    return null;
+  }
+}
+
+function ifindexes(o: Options): number[] | null {
+  if (o.root !== "/") return null;
+  try {
+    return readdirSync("/sys/class/net").map((n) =>
+      Number(readFileSync(`/sys/class/net/${n}/ifindex`, "utf8")),
+    );
+  } catch {
+    return null;
+  }
+}
+
+function emptyReport(o: Options): Report {
+  return {
+    schema: REPORT_SCHEMA,
+    mode: o.apply ? "apply" : "dry-run",
+    reading: o.intent ? "intent" : "actual",
+    source: null,
+    links_present: null,
+    syntax_error: null,
+    crashed: [],
+    differences: [],
+    warnings: [],
+    notes: [],
+    config: null,
+    directories: [],
+    scripts: [],
+    findings: [],
+    stale_rules: [],
+    stale_rules_error: null,
+    service: null,
+    result: "error",
+    errors: [],
+  };
+}
+
+function output(r: Report, o: Options): void {
+  process.stdout.write(o.format === "json" ? `${JSON.stringify(r, null, 2)}\n` : formatText(r));
+}
+
+export function migrate(o: Options): { report: Report; code: number } {
+  const r = emptyReport(o);
+  const root = resolve(o.root);
+  const found = findConfig({ root, from: o.from, config: o.config });
+  if (!found.found) {
+    r.errors.push(`no network-broker configuration found (looked in ${found.searched.join(", ")})`);
+    return { report: r, code: EXIT.unreadable };
+  }
+  const f = found.found;
+  r.source = {
+    file: f.file,
+    format: f.extension,
+    dir: f.dir,
+    shadowed: f.shadowed,
+    searched: found.searched,
+  };
+  let text: string;
+  try {
+    const bytes = readFileSync(f.file);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (err) {
+    r.errors.push(`${f.file}: cannot read it: ${(err as Error).message}`);
+    return { report: r, code: EXIT.unreadable };
+  }
+  let read;
+  try {
+    read = readBrokerConfig(text, f.extension);
+  } catch (err) {
+    if (err instanceof UnreadableError) {
+      r.errors.push(`${f.file}: ${err.message}`);
+      return { report: r, code: EXIT.unreadable };
+    }
+    throw err;
+  }
+  r.syntax_error = read.syntaxError;
+  if (read.syntaxError && read.entries.length === 0 && o.intent) {
+    r.errors.push(`${f.file}: cannot tell what the file means: ${read.syntaxError.message}`);
+    return { report: r, code: EXIT.unreadable };
+  }
+  r.links_present = presentLinks({ ...o, root });
+  const i = interpret(read, r.links_present);
+  Object.assign(r, { crashed: i.crashed, differences: i.differences, warnings: i.warnings, notes: i.notes });
+  if (r.links_present === null)
+    r.warnings.push(
+      "the links present are unknown (no /sys/class/net; use --links): network-broker's substring matching could not be checked",
+    );
+
+  const mode = o.intent ? "intent" : "actual";
+  const yaml = translate(i, mode, f.file, f.dir);
+  const invalid = validateYaml(yaml);
+  if (invalid.length) {
+    r.errors.push(
+      `the translated configuration does not validate (a bug in netevd-migrate): ${invalid.join("; ")}`,
+    );
+    return { report: r, code: EXIT.error };
+  }
+  const target = join(root, "etc/netevd");
+  const configPath = join(target, "netevd.yaml");
+  const plan = planScripts(f.dir, target);
+  r.directories = plan.dirs.map((d) => ({
+    name: d.name,
+    source: d.source,
+    target: d.target,
+    problem: d.problem ?? null,
+  }));
+  for (const s of plan.files)
+    if (s.content) r.findings.push(...scanScript(s.source, s.content.toString("utf8")));
+
+  const writes: Write[] = [
+    { path: configPath, kind: "file", content: Buffer.from(yaml), mode: 0o644 },
+    ...plan.files.flatMap((s): Write[] =>
+      s.target === null
+        ? []
+        : s.kind === "symlink"
+          ? [{ path: s.target, kind: "symlink", linkTarget: s.linkTarget }]
+          : [{ path: s.target, kind: "file", content: s.content, mode: s.mode }],
+    ),
+  ];
+  const applied = o.apply ? applyWrites(writes, o.force) : { results: planWrites(writes) };
+  const byPath = new Map(applied.results.map((w) => [w.path, w]));
+  const cw = byPath.get(configPath);
+  r.config = {
+    path: configPath,
+    state: cw?.state ?? null,
+    backup: cw?.backup ?? null,
+    refused: cw?.refused ?? null,
+    yaml,
+  };
+  r.scripts = plan.files.map((s) => {
+    const w = s.target ? byPath.get(s.target) : undefined;
+    return {
+      source: s.source,
+      target: s.target,
+      kind: s.kind,
+      state: w?.state ?? null,
+      backup: w?.backup ?? null,
+      problem: w?.refused ?? s.problem ?? null,
+      fix: s.fix ?? null,
+    };
+  });
+  if (!o.apply) {
+    const replace = applied.results.filter((w) => w.state === "replace");
+    for (const w of replace)
+      r.warnings.push(
+        `${w.path} exists and differs: --apply will refuse it unless --force (then a backup is kept)`,
+      );
+  }
+
+  const stale = findStaleRules(ifindexes({ ...o, root }));
+  r.stale_rules = stale.rules;
+  r.stale_rules_error = stale.error ?? null;
+
+  if ("error" in applied && applied.error) {
+    r.errors.push(applied.error);
+    r.result = "refused";
+    return { report: r, code: EXIT.error };
+  }
+  const changed = applied.results.some((w) => w.state !== "unchanged");
+  if (o.switchService) {
+    const offline = root !== "/";
+    const sc = (verb: string, unit: string) => [
+      ...(offline ? [`--root=${root}`] : []),
+      verb,
+      ...(offline ? [] : ["--now"]),
+      unit,
+    ];
+    const cmds = [sc("disable", "network-broker.service"), sc("enable", "netevd.service")];
+    r.service = { commands: cmds.map((c) => `systemctl ${c.join(" ")}`), done: false, error: null };
+    if (o.apply) {
+      try {
+        for (const c of cmds) execFileSync("systemctl", c, { stdio: ["ignore", "ignore", "pipe"] });
+        r.service.done = true;
+      } catch (err) {
+        r.service.error = (err as Error).message.split("\n")[0] ?? "systemctl failed";
+        r.errors.push(`switching the service failed: ${r.service.error}`);
+        r.result = "error";
+        return { report: r, code: EXIT.error };
+      }
+    }
+  }
+  r.result = o.apply
+    ? changed || r.service?.done
+      ? "migrated"
+      : "already-migrated"
+    : changed
+      ? "would-migrate"
+      : "already-migrated";
+  return { report: r, code: EXIT.ok };
+}
+
+export function migrateMain(argv: readonly string[]): number {
+  const p = program();
+  let o: Options;
+  try {
+    p.parse([...argv], { from: "user" });
+    o = p.opts<Options>();
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw err;
+  }
+  if (o.switchService && !o.apply) {
+    process.stderr.write("netevd-migrate: --switch-service needs --apply\n");
+    return EXIT.usage;
+  }
+  if (o.force && !o.apply) {
+    process.stderr.write("netevd-migrate: --force needs --apply\n");
+    return EXIT.usage;
+  }
+  if (!existsSync(o.root)) {
+    process.stderr.write(`netevd-migrate: --root ${o.root}: no such directory\n`);
+    return EXIT.usage;
+  }
+  const { report, code } = migrate(o);
+  output(report, o);
+  return code;
 }

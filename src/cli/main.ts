@@ -15,6 +15,8 @@ function startedAsMigrate(argv: readonly string[]): boolean {
 
 export async function main(argv: readonly string[]): Promise<number> {
   if (startedAsMigrate(argv)) return migrateMain(argv.slice(2));
+  // `netevd migrate …` is the same tool with its own options (--format, --config … mean its own).
+  if (argv[2] === "migrate") return migrateMain(argv.slice(3));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,202 @@
+// network-broker's *.d script directories → netevd's: same names, content and
+// mode kept, owned root:root; symlinks kept as links. What netevd would refuse
+// or ignore is reported with the reason and the fix, and every script is
+// scanned for variables netevd gives differently.
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { isEventName } from "../src/events/names";
+import { byteOrder, isIgnoredName, ruleBroken } from "../src/scripts/discover";
+
+export interface ScriptPlan {
+  source: string;
+  /** Where it goes (null: not copied). */
+  target: string | null;
+  kind: "file" | "symlink";
+  mode: number;
+  content?: Buffer;
+  linkTarget?: string;
+  /** Why it is not copied, or what netevd will do differently with it. */
+  problem?: string;
+  fix?: string;
+}
+
+export interface DirPlan {
+  name: string;
+  source: string;
+  target: string | null;
+  /** Why the directory is not migrated. */
+  problem?: string;
+}
+
+export interface Finding {
+  file: string;
+  line: number;
+  variable: string;
+  text: string;
+  replacement: string;
+}
+
+/** Patterns of network-broker's environment that netevd gives differently, with the replacement. */
+const PATTERNS: { re: RegExp; variable: string; replacement: string }[] = [
+  {
+    re: /\$\{?(OperationalState|AdministrativeState|CarrierState|AddressState|OnlineState|IPv4AddressState|IPv6AddressState)\b/,
+    variable: "$1",
+    replacement:
+      "netevd gives the new state as STATE (and EVENT); the others are in JSON's .state (e.g. jq -r .state.administrative)",
+  },
+  {
+    re: /\$\{?DHCP_LEASE\b/,
+    variable: "DHCP_LEASE",
+    replacement:
+      "netevd's DHCP_LEASE is the lease block as dhclient wrote it (dhclient backend); use DHCP_ADDRESS DHCP_GATEWAY DHCP_DNS DHCP_DOMAIN DHCP_HOSTNAME",
+  },
+  {
+    re: /\$\{?DOMAIN\b(?!S)/,
+    variable: "DOMAIN",
+    replacement: "netevd gives DOMAINS (space-separated), and DHCP_DOMAIN for the lease's",
+  },
+  {
+    re: /\$\{?DNS\b[^\n]*,|IFS=['"]?,|tr\s+['"]?,/,
+    variable: "DNS",
+    replacement: "netevd's DNS (and DHCP_DNS) are space-separated, not comma-joined: split on spaces",
+  },
+  {
+    re: /jq[^\n]*\.(Name|Index|Address|Addresses|Routes|Gateway|OperationalState|AdministrativeState|LinkFile|NetworkFile|DNS|Domains)\b/,
+    variable: "JSON .$1",
+    replacement:
+      "netevd's JSON is snake_case (netevd.event.v1): .link.name, .link.index, .addresses[].address, .gateway, .dns, .domains, .state.operational",
+  },
+];
+
+export function scanScript(file: string, text: string): Finding[] {
+  const out: Finding[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (/^\s*#/.test(line)) return;
+    for (const p of PATTERNS) {
+      const m = p.re.exec(line);
+      if (!m) continue;
+      out.push({
+        file,
+        line: i + 1,
+        variable: p.variable.replace("$1", m[1] ?? ""),
+        text: line.trim().slice(0, 160),
+        replacement: p.replacement,
+      });
+    }
+  });
+  return out;
+}
+
+/** What netevd would refuse about a file once it is root's (mode rules only). */
+function modeProblem(st: Stats): { problem: string; fix: string } | undefined {
+  // Judged as root's file: the copy is chowned to root.
+  const broken = ruleBroken(
+    Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st, { uid: 0 }),
+  );
+  if (!broken) return undefined;
+  const fix =
+    broken.rule === "group-or-other-writable"
+      ? "chmod go-w"
+      : broken.rule === "not-executable"
+        ? "chmod u+x"
+        : broken.rule === "setuid-or-setgid"
+          ? "chmod ug-s"
+          : "replace it with a regular file";
+  return { problem: `netevd will not run it: ${broken.detail}`, fix };
+}
+
+export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPlan[]; files: ScriptPlan[] } {
+  const dirs: DirPlan[] = [];
+  const files: ScriptPlan[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(sourceDir).sort(byteOrder);
+  } catch {
+    return { dirs, files };
+  }
+  for (const d of names) {
+    const src = join(sourceDir, d);
+    if (!d.endsWith(".d") || !lstatSync(src).isDirectory()) continue;
+    const event = d.slice(0, -2);
+    if (!isEventName(event)) {
+      dirs.push({
+        name: d,
+        source: src,
+        target: null,
+        problem: `netevd has no "${event}" event (network-broker ran ${d} for a property value netevd does not report); not copied`,
+      });
+      continue;
+    }
+    const target = join(targetDir, d);
+    dirs.push({ name: d, source: src, target });
+    for (const f of readdirSync(src).sort(byteOrder)) {
+      const path = join(src, f);
+      const lst = lstatSync(path);
+      const to = join(target, f);
+      if (lst.isDirectory()) {
+        files.push({
+          source: path,
+          target: null,
+          kind: "file",
+          mode: 0,
+          problem: "a subdirectory: network-broker skipped it too; not copied",
+        });
+        continue;
+      }
+      if (isIgnoredName(f)) {
+        files.push({
+          source: path,
+          target: null,
+          kind: "file",
+          mode: lst.mode & 0o7777,
+          problem:
+            "netevd ignores this name (dotfile, backup or package-manager leftover) though network-broker ran it; not copied",
+          fix: `rename it if it should run, e.g. ${f
+            .replace(/^\.+/, "")
+            .replace(/(~|\.rpmsave|\.rpmorig|\.rpmnew|\.swp|\.bak)$/, "")
+            .replace(/\.dpkg-\w+$/, "")}`,
+        });
+        continue;
+      }
+      if (lst.isSymbolicLink()) {
+        const linkTarget = readlinkSync(path);
+        let problem: string | undefined;
+        let fix: string | undefined;
+        try {
+          const st = statSync(path);
+          const m = modeProblem(st);
+          if (m)
+            ({ problem, fix } = {
+              problem: `its target ${m.problem.slice("netevd will not run it: ".length)}; netevd will not run it`,
+              fix: `${m.fix} ${resolve(dirname(path), linkTarget)}`,
+            });
+        } catch {
+          problem = `broken symlink to ${linkTarget}: kept as a link, netevd will skip it`;
+          fix = "point it at an existing script or remove it";
+        }
+        files.push({ source: path, target: to, kind: "symlink", mode: 0o777, linkTarget, problem, fix });
+        continue;
+      }
+      if (!lst.isFile()) {
+        files.push({
+          source: path,
+          target: null,
+          kind: "file",
+          mode: 0,
+          problem: "not a regular file; not copied",
+        });
+        continue;
+      }
+      const m = modeProblem(lst);
+      files.push({
+        source: path,
+        target: to,
+        kind: "file",
+        mode: lst.mode & 0o7777,
+        content: readFileSync(path),
+        ...(m ? { problem: `${m.problem} (copied with its mode)`, fix: `${m.fix} ${to}` } : {}),
+      });
+    }
+  }
+  return { dirs, files };
+}
