@@ -66,13 +66,6 @@ describe("netevd CLI", () => {
     }
   });
 
-  it("refuses the migration this version does not have yet, instead of pretending", () => {
-    for (const m of [netevd(["migrate", "--apply"]), netevd(["--apply"], {}, "netevd-migrate")]) {
-      expect(m.status).toBe(1);
-      expect(m.stderr).toContain("netevd-migrate: migration from network-broker is not available");
-    }
-  });
-
   it.runIf(isRoot)("`test --dry-run` lists the scripts and the exact environment; `test` runs them", () => {
     const dir = tempDir();
     const config = configIn(dir);

@@ -21,7 +21,9 @@ import { describe, expect, it } from "vitest";
 import { migrate } from "../../migrate/main";
 import type { Report } from "../../migrate/report";
 import { validateYaml } from "../../migrate/translate";
-import { netevd } from "../helpers/cli";
+import { spawnSync } from "node:child_process";
+import { CLI, netevd } from "../helpers/cli";
+import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
 import { isRoot, tempDir } from "../helpers/tmp";
 
 function fakeRoot(): string {
@@ -217,5 +219,47 @@ describe("netevd-migrate on a fake root", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe.runIf(canNetns)("netevd-migrate and the kernel", () => {
+  it("finds network-broker's stale policy rules (table 9999 + ifindex) and shows the command that removes them", () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1");
+    const idx = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find(
+      (l) => l.ifname === "eth0",
+    )!.ifindex;
+    ip(ns, "rule", "add", "from", "10.0.0.5", "lookup", String(9999 + idx), "priority", "100");
+    ip(ns, "rule", "add", "from", "10.0.0.6", "lookup", "300", "priority", "101"); // not network-broker's
+    const root = fakeRoot();
+    const r = spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        ns,
+        process.execPath,
+        CLI,
+        "migrate",
+        "--config",
+        join(root, "etc/network-broker/network-broker.toml"),
+        "--format",
+        "json",
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = parse(r.stdout);
+    expect(report.stale_rules).toEqual([
+      {
+        family: "ipv4",
+        priority: 100,
+        selector: "from 10.0.0.5",
+        table: 9999 + idx,
+        command: `ip -4 rule del priority 100 from 10.0.0.5 table ${9999 + idx}`,
+      },
+    ]);
+    ip(ns, ...report.stale_rules[0]!.command.split(" ").slice(1));
+    expect(ip(ns, "rule", "show")).not.toContain(String(9999 + idx));
   });
 });

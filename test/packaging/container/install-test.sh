@@ -39,7 +39,16 @@ check "example scripts installed" test -f /usr/share/doc/netevd/examples/50-log-
 check "netevd --version runs without Node.js" /usr/bin/netevd --version
 check "no node on the system" bash -c '! command -v node'
 check "netevd validate accepts the shipped config" /usr/bin/netevd validate
-netevd-migrate; check "netevd-migrate runs the migration entry (exit 1: not in this version)" test $? -eq 1
+netevd-migrate; check "netevd-migrate without network-broker says so (exit 78)" test $? -eq 78
+mkdir -p /etc/network-broker/routable.d
+printf '[System]\nGenerator="systemd-networkd"\n[Network]\nLinks="nv0"\nEmitJSON=true\n' > /etc/network-broker/network-broker.toml
+printf '#!/bin/sh\necho "$OperationalState"\n' > /etc/network-broker/routable.d/10-old; chmod 755 /etc/network-broker/routable.d/10-old
+netevd-migrate > /tmp/migrate.out; check "netevd-migrate: dry run plans the migration (exit 0)" test $? -eq 0
+check "netevd-migrate: the dry run wrote nothing" test ! -e /etc/netevd/routable.d/10-old
+check "netevd-migrate: the report points at \$OperationalState" grep -q "10-old:2: OperationalState" /tmp/migrate.out
+netevd-migrate --apply > /tmp/migrate.out; check "netevd-migrate --apply refuses to replace the shipped netevd.yaml (exit 1)" test $? -eq 1
+check "netevd-migrate: the shipped config is untouched" grep -q "backend: systemd-networkd" /etc/netevd/netevd.yaml
+rm -rf /etc/network-broker
 if [ "$FORMAT" = deb ]; then
 	# Debian custom: enabled and started on install, with the default configuration
 	# (backend systemd-networkd; networkd is not configured in this container).
