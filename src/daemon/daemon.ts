@@ -9,6 +9,7 @@ import { emptyStates, type NetworkEvent, type RouteInfo } from "../events/event"
 import { EventFilters } from "../filters/apply";
 import type { Backend, BackendSink, LinkProperties } from "../backends/types";
 import { DhclientLeases } from "../backends/dhclient/dhclient";
+import { type AuditEntry, AuditLog } from "../audit/audit-log";
 import { KernelState } from "../kernel/state";
 import type { KernelChange } from "../kernel/tables";
 import { configureLogging, getLogger } from "../log/logger";
@@ -90,13 +91,25 @@ function policySettings(c: Config): PolicySettings | null {
   };
 }
 
-function runnerOptions(c: Config, dryRun: boolean): RunnerOptions {
+function runnerOptions(c: Config, dryRun: boolean, audit: (e: AuditEntry) => void): RunnerOptions {
   return {
     dir: c.scripts.dir,
     timeoutMs: c.scripts.timeout,
     maxParallel: c.scripts.max_parallel,
     emitJson: c.backends.systemd_networkd.emit_json,
     dryRun,
+    onResult: (e, r) =>
+      audit({
+        action: "script.run",
+        link: e.link.name,
+        event: e.event,
+        script: r.path,
+        exit_code: r.exitCode,
+        signal: r.signal,
+        timed_out: r.timedOut,
+        duration_ms: Math.round(r.durationMs),
+        ...(r.spawnError ? { error: r.spawnError } : {}),
+      }),
   };
 }
 
@@ -109,6 +122,15 @@ export class Daemon {
   private readonly tracker: LinkTracker;
   private backend: Backend | undefined;
   private leases: DhclientLeases | undefined;
+  private auditLog: AuditLog | undefined;
+  /** One JSON line per change netevd makes, when audit.enabled (file per the current config). */
+  private readonly audit = (e: AuditEntry): void => {
+    const a = this.config.audit;
+    if (!a.enabled || this.opts.dryRun) return;
+    if (this.auditLog?.path !== a.path)
+      this.auditLog = new AuditLog({ path: a.path, log: getLogger("audit") });
+    this.auditLog.record(e);
+  };
   private policy: PolicyReconciler | undefined;
   private push: LeasePush | undefined;
   private pushBus: BusConnection | undefined;
@@ -150,7 +172,7 @@ export class Daemon {
     this.apply(r.config);
     const c = r.config;
     this.dropPrivileges(c);
-    this.runner = new ScriptRunner(runnerOptions(c, this.opts.dryRun), getLogger("scripts"));
+    this.runner = new ScriptRunner(runnerOptions(c, this.opts.dryRun, this.audit), getLogger("scripts"));
     this.kernel = new KernelState(this.opts.binding, { log: getLogger("kernel") });
     try {
       await this.kernel.start();
@@ -169,6 +191,7 @@ export class Daemon {
       kernel: this.kernel,
       log: getLogger("routing"),
       dryRun: this.opts.dryRun,
+      onChange: (action, what, text) => this.audit({ action: `${what}.${action}`, detail: text }),
     });
     this.policy.update(policySettings(c));
     await this.policy.schedule();
@@ -215,6 +238,7 @@ export class Daemon {
       new Hostnamed(this.pushBus),
       pushLog,
     );
+    this.push.onPushed = (action, link, values, via) => this.audit({ action, link, values, via });
     this.leases.start();
     for (const link of this.kernel.links.values()) this.pushLease(link);
   }
@@ -507,7 +531,7 @@ export class Daemon {
       ...r.config,
       system: { ...r.config.system, backend: this.config.system.backend, user: this.config.system.user },
     });
-    this.runner.update(runnerOptions(this.config, this.opts.dryRun));
+    this.runner.update(runnerOptions(this.config, this.opts.dryRun, this.audit));
     this.push?.update(pushFlags(this.config, this.opts.dryRun));
     this.policy?.update(policySettings(this.config));
     void this.policy?.schedule();

@@ -24,6 +24,13 @@ export class LeasePush {
   private readonly pushed = new Map<number, Pushed>();
   private readonly queues = new Map<number, Promise<void>>();
   private hostname: string | null = null;
+  /** Each value pushed (the audit log). */
+  onPushed?: (
+    what: "dns.set" | "domains.set" | "hostname.set",
+    link: string,
+    values: string[],
+    via: string,
+  ) => void;
 
   constructor(
     private flags: PushFlags,
@@ -62,22 +69,29 @@ export class LeasePush {
         : [],
     };
     const had = this.pushed.get(ifindex) ?? { dns: [], domains: [] };
-    const dry = this.flags.dryRun ? "dry run: would set" : "set";
+    const set = async (
+      what: "dns.set" | "domains.set",
+      label: string,
+      values: string[],
+      call: () => Promise<string>,
+    ) => {
+      if (this.flags.dryRun) {
+        log.info(`dry run: would set ${label} [${values.join(" ")}]`);
+        return;
+      }
+      const via = await call();
+      log.info(`${label} [${values.join(" ")}] set through ${via}`);
+      this.onPushed?.(what, ifname, values, via);
+    };
     try {
       if (this.flags.useDns && want.dns.join() !== had.dns.join()) {
-        if (this.flags.dryRun) log.info(`${dry} DNS servers [${want.dns.join(" ")}]`);
-        else
-          log.info(
-            `DNS servers [${want.dns.join(" ")}] set through ${await this.resolved.setLinkDns(ifindex, want.dns)}`,
-          );
+        await set("dns.set", "DNS servers", want.dns, () => this.resolved.setLinkDns(ifindex, want.dns));
         had.dns = want.dns;
       }
       if (this.flags.useDomain && want.domains.join() !== had.domains.join()) {
-        if (this.flags.dryRun) log.info(`${dry} domains [${want.domains.join(" ")}]`);
-        else
-          log.info(
-            `domains [${want.domains.join(" ")}] set through ${await this.resolved.setLinkDomains(ifindex, want.domains)}`,
-          );
+        await set("domains.set", "domains", want.domains, () =>
+          this.resolved.setLinkDomains(ifindex, want.domains),
+        );
         had.domains = want.domains;
       }
     } catch (err) {
@@ -91,10 +105,11 @@ export class LeasePush {
       return;
     }
     try {
-      if (this.flags.dryRun) log.info(`${dry} the transient host name ${name}`);
+      if (this.flags.dryRun) log.info(`dry run: would set the transient host name ${name}`);
       else {
         await this.hostnamed.setHostname(name);
         log.info(`transient host name set to ${name}`);
+        this.onPushed?.("hostname.set", ifname, [name], "hostnamed");
       }
       this.hostname = name;
     } catch (err) {

@@ -18,6 +18,8 @@ export interface RunnerOptions {
   dryRun?: boolean;
   killGraceMs?: number;
   parentEnv?: NodeJS.ProcessEnv;
+  /** Each finished script (the audit log). */
+  onResult?: (event: NetworkEvent, result: ScriptResult) => void;
 }
 
 export interface EventPlan extends Discovery {
@@ -115,6 +117,7 @@ export class ScriptRunner {
         },
       });
       logResult(result, log);
+      this.opts.onResult?.(plan.event, result);
       report.results.push(result);
     }
     return report;

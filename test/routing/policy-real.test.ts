@@ -3,13 +3,13 @@
 // to client C. After each step `ip -j rule` and the policy tables of
 // `ip -j route show table all` are compared with the expected set exactly.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
-import { tempDir } from "../helpers/tmp";
+import { tempDir, writeScript } from "../helpers/tmp";
 
 interface JRule {
   priority: number;
@@ -310,6 +310,51 @@ describe.runIf(canNetns)("policy routing (real kernel)", () => {
       expect(ownedRoutes(h)).toEqual([]);
     } finally {
       dry.child.kill("SIGKILL");
+    }
+  });
+  it("writes an audit line for each rule and route it adds or removes and each script it runs", async () => {
+    const { h, idx } = topology();
+    const dir = tempDir();
+    const logs = join(dir, "logs");
+    mkdirSync(logs, { mode: 0o777 });
+    chmodSync(logs, 0o777);
+    writeScript(join(dir, "routable.d"), "10-ok", "exit 3");
+    const path = join(dir, "netevd.yaml");
+    writeFileSync(
+      path,
+      `system: { backend: none, user: nobody }\nscripts: { dir: ${dir}, run_startup_triggers: true }\nrouting: { policy_rules: [h2] }\naudit: { enabled: true, path: ${logs}/audit.jsonl }\nmonitoring: { interfaces: [h2] }\n`,
+    );
+    const d = startDaemon(h, path);
+    const entries = () =>
+      existsSync(join(logs, "audit.jsonl"))
+        ? readFileSync(join(logs, "audit.jsonl"), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : [];
+    try {
+      expect(await waitFor(() => entries().some((e) => e.action === "script.run")), d.output()).toBe(true);
+      const t2 = 200 + idx.h2!;
+      expect(
+        entries()
+          .filter((e) => e.action === "rule.add")
+          .map((e) => e.detail),
+      ).toEqual([
+        `rule from 10.50.0.12 lookup ${t2} priority 10000`,
+        `rule to 10.50.0.12 lookup ${t2} priority 10001`,
+      ]);
+      expect(entries().filter((e) => e.action === "route.add")).toHaveLength(2);
+      expect(entries().find((e) => e.action === "script.run")).toMatchObject({
+        link: "h2",
+        event: "routable",
+        exit_code: 3,
+        timed_out: false,
+      });
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+      expect(entries().filter((e) => e.action === "rule.delete")).toHaveLength(2);
+    } finally {
+      d.child.kill("SIGKILL");
     }
   });
 });
