@@ -25,8 +25,16 @@ const link = (index: number, name: string): Link => ({
   master: null,
   kind: "veth",
 });
-const addr = (index: number, family: number, address: string, prefixLength: number, scope = 0): Address =>
-  ({ index, family, address, prefixLength, scope, flags: 0, peer: null, label: null });
+const addr = (index: number, family: number, address: string, prefixLength: number, scope = 0): Address => ({
+  index,
+  family,
+  address,
+  prefixLength,
+  scope,
+  flags: 0,
+  peer: null,
+  label: null,
+});
 const defaultVia = (oif: number, family: number, gateway: string): Route => ({
   family,
   table: RT_TABLE.MAIN,
