@@ -7,12 +7,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { applyWrites, planWrites, type Write } from "./apply";
+import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
 import { findConfig } from "./find";
 import { interpret } from "./interpret";
 import { readBrokerConfig, UnreadableError } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
-import { planScripts, scanScript } from "./scripts";
+import { BROKER_PATTERNS, DISPATCHER_PATTERNS, planScripts, scanScript } from "./scripts";
 import { findStaleRules } from "./stale-rules";
 import { translate, validateYaml } from "./translate";
 
@@ -28,6 +28,8 @@ interface Options {
   force: boolean;
   switchService: boolean;
   format: "text" | "json";
+  /** networkd-dispatcher's directory (true: the default one). */
+  fromNetworkdDispatcher?: string | true;
 }
 
 function program(): Command {
@@ -52,6 +54,10 @@ function program(): Command {
       false,
     )
     .addOption(new Option("--format <format>", "report format").choices(["text", "json"]).default("text"))
+    .option(
+      "--from-networkd-dispatcher [dir]",
+      "import networkd-dispatcher's script directories instead (default: /etc/networkd-dispatcher)",
+    )
     .helpOption("-h, --help", "show this help")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
@@ -107,9 +113,28 @@ function output(r: Report, o: Options): void {
   process.stdout.write(o.format === "json" ? `${JSON.stringify(r, null, 2)}\n` : formatText(r));
 }
 
+/** networkd-dispatcher has no configuration file: only its <state>.d scripts move. */
+function migrateDispatcher(o: Options, r: Report, root: string): { report: Report; code: number } {
+  const dir =
+    typeof o.fromNetworkdDispatcher === "string"
+      ? o.fromNetworkdDispatcher
+      : join(root, "etc/networkd-dispatcher");
+  if (!existsSync(dir)) {
+    r.errors.push(`no networkd-dispatcher directory at ${dir}`);
+    return { report: r, code: EXIT.unreadable };
+  }
+  r.source = { file: dir, format: "networkd-dispatcher", dir, shadowed: [], searched: [dir] };
+  r.notes.push(
+    "networkd-dispatcher has no configuration file to translate: only its scripts move; netevd.yaml is left as it is (backend systemd-networkd is netevd's default)",
+    "networkd-dispatcher ran only root-owned scripts of mode 0755; netevd's rules are the same or looser (owner-executable, not writable by group or others)",
+  );
+  return writeScripts(o, r, planScripts(dir, join(root, "etc/netevd")), [], DISPATCHER_PATTERNS, root);
+}
+
 export function migrate(o: Options): { report: Report; code: number } {
   const r = emptyReport(o);
   const root = resolve(o.root);
+  if (o.fromNetworkdDispatcher !== undefined) return migrateDispatcher(o, r, root);
   const found = findConfig({ root, from: o.from, config: o.config });
   if (!found.found) {
     r.errors.push(`no network-broker configuration found (looked in ${found.searched.join(", ")})`);
@@ -165,7 +190,28 @@ export function migrate(o: Options): { report: Report; code: number } {
   }
   const target = join(root, "etc/netevd");
   const configPath = join(target, "netevd.yaml");
-  const plan = planScripts(f.dir, target);
+  const config: Write = { path: configPath, kind: "file", content: Buffer.from(yaml), mode: 0o644 };
+  const done = writeScripts(o, r, planScripts(f.dir, target), [config], BROKER_PATTERNS, root);
+  const cw = done.results.get(configPath);
+  r.config = {
+    path: configPath,
+    state: cw?.state ?? null,
+    backup: cw?.backup ?? null,
+    refused: cw?.refused ?? null,
+    yaml,
+  };
+  return done;
+}
+
+/** Plans or applies the writes (config, if any, first), fills the report, runs --switch-service. */
+function writeScripts(
+  o: Options,
+  r: Report,
+  plan: ReturnType<typeof planScripts>,
+  extra: Write[],
+  patterns: typeof BROKER_PATTERNS,
+  root: string,
+): { report: Report; code: number; results: Map<string, WriteResult> } {
   r.directories = plan.dirs.map((d) => ({
     name: d.name,
     source: d.source,
@@ -173,10 +219,9 @@ export function migrate(o: Options): { report: Report; code: number } {
     problem: d.problem ?? null,
   }));
   for (const s of plan.files)
-    if (s.content) r.findings.push(...scanScript(s.source, s.content.toString("utf8")));
-
+    if (s.content) r.findings.push(...scanScript(s.source, s.content.toString("utf8"), patterns));
   const writes: Write[] = [
-    { path: configPath, kind: "file", content: Buffer.from(yaml), mode: 0o644 },
+    ...extra,
     ...plan.files.flatMap((s): Write[] =>
       s.target === null
         ? []
@@ -187,14 +232,6 @@ export function migrate(o: Options): { report: Report; code: number } {
   ];
   const applied = o.apply ? applyWrites(writes, o.force) : { results: planWrites(writes) };
   const byPath = new Map(applied.results.map((w) => [w.path, w]));
-  const cw = byPath.get(configPath);
-  r.config = {
-    path: configPath,
-    state: cw?.state ?? null,
-    backup: cw?.backup ?? null,
-    refused: cw?.refused ?? null,
-    yaml,
-  };
   r.scripts = plan.files.map((s) => {
     const w = s.target ? byPath.get(s.target) : undefined;
     return {
@@ -222,7 +259,7 @@ export function migrate(o: Options): { report: Report; code: number } {
   if ("error" in applied && applied.error) {
     r.errors.push(applied.error);
     r.result = "refused";
-    return { report: r, code: EXIT.error };
+    return { report: r, code: EXIT.error, results: byPath };
   }
   const changed = applied.results.some((w) => w.state !== "unchanged");
   if (o.switchService) {
@@ -233,7 +270,9 @@ export function migrate(o: Options): { report: Report; code: number } {
       ...(offline ? [] : ["--now"]),
       unit,
     ];
-    const cmds = [sc("disable", "network-broker.service"), sc("enable", "netevd.service")];
+    const old =
+      r.source?.format === "networkd-dispatcher" ? "networkd-dispatcher.service" : "network-broker.service";
+    const cmds = [sc("disable", old), sc("enable", "netevd.service")];
     r.service = { commands: cmds.map((c) => `systemctl ${c.join(" ")}`), done: false, error: null };
     if (o.apply) {
       try {
@@ -243,7 +282,7 @@ export function migrate(o: Options): { report: Report; code: number } {
         r.service.error = (err as Error).message.split("\n")[0] ?? "systemctl failed";
         r.errors.push(`switching the service failed: ${r.service.error}`);
         r.result = "error";
-        return { report: r, code: EXIT.error };
+        return { report: r, code: EXIT.error, results: byPath };
       }
     }
   }
@@ -254,7 +293,7 @@ export function migrate(o: Options): { report: Report; code: number } {
     : changed
       ? "would-migrate"
       : "already-migrated";
-  return { report: r, code: EXIT.ok };
+  return { report: r, code: EXIT.ok, results: byPath };
 }
 
 export function migrateMain(argv: readonly string[]): number {

@@ -37,7 +37,10 @@ export interface Finding {
 }
 
 /** Patterns of network-broker's environment that netevd gives differently, with the replacement. */
-const PATTERNS: { re: RegExp; variable: string; replacement: string }[] = [
+type Pattern = { re: RegExp; variable: string; replacement: string };
+
+/** network-broker's environment. */
+export const BROKER_PATTERNS: Pattern[] = [
   {
     re: /\$\{?(OperationalState|AdministrativeState|CarrierState|AddressState|OnlineState|IPv4AddressState|IPv6AddressState)\b/,
     variable: "$1",
@@ -68,11 +71,42 @@ const PATTERNS: { re: RegExp; variable: string; replacement: string }[] = [
   },
 ];
 
-export function scanScript(file: string, text: string): Finding[] {
+/** networkd-dispatcher's environment (IFACE STATE ADDR IP_ADDRS IP6_ADDRS ESSID json). */
+export const DISPATCHER_PATTERNS: Pattern[] = [
+  {
+    re: /\$\{?IFACE\b/,
+    variable: "IFACE",
+    replacement: "netevd gives the link's name as LINK (and its index as LINKINDEX)",
+  },
+  {
+    re: /\$\{?(IP_ADDRS|IP6_ADDRS|ADDR)\b/,
+    variable: "$1",
+    replacement:
+      "netevd gives every address of the link, space-separated and without prefix length, as ADDRESSES (IPv4 and IPv6)",
+  },
+  {
+    re: /\$\{?ESSID\b/,
+    variable: "ESSID",
+    replacement: "netevd does not give the wireless ESSID (ask iw or nmcli in the script)",
+  },
+  {
+    re: /\$\{?(OperationalState|AdministrativeState)\b/,
+    variable: "$1",
+    replacement:
+      "netevd gives the new state as STATE; both are in JSON's .state.operational and .state.administrative",
+  },
+  {
+    re: /\$\{?json\b/,
+    variable: "json",
+    replacement: "netevd's variable is JSON (upper case), a netevd.event.v1 object, not networkctl's output",
+  },
+];
+
+export function scanScript(file: string, text: string, patterns: Pattern[] = BROKER_PATTERNS): Finding[] {
   const out: Finding[] = [];
   text.split("\n").forEach((line, i) => {
     if (/^\s*#/.test(line)) return;
-    for (const p of PATTERNS) {
+    for (const p of patterns) {
       const m = p.re.exec(line);
       if (!m) continue;
       out.push({

@@ -20,7 +20,14 @@ describe("configuration loading", () => {
     }
     const c = defaultConfig();
     expect(c.system).toEqual({ log_level: "info", backend: "systemd-networkd", user: "netevd" });
-    expect(c.routing).toEqual({ policy_rules: [], table_base: 200, ipv6: true });
+    expect(c.routing).toEqual({
+      policy_rules: [],
+      table_base: 200,
+      ipv6: true,
+      from_priority: 10000,
+      to_priority: 10001,
+      keep_on_stop: false,
+    });
     expect(c.scripts.timeout).toBe(30_000);
     expect(c.api.socket).toBe("/run/netevd/netevd.sock");
     expect(c.audit).toEqual({ enabled: false, path: "/var/log/netevd/audit.jsonl" });

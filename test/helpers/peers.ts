@@ -187,6 +187,29 @@ exec env -u NOTIFY_SOCKET SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console DBU
     return peer;
   }
 
+  /**
+   * networkd-dispatcher (Debian's python3 package) next to networkd in `ns`: it runs
+   * `networkctl`, so it needs networkd's netns and /run/systemd/netif. Hook
+   * directories and scripts must be root's and exactly 0755.
+   */
+  async startNetworkdDispatcher(ns: string, hooks: string): Promise<Peer> {
+    const netif = join(this.dir, `netif-${ns}`);
+    const peer = launch(
+      "networkd-dispatcher",
+      inNs(
+        ns,
+        `mount -n -o remount,bind,ro /sys
+mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
+mkdir /run/systemd/netif
+mount -n --bind ${netif} /run/systemd/netif
+exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/python3 /usr/bin/networkd-dispatcher -S ${hooks} -v`,
+      ),
+    );
+    if (!(await waitFor(() => peer.log().includes("Startup complete"), 15_000)))
+      throw new Error(`networkd-dispatcher did not start: ${peer.log()}`);
+    return peer;
+  }
+
   /** dnsmasq serving DHCP (and DNS for peers.test) on `iface` in `ns`; the interface has `router`/24. */
   async startDnsmasq(ns: string, iface: string, net: string): Promise<Peer> {
     const leases = join(this.dir, `dnsmasq-${iface}.leases`);

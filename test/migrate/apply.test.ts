@@ -222,6 +222,33 @@ describe("netevd-migrate on a fake root", () => {
   });
 });
 
+describe("netevd-migrate --from-networkd-dispatcher", () => {
+  it("imports <state>.d scripts the same way and maps IFACE, IP_ADDRS and json in the report; writes no netevd.yaml", () => {
+    const root = tempDir("netevd-migrate-");
+    const nd = join(root, "etc/networkd-dispatcher");
+    mkdirSync(join(nd, "routable.d"), { recursive: true });
+    mkdirSync(join(nd, "off.d"), { recursive: true });
+    const s = join(nd, "routable.d", "50-up");
+    writeFileSync(s, '#!/bin/sh\nlogger "$IFACE is $STATE with $IP_ADDRS"\necho "$json" | jq .\n');
+    chmodSync(s, 0o755);
+    const r = cli(root, "--from-networkd-dispatcher", "--apply");
+    expect(r.status, r.stderr).toBe(0);
+    const report = parse(r.stdout);
+    expect(report.source?.format).toBe("networkd-dispatcher");
+    expect(readFileSync(join(root, "etc/netevd/routable.d/50-up"), "utf8")).toContain("$IFACE");
+    expect(existsSync(join(root, "etc/netevd/netevd.yaml"))).toBe(false);
+    expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([
+      "2 IFACE",
+      "2 IP_ADDRS",
+      "3 json",
+    ]);
+    expect(report.findings[0]?.replacement).toMatch(/LINK/);
+    expect(cli(root, "--from-networkd-dispatcher", "--apply").stdout).toContain(
+      '"result": "already-migrated"',
+    );
+  });
+});
+
 describe.runIf(canNetns)("netevd-migrate and the kernel", () => {
   it("finds network-broker's stale policy rules (table 9999 + ifindex) and shows the command that removes them", () => {
     const ns = createNetns();

@@ -93,9 +93,24 @@ describe("built packages", () => {
         { cwd: dir },
       ).stdout.trim(),
     ).toBe(version);
-    const m = run("env", ["-i", "PATH=/usr/bin:/bin", join(dir, "netevd-migrate")], { cwd: dir });
-    expect(m.status).toBe(1);
-    expect(m.stderr).toContain("netevd-migrate:");
+    // As netevd-migrate (with its TOML, INI and YAML readers inside the executable).
+    for (const fixture of ["shipped", "ini-variant", "yaml-fork"]) {
+      const m = run(
+        "env",
+        [
+          "-i",
+          "PATH=/usr/bin:/bin",
+          join(dir, "netevd-migrate"),
+          "--root",
+          join(__dirname, "..", "fixtures", "migrate", fixture),
+          "--format",
+          "json",
+        ],
+        { cwd: dir },
+      );
+      expect(m.status, m.stderr).toBe(0);
+      expect((JSON.parse(m.stdout) as { result: string }).result).toBe("would-migrate");
+    }
   });
 
   // lintian and rpmlint take tens of seconds, more on a loaded machine.

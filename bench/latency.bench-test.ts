@@ -1,0 +1,218 @@
+// Event-to-script latency, side by side in one run:
+//  1. kernel: `ip addr add` → netevd's routable.d (backend none), against the
+//     floor: the same event read by `ip monitor address`;
+//  2. systemd-networkd (real): peer end of a veth up → routable.d, netevd
+//     against networkd-dispatcher on the same networkd, and the floor: the
+//     PropertiesChanged(OperationalState=routable) signal itself.
+// Times are wall-clock (CLOCK_REALTIME) from just before the trigger to the
+// hook's `date +%s.%N` (so a script's own start-up is included, as users see it).
+import { spawn, execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Message, type MessageBus, sessionBus } from "dbus-next";
+import { afterAll, describe, it } from "vitest";
+import { startDaemon } from "../test/helpers/daemon";
+import { createNetns, ip, ipJson } from "../test/helpers/netns";
+import { havePeers, PeerEnv } from "../test/helpers/peers";
+import { waitFor } from "../test/helpers/proc";
+import { tempDir } from "../test/helpers/tmp";
+import { nowMs, type Summary, summarize, table } from "./stats";
+
+const TRIALS = Number(process.env.NETEVD_BENCH_TRIALS ?? 20);
+const rows: { scenario: string; subject: string; summary: Summary; samples: number[] }[] = [];
+
+/** A hook that appends its start time to `out`. */
+function hook(dir: string, event: string, out: string): void {
+  mkdirSync(join(dir, `${event}.d`), { recursive: true, mode: 0o755 });
+  chmodSync(join(dir, `${event}.d`), 0o755);
+  const p = join(dir, `${event}.d`, "50-time");
+  writeFileSync(p, `#!/bin/sh\ndate +%s.%N >> ${out}\n`);
+  chmodSync(p, 0o755);
+}
+
+const times = (file: string): number[] =>
+  existsSync(file)
+    ? readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => Number(l) * 1000)
+    : [];
+
+function outDir(): string {
+  const d = join(tempDir(), "out");
+  mkdirSync(d, { mode: 0o777 });
+  chmodSync(d, 0o777);
+  return d;
+}
+
+afterAll(() => {
+  if (!rows.length) return;
+  console.log(`\nevent → script latency (${TRIALS} trials each)\n${table(rows)}\n`);
+  const file = join(__dirname, "..", "dist", "bench-results.json");
+  mkdirSync(join(__dirname, "..", "dist"), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), trials: TRIALS, kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(), results: rows }, null, 2)}\n`,
+  );
+  console.log(`written: ${file}`);
+});
+
+describe("latency", () => {
+  it("kernel: ip addr add → routable.d (netevd, backend none) vs ip monitor", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "b0", "type", "veth", "peer", "name", "b1");
+    ip(ns, "link", "set", "b1", "up");
+    ip(ns, "link", "set", "b0", "up");
+    const dir = tempDir();
+    const out = outDir();
+    hook(dir, "routable", join(out, "netevd"));
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { interfaces: [b0] }\n`,
+    );
+    const d = startDaemon(ns, config);
+    const mon = spawn("ip", ["-n", ns, "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
+    const seen: number[] = [];
+    mon.stdout.on("data", (b: Buffer) => {
+      const t = nowMs();
+      for (const l of b.toString().split("\n"))
+        if (/inet 192\.0\.2\.9\//.test(l) && !l.startsWith("Deleted")) seen.push(t);
+    });
+    const netevd: number[] = [];
+    const floor: number[] = [];
+    try {
+      if (!(await waitFor(() => d.output().includes("ready:")))) throw new Error(d.output());
+      for (let i = 0; i < TRIALS; i++) {
+        const before = times(join(out, "netevd")).length;
+        const seenBefore = seen.length;
+        const t0 = nowMs();
+        ip(ns, "addr", "add", "192.0.2.9/24", "dev", "b0");
+        await waitFor(() => times(join(out, "netevd")).length > before && seen.length > seenBefore, 5000);
+        const t = times(join(out, "netevd"))[before];
+        if (t !== undefined) netevd.push(t - t0);
+        if (seen[seenBefore] !== undefined) floor.push(seen[seenBefore] - t0);
+        ip(ns, "addr", "del", "192.0.2.9/24", "dev", "b0");
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    } finally {
+      mon.kill();
+      d.child.kill("SIGTERM");
+      await d.exit;
+    }
+    rows.push({
+      scenario: "kernel addr add",
+      subject: "ip monitor (floor)",
+      summary: summarize(floor),
+      samples: floor,
+    });
+    rows.push({
+      scenario: "kernel addr add",
+      subject: "netevd routable.d",
+      summary: summarize(netevd),
+      samples: netevd,
+    });
+  });
+
+  it.runIf(havePeers && existsSync("/usr/bin/networkd-dispatcher"))(
+    "systemd-networkd: peer up → routable.d, netevd vs networkd-dispatcher vs the D-Bus signal",
+    async () => {
+      const client = createNetns();
+      const server = createNetns();
+      ip(client, "link", "add", "nd0", "type", "veth", "peer", "name", "nd0p", "netns", server);
+      ip(server, "addr", "add", "10.213.1.1/24", "dev", "nd0p");
+      const nd0 = ipJson<{ ifindex: number; ifname: string }[]>(client, "link", "show").find(
+        (l) => l.ifname === "nd0",
+      )!.ifindex;
+      const env = new PeerEnv();
+      await env.startBus();
+      await env.startNetworkd(client, {
+        "10-nd0.network":
+          "[Match]\nName=nd0\n[Network]\nAddress=10.213.1.2/24\nGateway=10.213.1.1\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+      });
+      const out = outDir();
+      const netevdDir = tempDir();
+      hook(netevdDir, "routable", join(out, "netevd"));
+      const nddDir = tempDir();
+      hook(nddDir, "routable", join(out, "ndd"));
+      await env.startNetworkdDispatcher(client, nddDir);
+      const config = join(netevdDir, "netevd.yaml");
+      writeFileSync(
+        config,
+        `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${netevdDir} }\n`,
+      );
+      const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress });
+      // The floor: networkd's own signal, read on the same bus.
+      const bus = (sessionBus as unknown as (o: { busAddress: string }) => MessageBus)({
+        busAddress: env.busAddress,
+      });
+      const signals: { t: number; state: string }[] = [];
+      bus.on("message", (m: Message) => {
+        if (m.member !== "PropertiesChanged" || m.path !== `/org/freedesktop/network1/link/_3${nd0}`) return;
+        const changed = (m.body as [string, Record<string, { value: unknown }>])[1];
+        const s = changed.OperationalState?.value;
+        if (typeof s === "string") signals.push({ t: nowMs(), state: s });
+      });
+      await bus.call(
+        new (await import("dbus-next")).Message({
+          destination: "org.freedesktop.DBus",
+          path: "/org/freedesktop/DBus",
+          interface: "org.freedesktop.DBus",
+          member: "AddMatch",
+          signature: "s",
+          body: ["type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'"],
+        }),
+      );
+      const samples = { netevd: [] as number[], ndd: [] as number[], floor: [] as number[] };
+      try {
+        if (!(await waitFor(() => d.output().includes("ready:")))) throw new Error(d.output());
+        for (let i = 0; i < TRIALS; i++) {
+          ip(server, "link", "set", "nd0p", "down");
+          await waitFor(() => signals.at(-1)?.state === "no-carrier", 5000);
+          await new Promise((r) => setTimeout(r, 400));
+          const [a, b, s] = [
+            times(join(out, "netevd")).length,
+            times(join(out, "ndd")).length,
+            signals.length,
+          ];
+          const t0 = nowMs();
+          ip(server, "link", "set", "nd0p", "up");
+          await waitFor(
+            () => times(join(out, "netevd")).length > a && times(join(out, "ndd")).length > b,
+            10_000,
+          );
+          const ta = times(join(out, "netevd"))[a];
+          const tb = times(join(out, "ndd"))[b];
+          const sig = signals.slice(s).find((x) => x.state === "routable");
+          if (ta !== undefined) samples.netevd.push(ta - t0);
+          if (tb !== undefined) samples.ndd.push(tb - t0);
+          if (sig) samples.floor.push(sig.t - t0);
+        }
+      } finally {
+        bus.disconnect();
+        d.child.kill("SIGTERM");
+        await d.exit;
+      }
+      const sc = "networkd peer up";
+      rows.push({
+        scenario: sc,
+        subject: "PropertiesChanged routable (floor)",
+        summary: summarize(samples.floor),
+        samples: samples.floor,
+      });
+      rows.push({
+        scenario: sc,
+        subject: "netevd routable.d",
+        summary: summarize(samples.netevd),
+        samples: samples.netevd,
+      });
+      rows.push({
+        scenario: sc,
+        subject: "networkd-dispatcher routable.d",
+        summary: summarize(samples.ndd),
+        samples: samples.ndd,
+      });
+    },
+  );
+});
