@@ -20,6 +20,8 @@ export interface ServiceWatchOptions {
   log: Logger;
   connect?: () => MessageBus;
   callTimeoutMs?: number;
+  /** A failed call or a lost connection (the D-Bus errors metric). */
+  onError?: () => void;
 }
 
 const DBUS = {
@@ -84,6 +86,7 @@ export class ServiceWatch {
   }
 
   private gone(message: string): void {
+    this.opts.onError?.();
     if (!this.lostLogged) this.opts.log.warn(message);
     this.lostLogged = true;
   }

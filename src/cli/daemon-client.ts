@@ -1,29 +1,76 @@
-// Commands that ask the running daemon go through its API socket (contract §6).
-import { connect } from "node:net";
+// Commands that ask the running daemon go through its API socket (contract §6):
+// HTTP/1.1 + JSON over the Unix socket. Not reachable: exit 69 with the reason.
+import { request } from "node:http";
 import { CliError, EXIT } from "./exit-codes";
 
-/**
- * Fails with exit 69 and the reason when the daemon cannot be reached. This
- * version has no API client yet, so even a reachable socket gives 69 with a
- * message saying exactly that: nothing is made up.
- */
-export async function requireDaemon(socketPath: string, what: string): Promise<never> {
-  const reason = await new Promise<string | undefined>((resolve) => {
-    const sock = connect(socketPath);
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(undefined);
-    });
-    sock.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
-  if (reason) {
-    throw new CliError(
-      `netevd ${what}: the daemon is not reachable at ${socketPath} (${reason}); is it running? (systemctl status netevd)`,
-      EXIT.UNAVAILABLE,
-    );
-  }
-  throw new CliError(
-    `netevd ${what}: something listens on ${socketPath}, but this version of netevd has no control API client yet`,
+export interface ApiReply {
+  status: number;
+  body: unknown;
+}
+
+function unreachable(socket: string, what: string, reason: string): CliError {
+  return new CliError(
+    `netevd ${what}: the daemon is not reachable at ${socket} (${reason}); is it running? (systemctl status netevd)`,
     EXIT.UNAVAILABLE,
   );
+}
+
+export function apiCall(
+  socket: string,
+  what: string,
+  method: "GET" | "POST",
+  path: string,
+): Promise<ApiReply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method, path, timeout: 10_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+        } catch {
+          reject(
+            new CliError(
+              `netevd ${what}: the daemon's answer is not JSON: ${text.slice(0, 200)}`,
+              EXIT.FAILURE,
+            ),
+          );
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      reject(unreachable(socket, what, err.code ?? err.message)),
+    );
+    req.end();
+  });
+}
+
+/** GET /v1/events?follow=1: calls `line` for every event as it arrives, until the daemon closes. */
+export function apiStream(
+  socket: string,
+  what: string,
+  path: string,
+  line: (json: string) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method: "GET", path }, (res) => {
+      let buf = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          line(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      });
+      res.on("end", () => resolve());
+    });
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      reject(unreachable(socket, what, err.code ?? err.message)),
+    );
+    req.end();
+  });
 }

@@ -10,12 +10,22 @@ export function createBackend(
   c: Config,
   sink: BackendSink,
   ifindexOf: (name: string) => number | undefined,
+  onError: (peer: string) => void,
 ): Backend | undefined {
   switch (c.system.backend) {
     case "systemd-networkd":
-      return new NetworkdBackend({ sink, log: getLogger("networkd") });
+      return new NetworkdBackend({
+        sink,
+        log: getLogger("networkd"),
+        onError: () => onError("systemd-networkd"),
+      });
     case "NetworkManager":
-      return new NetworkManagerBackend({ sink, ifindexOf, log: getLogger("networkmanager") });
+      return new NetworkManagerBackend({
+        sink,
+        ifindexOf,
+        log: getLogger("networkmanager"),
+        onError: () => onError("NetworkManager"),
+      });
     default:
       return undefined;
   }

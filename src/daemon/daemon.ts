@@ -5,11 +5,15 @@ import { compileInterfaceMatcher } from "../config/ifname";
 import { type LoadResult, loadConfigFile } from "../config/load";
 import type { Config } from "../config/schema";
 import { formatDiagnostic } from "../config/diagnostic";
-import { emptyStates, type NetworkEvent, type RouteInfo } from "../events/event";
+import { emptyStates, eventJson, type NetworkEvent, type RouteInfo } from "../events/event";
 import { EventFilters } from "../filters/apply";
 import type { Backend, BackendSink, LinkProperties } from "../backends/types";
 import { DhclientLeases } from "../backends/dhclient/dhclient";
 import { type AuditEntry, AuditLog } from "../audit/audit-log";
+import { ApiServer } from "../api/server";
+import { Metrics } from "../metrics/metrics";
+import { apiHandlers } from "./api-view";
+import { EventLog } from "./event-log";
 import { KernelState } from "../kernel/state";
 import type { KernelChange } from "../kernel/tables";
 import { configureLogging, getLogger } from "../log/logger";
@@ -22,6 +26,7 @@ import { LeasePush, type PushFlags } from "../push/lease-push";
 import { Resolved } from "../push/resolved";
 import type { PolicySettings } from "../routing/desired";
 import { PolicyReconciler } from "../routing/reconciler";
+import { NETEVD_RTPROT } from "../routing/protocol";
 import { ScriptRunner, type RunnerOptions } from "../scripts/runner";
 import { dropPrivileges, grantScriptCapabilities, PrivilegeError } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
@@ -91,14 +96,32 @@ function policySettings(c: Config): PolicySettings | null {
   };
 }
 
-function runnerOptions(c: Config, dryRun: boolean, audit: (e: AuditEntry) => void): RunnerOptions {
+function runnerOptions(
+  c: Config,
+  dryRun: boolean,
+  audit: (e: AuditEntry) => void,
+  metrics: () => Metrics | undefined,
+): RunnerOptions {
   return {
     dir: c.scripts.dir,
     timeoutMs: c.scripts.timeout,
     maxParallel: c.scripts.max_parallel,
     emitJson: c.backends.systemd_networkd.emit_json,
     dryRun,
-    onResult: (e, r) =>
+    onResult: (e, r) => {
+      const m = metrics();
+      if (m) {
+        const result = r.spawnError
+          ? "error"
+          : r.timedOut
+            ? "timeout"
+            : r.exitCode === 0
+              ? "success"
+              : "failure";
+        m.scriptRuns.inc({ result });
+        m.scriptDuration.observe(r.durationMs / 1000);
+        m.eventToScript.observe(Math.max(0, Date.now() - r.durationMs - e.time.getTime()) / 1000);
+      }
       audit({
         action: "script.run",
         link: e.link.name,
@@ -109,7 +132,8 @@ function runnerOptions(c: Config, dryRun: boolean, audit: (e: AuditEntry) => voi
         timed_out: r.timedOut,
         duration_ms: Math.round(r.durationMs),
         ...(r.spawnError ? { error: r.spawnError } : {}),
-      }),
+      });
+    },
   };
 }
 
@@ -132,6 +156,10 @@ export class Daemon {
     this.auditLog.record(e);
   };
   private policy: PolicyReconciler | undefined;
+  private metrics: Metrics | undefined;
+  private api: ApiServer | undefined;
+  private readonly events = new EventLog();
+  private readonly startedAt = Date.now();
   private push: LeasePush | undefined;
   private pushBus: BusConnection | undefined;
   private readonly leaseSettle = new Settle(LEASE_SETTLE_MS);
@@ -172,14 +200,22 @@ export class Daemon {
     this.apply(r.config);
     const c = r.config;
     this.dropPrivileges(c);
-    this.runner = new ScriptRunner(runnerOptions(c, this.opts.dryRun, this.audit), getLogger("scripts"));
+    this.runner = new ScriptRunner(
+      runnerOptions(c, this.opts.dryRun, this.audit, () => this.metrics),
+      getLogger("scripts"),
+    );
     this.kernel = new KernelState(this.opts.binding, { log: getLogger("kernel") });
     try {
       await this.kernel.start();
     } catch (err) {
       throw new DaemonError(`cannot read the kernel's network state: ${(err as Error).message}`, 1);
     }
-    this.backend = createBackend(c, this.sink(), (name) => this.ifindexOf(name));
+    this.backend = createBackend(
+      c,
+      this.sink(),
+      (name) => this.ifindexOf(name),
+      (peer) => this.metrics?.dbusErrors.inc({ peer }),
+    );
     if (this.backend) await this.backend.start();
     else {
       if (c.system.backend === "dhclient") this.startLeases(c);
@@ -191,10 +227,14 @@ export class Daemon {
       kernel: this.kernel,
       log: getLogger("routing"),
       dryRun: this.opts.dryRun,
-      onChange: (action, what, text) => this.audit({ action: `${what}.${action}`, detail: text }),
+      onChange: (action, what, text) => {
+        this.metrics?.routingChanges.inc({ object: what, action });
+        this.audit({ action: `${what}.${action}`, detail: text });
+      },
     });
     this.policy.update(policySettings(c));
     await this.policy.schedule();
+    await this.startApi(c);
     this.ready = true;
     log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`);
     this.notifier.ready(this.status());
@@ -215,6 +255,58 @@ export class Daemon {
         err instanceof PrivilegeError ? err.message : `dropping privileges failed: ${(err as Error).message}`,
         77,
       );
+    }
+  }
+
+  /** Metrics and the control API; an API that cannot listen is logged, not fatal. */
+  private async startApi(c: Config): Promise<void> {
+    const k = this.kernel;
+    const owned = (m: Map<string, { protocol: number | null }>) =>
+      [...m.values()].filter((x) => x.protocol === NETEVD_RTPROT).length;
+    this.metrics = new Metrics({
+      netlinkMessages: () => k.netlinkStats.messages,
+      overruns: () => k.netlinkStats.overruns,
+      resyncs: () => k.stats.resyncs,
+      managedRules: () => owned(k.rules),
+      managedRoutes: () => owned(k.routes),
+    });
+    const metrics = this.metrics;
+    const handlers = apiHandlers({
+      config: () => this.config,
+      configPath: this.opts.configPath,
+      dryRun: this.opts.dryRun,
+      startedAt: this.startedAt,
+      ready: () => this.ready,
+      kernel: k,
+      tracker: this.tracker,
+      monitored: (n) => this.monitored(n),
+      backendProps: (i) => this.backendProps.get(i),
+      upState: upState(c.system.backend),
+      events: this.events,
+      metrics,
+      reload: () => {
+        const r = this.reload();
+        const text = (sev: string) =>
+          r.diagnostics.filter((d) => d.severity === sev).map((d) => formatDiagnostic(d));
+        return { ok: r.config !== undefined, errors: text("error"), warnings: text("warning") };
+      },
+    });
+    const api = new ApiServer({
+      socket: c.api.socket,
+      listen: c.api.listen,
+      tokenFile: c.api.token_file,
+      handlers: c.metrics.enabled
+        ? handlers
+        : { ...handlers, metrics: () => Promise.reject(new Error("metrics.enabled is false")) },
+      log: getLogger("api"),
+    });
+    try {
+      await api.start();
+      this.api = api;
+      log.info(`control API on ${c.api.socket}${c.api.listen ? ` and ${c.api.listen}` : ""}`);
+    } catch (err) {
+      log.warn(`control API off: ${(err as Error).message}`);
+      api.close();
     }
   }
 
@@ -239,6 +331,7 @@ export class Daemon {
       pushLog,
     );
     this.push.onPushed = (action, link, values, via) => this.audit({ action, link, values, via });
+    this.push.onFailed = (peer) => this.metrics?.dbusErrors.inc({ peer });
     this.leases.start();
     for (const link of this.kernel.links.values()) this.pushLease(link);
   }
@@ -497,6 +590,8 @@ export class Daemon {
       return;
     }
     linkLog.info(`event ${e.event}`);
+    this.metrics?.events.inc({ source: e.route ? "kernel" : e.backend, event: e.event });
+    this.events.add(eventJson(e) as { event: string; link: { name: string } });
     // When the link's queue gets to the event: the kernel's facts as they are then (a
     // manager's routes follow its state signal by a few ms), and the DNS servers and
     // domains the manager knows, looked up in the queue so order holds.
@@ -531,7 +626,7 @@ export class Daemon {
       ...r.config,
       system: { ...r.config.system, backend: this.config.system.backend, user: this.config.system.user },
     });
-    this.runner.update(runnerOptions(this.config, this.opts.dryRun, this.audit));
+    this.runner.update(runnerOptions(this.config, this.opts.dryRun, this.audit, () => this.metrics));
     this.push?.update(pushFlags(this.config, this.opts.dryRun));
     this.policy?.update(policySettings(this.config));
     void this.policy?.schedule();
@@ -547,6 +642,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.notifier.stopping();
       this.notifier.stopWatchdog();
+      this.api?.close();
       this.backend?.stop();
       this.leases?.close();
       this.pushBus?.close();

@@ -24,6 +24,8 @@ export class LeasePush {
   private readonly pushed = new Map<number, Pushed>();
   private readonly queues = new Map<number, Promise<void>>();
   private hostname: string | null = null;
+  /** A push that failed (the D-Bus errors metric). */
+  onFailed?: (peer: "systemd-resolved" | "systemd-hostnamed") => void;
   /** Each value pushed (the audit log). */
   onPushed?: (
     what: "dns.set" | "domains.set" | "hostname.set",
@@ -96,6 +98,7 @@ export class LeasePush {
       }
     } catch (err) {
       log.error(`pushing DNS settings to systemd-resolved failed: ${(err as Error).message}`);
+      this.onFailed?.("systemd-resolved");
     }
     this.pushed.set(ifindex, had);
     const name = info?.hostname ?? null;
@@ -114,6 +117,7 @@ export class LeasePush {
       this.hostname = name;
     } catch (err) {
       log.error(`setting the host name through systemd-hostnamed failed: ${(err as Error).message}`);
+      this.onFailed?.("systemd-hostnamed");
     }
   }
 }

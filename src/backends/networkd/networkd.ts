@@ -38,6 +38,7 @@ export interface NetworkdOptions {
   /** A new bus connection (tests pass a private bus). */
   connect?: () => MessageBus;
   callTimeoutMs?: number;
+  onError?: () => void;
 }
 
 export class NetworkdBackend implements Backend {
@@ -54,6 +55,7 @@ export class NetworkdBackend implements Backend {
       log: opts.log,
       connect: opts.connect,
       callTimeoutMs: opts.callTimeoutMs,
+      onError: opts.onError,
     });
   }
 

@@ -63,6 +63,7 @@ export interface NetworkManagerOptions {
   ifindexOf: (name: string) => number | undefined;
   connect?: () => MessageBus;
   callTimeoutMs?: number;
+  onError?: () => void;
 }
 
 interface Device {
@@ -86,6 +87,7 @@ export class NetworkManagerBackend implements Backend {
       log: opts.log,
       connect: opts.connect,
       callTimeoutMs: opts.callTimeoutMs,
+      onError: opts.onError,
     });
   }
 

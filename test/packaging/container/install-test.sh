@@ -82,7 +82,9 @@ check "CapEff = cap_net_admin only" test "$(awk '/^CapEff/{print $2}' /proc/$pid
 check "CapPrm = cap_net_admin only" test "$(awk '/^CapPrm/{print $2}' /proc/$pid/status)" = 0000000000001000
 check "CapAmb empty (scripts get nothing)" test "$(awk '/^CapAmb/{print $2}' /proc/$pid/status)" = 0000000000000000
 check "journal: ready after the first sync" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "ready: [0-9]* link(s)"'
-netevd status; check "netevd status says the daemon API is not there yet (69)" test $? -eq 69
+netevd status; check "netevd status answers over the API socket (exit 0)" test $? -eq 0
+check "the API socket is 0660, group netevd" test "$(stat -c %a:%G /run/netevd/netevd.sock)" = 660:netevd
+check "netevd status reports the backend" bash -c 'netevd status --format json | grep -q "\"backend\": \"none\""' 
 
 section "a veth becomes routable: routable.d runs as netevd with no capabilities"
 ip link add nv0 type veth peer name nv1
@@ -129,6 +131,7 @@ systemctl restart netevd
 t=$((200 + $(cat /sys/class/net/nv0/ifindex)))
 check "ip rule shows netevd's rule by its rt_protos name" wait_for bash -c "ip rule show | grep -q 'from 192.0.2.5 lookup $t proto netevd'"
 check "the link's table has its prefix route" bash -c "ip route show table $t | grep -q '192.0.2.0/24 dev nv0 proto netevd'"
+check "netevd list rules shows it (API)" bash -c "netevd list rules --format json | grep -q '\"from\": \"192.0.2.5\"'"
 ip rule show
 systemctl stop netevd
 check "stop removes netevd's rules" bash -c "! ip rule show | grep -q 'proto netevd'"

@@ -1,0 +1,164 @@
+// The control API (contract §6): HTTP/1.1 + JSON on a Unix socket (mode 0660,
+// the daemon's group), optionally on TCP when api.listen is set, and then every
+// request needs the bearer token from api.token_file. Read-only endpoints plus
+// POST /v1/reload; /v1/events?follow=1 streams newline-delimited JSON.
+import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect } from "node:net";
+import { timingSafeEqual } from "node:crypto";
+import type { Logger } from "../log/logger";
+
+export interface EventFilter {
+  link?: string;
+  event?: string;
+}
+
+export interface ApiHandlers {
+  status(): unknown;
+  links(): unknown[];
+  link(name: string): unknown;
+  routes(): unknown[];
+  rules(): unknown[];
+  scripts(): unknown;
+  recentEvents(f: EventFilter): unknown[];
+  /** Calls `send` for every new event matching the filter; returns the unsubscribe. */
+  subscribe(f: EventFilter, send: (e: unknown) => void): () => void;
+  reload(): { ok: boolean; errors: string[]; warnings: string[] };
+  metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+export interface ApiOptions {
+  socket: string;
+  /** "host:port" or "" (off). */
+  listen: string;
+  tokenFile: string;
+  handlers: ApiHandlers;
+  log: Logger;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** A socket file no one listens on (left by a killed daemon) is removed; a live one is an error. */
+async function clearStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(path);
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+  if (alive) throw new Error(`${path}: another netevd is listening there`);
+  rmSync(path, { force: true });
+}
+
+export class ApiServer {
+  private readonly servers: Server[] = [];
+  private readonly streams = new Set<ServerResponse>();
+  private token: Buffer | null = null;
+
+  constructor(private readonly opts: ApiOptions) {}
+
+  async start(): Promise<void> {
+    await clearStaleSocket(this.opts.socket);
+    const local = createServer((req, res) => void this.handle(req, res, false));
+    await new Promise<void>((resolve, reject) => {
+      local.once("error", reject);
+      local.listen(this.opts.socket, () => resolve());
+    });
+    chmodSync(this.opts.socket, 0o660);
+    this.servers.push(local);
+    if (this.opts.listen) {
+      this.token = Buffer.from(readFileSync(this.opts.tokenFile, "utf8").trim());
+      if (this.token.length === 0) throw new Error(`api.token_file ${this.opts.tokenFile} is empty`);
+      const i = this.opts.listen.lastIndexOf(":");
+      const host = this.opts.listen.slice(0, i).replace(/^\[|\]$/g, "");
+      const port = Number(this.opts.listen.slice(i + 1));
+      const tcp = createServer((req, res) => void this.handle(req, res, true));
+      await new Promise<void>((resolve, reject) => {
+        tcp.once("error", reject);
+        tcp.listen(port, host, () => resolve());
+      });
+      this.servers.push(tcp);
+    }
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+    if (!m || !this.token) return false;
+    const given = Buffer.from(m[1] ?? "");
+    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, tcp: boolean): Promise<void> {
+    try {
+      if (tcp && !this.authorized(req)) {
+        res.setHeader("www-authenticate", "Bearer");
+        send(res, 401, { error: "a bearer token (api.token_file) is required" });
+        return;
+      }
+      const url = new URL(req.url ?? "/", "http://netevd");
+      const path = url.pathname.replace(/\/+$/, "") || "/";
+      const get = req.method === "GET" || req.method === "HEAD";
+      const h = this.opts.handlers;
+      if (path === "/v1/reload") {
+        if (req.method !== "POST") return send(res, 405, { error: "use POST" });
+        const r = h.reload();
+        return send(res, r.ok ? 200 : 422, r);
+      }
+      if (!get) return send(res, 405, { error: "use GET" });
+      if (path === "/healthz") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("ok\n");
+        return;
+      }
+      if (path === "/metrics") {
+        const m = await h.metrics();
+        res.writeHead(200, { "content-type": m.contentType });
+        res.end(m.text);
+        return;
+      }
+      if (path === "/v1/status") return send(res, 200, h.status());
+      if (path === "/v1/links") return send(res, 200, h.links());
+      if (path.startsWith("/v1/links/")) {
+        const link = h.link(decodeURIComponent(path.slice("/v1/links/".length)));
+        return link ? send(res, 200, link) : send(res, 404, { error: "no such link" });
+      }
+      if (path === "/v1/routes") return send(res, 200, h.routes());
+      if (path === "/v1/rules") return send(res, 200, h.rules());
+      if (path === "/v1/scripts") return send(res, 200, h.scripts());
+      if (path === "/v1/events") {
+        const f: EventFilter = {
+          ...(url.searchParams.get("link") ? { link: url.searchParams.get("link") as string } : {}),
+          ...(url.searchParams.get("event") ? { event: url.searchParams.get("event") as string } : {}),
+        };
+        if (url.searchParams.get("follow") !== "1") return send(res, 200, h.recentEvents(f));
+        res.writeHead(200, { "content-type": "application/x-ndjson" });
+        for (const e of h.recentEvents(f)) res.write(`${JSON.stringify(e)}\n`);
+        this.streams.add(res);
+        const off = h.subscribe(f, (e) => res.write(`${JSON.stringify(e)}\n`));
+        res.on("close", () => {
+          off();
+          this.streams.delete(res);
+        });
+        return;
+      }
+      send(res, 404, { error: `no endpoint ${path}` });
+    } catch (err) {
+      this.opts.log.error(`API ${req.method} ${req.url}: ${(err as Error).message}`);
+      if (!res.headersSent) send(res, 500, { error: (err as Error).message });
+      else res.end();
+    }
+  }
+
+  close(): void {
+    for (const s of this.streams) s.end();
+    for (const s of this.servers) s.close();
+    rmSync(this.opts.socket, { force: true });
+  }
+}

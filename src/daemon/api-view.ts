@@ -1,0 +1,125 @@
+// What the control API shows of the running daemon: built from the kernel's
+// tables, the link tracker and the backend's values, never from a copy.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ApiHandlers } from "../api/server";
+import type { LinkProperties } from "../backends/types";
+import type { Config } from "../config/schema";
+import { ALL_EVENTS } from "../events/names";
+import type { KernelState } from "../kernel/state";
+import type { Metrics } from "../metrics/metrics";
+import { AF_INET } from "../netlink/constants";
+import { NETEVD_RTPROT } from "../routing/protocol";
+import { discoverScripts } from "../scripts/discover";
+import { VERSION } from "../version";
+import type { EventLog } from "./event-log";
+import { addressInfo, defaultGateway, linkAddresses } from "./link-facts";
+import type { LinkTracker } from "./link-tracker";
+
+export interface DaemonView {
+  config: () => Config;
+  configPath: string;
+  dryRun: boolean;
+  startedAt: number;
+  ready: () => boolean;
+  kernel: KernelState;
+  tracker: LinkTracker;
+  monitored: (name: string) => boolean;
+  backendProps: (index: number) => LinkProperties | undefined;
+  upState: string;
+  events: EventLog;
+  metrics: Metrics;
+  reload: ApiHandlers["reload"];
+}
+
+const family = (f: number) => (f === AF_INET ? "ipv4" : "ipv6");
+
+export function apiHandlers(v: DaemonView): ApiHandlers {
+  const k = v.kernel;
+  const linkView = (index: number) => {
+    const l = k.links.get(index);
+    if (!l) return undefined;
+    const tracked = v.tracker.get(index);
+    return {
+      name: l.name,
+      index: l.index,
+      state: tracked?.state ?? null,
+      monitored: v.monitored(l.name),
+      operstate: l.operstate,
+      carrier: l.carrier,
+      kind: l.kind,
+      mac: l.mac,
+      mtu: l.mtu,
+      addresses: linkAddresses(k.tables, index).map(addressInfo),
+      gateway: defaultGateway(k.tables, index, AF_INET),
+      manager: v.backendProps(index) ?? null,
+    };
+  };
+  const owned = {
+    routes: () =>
+      [...k.routes.values()]
+        .filter((r) => r.protocol === NETEVD_RTPROT)
+        .map((r) => ({
+          family: family(r.family),
+          table: r.table,
+          dst: r.dstLength === 0 ? "default" : `${r.dst}/${r.dstLength}`,
+          gateway: r.gateway,
+          dev: r.oif === null ? null : (k.links.get(r.oif)?.name ?? r.oif),
+        })),
+    rules: () =>
+      [...k.rules.values()]
+        .filter((r) => r.protocol === NETEVD_RTPROT)
+        .map((r) => ({
+          family: family(r.family),
+          priority: r.priority,
+          from: r.src,
+          to: r.dst,
+          table: r.table,
+        }))
+        .sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0)),
+  };
+  return {
+    status: () => {
+      const states = v.tracker.all();
+      return {
+        version: VERSION,
+        backend: v.config().system.backend,
+        ready: v.ready(),
+        dry_run: v.dryRun,
+        config: v.configPath,
+        uptime_seconds: Math.round((Date.now() - v.startedAt) / 1000),
+        links: states.length,
+        [v.upState]: states.filter((s) => s.state === v.upState).length,
+        policy_rules: owned.rules().length,
+        policy_routes: owned.routes().length,
+      };
+    },
+    links: () =>
+      [...k.links.keys()]
+        .sort((a, b) => a - b)
+        .map(linkView)
+        .filter((l) => l !== undefined),
+    link: (name) => {
+      const l = [...k.links.values()].find((x) => x.name === name);
+      return l ? linkView(l.index) : undefined;
+    },
+    routes: owned.routes,
+    rules: owned.rules,
+    scripts: () => {
+      const dir = v.config().scripts.dir;
+      return ALL_EVENTS.filter((e) => existsSync(join(dir, `${e}.d`))).map((e) => {
+        const d = discoverScripts(join(dir, `${e}.d`));
+        return {
+          event: e,
+          scripts: d.scripts.map((s) => s.name),
+          skipped: d.skipped.map((s) => ({ name: s.name, rule: s.rule, detail: s.detail })),
+          ignored: d.ignored,
+        };
+      });
+    },
+    recentEvents: (f) => v.events.list(f),
+    subscribe: (f, send) => v.events.subscribe(f, send),
+    reload: v.reload,
+    metrics: async () => ({ contentType: v.metrics.contentType, text: await v.metrics.text() }),
+  };
+}

@@ -1,0 +1,90 @@
+// Prometheus metrics (contract §6), exposed at /metrics on the API. prom-client
+// writes the exposition format; values the daemon already counts (kernel
+// messages, managed rules) are read at scrape time instead of copied.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { VERSION } from "../version";
+
+export interface Sampled {
+  netlinkMessages: () => number;
+  overruns: () => number;
+  resyncs: () => number;
+  managedRules: () => number;
+  managedRoutes: () => number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly events = new Counter({
+    name: "netevd_events_total",
+    help: "Events handled, by source (kernel, systemd-networkd, NetworkManager, dhclient) and event name",
+    labelNames: ["source", "event"],
+    registers: [this.registry],
+  });
+  readonly scriptRuns = new Counter({
+    name: "netevd_script_runs_total",
+    help: "Scripts run, by result (success, failure, timeout, error)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly scriptDuration = new Histogram({
+    name: "netevd_script_duration_seconds",
+    help: "How long scripts ran",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly eventToScript = new Histogram({
+    name: "netevd_event_to_script_start_seconds",
+    help: "Time from an event being seen to its first script starting",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly dbusErrors = new Counter({
+    name: "netevd_dbus_errors_total",
+    help: "Failed D-Bus calls and lost bus connections, by peer",
+    labelNames: ["peer"],
+    registers: [this.registry],
+  });
+  readonly routingChanges = new Counter({
+    name: "netevd_policy_changes_total",
+    help: "Rules and routes netevd added or removed",
+    labelNames: ["object", "action"],
+    registers: [this.registry],
+  });
+
+  constructor(sampled: Sampled) {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge(
+      "netevd_netlink_messages_total",
+      "rtnetlink messages read (a counter read at scrape time)",
+      sampled.netlinkMessages,
+    );
+    gauge("netevd_netlink_overruns_total", "Kernel event overruns (ENOBUFS)", sampled.overruns);
+    gauge("netevd_netlink_resyncs_total", "Full re-reads of the kernel's tables", sampled.resyncs);
+    gauge("netevd_managed_rules", "Policy rules netevd manages now", sampled.managedRules);
+    gauge("netevd_managed_routes", "Routes netevd manages now", sampled.managedRoutes);
+    new Gauge({
+      name: "netevd_build_info",
+      help: "netevd's version",
+      labelNames: ["version"],
+      registers: [this.registry],
+    })
+      .labels(VERSION)
+      .set(1);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,171 @@
+// The control API and the CLI commands that use it, against a running daemon:
+// status, list links/rules/routes, show link, events (and --follow), reload
+// (an invalid file is refused, the daemon keeps running), /metrics in the
+// Prometheus format, /healthz, and TCP only with the bearer token.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLI, netevd } from "../helpers/cli";
+import { startDaemon } from "../helpers/daemon";
+import { canNetns, createNetns, ip } from "../helpers/netns";
+import { waitFor } from "../helpers/proc";
+import { tempDir } from "../helpers/tmp";
+
+function http(
+  opts: { socketPath?: string; host?: string; port?: number; headers?: Record<string, string> },
+  path: string,
+): Promise<{ status: number; text: string; type: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...opts, path, method: "GET" }, (res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => (text += d.toString()));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, text, type: String(res.headers["content-type"]) }),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe.runIf(canNetns)("control API", () => {
+  it("answers status, links, rules, routes, events, reload and metrics; TCP needs the token", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
+    ip(ns, "link", "set", "ve1", "up");
+    ip(ns, "link", "set", "ve0", "up");
+    const dir = tempDir();
+    const run = join(dir, "run");
+    mkdirSync(run, { mode: 0o777 });
+    chmodSync(run, 0o777);
+    const socket = join(run, "netevd.sock");
+    const token = join(dir, "token");
+    writeFileSync(token, "s3cret-token\n");
+    chmodSync(token, 0o644);
+    const config = join(dir, "netevd.yaml");
+    const text = `system: { backend: none, user: nobody }
+scripts: { dir: ${dir} }
+monitoring: { interfaces: [ve0] }
+routing: { policy_rules: [ve0] }
+api: { socket: ${socket}, listen: "127.0.0.1:9188", token_file: ${token} }
+`;
+    writeFileSync(config, text);
+    const d = startDaemon(ns, config);
+    const cli = (...args: string[]) => netevd(["--config", config, ...args]);
+    try {
+      expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);
+      expect(d.output()).toContain(`control API on ${socket}`);
+      const follow = spawn(process.execPath, [
+        CLI,
+        "--config",
+        config,
+        "events",
+        "--follow",
+        "--link",
+        "ve0",
+        "--format",
+        "json",
+      ]);
+      let streamed = "";
+      follow.stdout.on("data", (b: Buffer) => (streamed += b.toString()));
+      await new Promise((r) => setTimeout(r, 300));
+      ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
+      expect(await waitFor(() => cli("list", "rules", "--format", "json").stdout.includes("192.0.2.7"))).toBe(
+        true,
+      );
+
+      const status = JSON.parse(cli("status", "--format", "json").stdout) as Record<string, unknown>;
+      expect(status).toMatchObject({
+        backend: "none",
+        ready: true,
+        links: 1,
+        routable: 1,
+        policy_rules: 2,
+        policy_routes: 1,
+      });
+      expect(cli("status", "--format", "table").stdout).toMatch(/^backend: none$/m);
+      const links = JSON.parse(cli("list", "links", "--format", "json").stdout) as {
+        name: string;
+        state: string;
+      }[];
+      expect(links.find((l) => l.name === "ve0")).toMatchObject({ state: "routable", monitored: true });
+      expect(cli("list", "links", "--format", "table").stdout).toMatch(
+        /^ve0\s+\d+\s+routable\s+up\s+192\.0\.2\.7\/24$/m,
+      );
+      const rules = JSON.parse(cli("list", "rules", "--format", "json").stdout) as {
+        priority: number;
+        from: string | null;
+      }[];
+      expect(rules.map((r) => [r.priority, r.from])).toEqual([
+        [10000, "192.0.2.7"],
+        [10001, null],
+      ]);
+      expect(JSON.parse(cli("list", "routes", "--format", "json").stdout)).toEqual([
+        expect.objectContaining({ dst: "192.0.2.0/24", dev: "ve0" }),
+      ]);
+      expect(JSON.parse(cli("show", "link", "ve0", "--format", "json").stdout)).toMatchObject({
+        name: "ve0",
+        state: "routable",
+      });
+      const missing = cli("show", "link", "nope");
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain("no such link");
+      const events = JSON.parse(cli("events", "--format", "json", "--event", "routable").stdout) as {
+        event: string;
+        schema: string;
+      }[];
+      expect(events.map((e) => e.event)).toEqual(["routable"]);
+      expect(events[0]?.schema).toBe("netevd.event.v1");
+      expect(await waitFor(() => streamed.includes('"event":"routable"'))).toBe(true);
+      follow.kill();
+
+      // Metrics in the exposition format.
+      const m = await http({ socketPath: socket }, "/metrics");
+      expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(m.text).toMatch(/^netevd_events_total\{source="none",event="routable"\} 1$/m);
+      expect(m.text).toMatch(/^netevd_managed_rules 2$/m);
+      expect(m.text).toMatch(/^netevd_build_info\{version="0\.1\.0"\} 1$/m);
+      expect(m.text).toMatch(/^netevd_netlink_messages_total \d+$/m);
+      expect((await http({ socketPath: socket }, "/healthz")).text).toBe("ok\n");
+
+      // TCP: only with the bearer token (the namespace's loopback).
+      const tcp = spawn("ip", [
+        "netns",
+        "exec",
+        ns,
+        process.execPath,
+        "-e",
+        `
+        const http = require("node:http");
+        const get = (h) => new Promise((r) => http.get({ host: "127.0.0.1", port: 9188, path: "/v1/status", headers: h }, (res) => { res.resume(); r(res.statusCode); }));
+        (async () => console.log(await get({}), await get({ authorization: "Bearer wrong-token-x" }), await get({ authorization: "Bearer s3cret-token" })))();`,
+      ]);
+      let codes = "";
+      tcp.stdout.on("data", (b: Buffer) => (codes += b.toString()));
+      await new Promise((r) => tcp.on("exit", r));
+      expect(codes.trim()).toBe("401 401 200");
+
+      // reload: an invalid file is refused (78) and the daemon keeps its configuration.
+      writeFileSync(config, "system: { backend: bogus }\n");
+      // The CLI reads the same file to find the socket: point it at a valid copy.
+      const cliConfig = join(dir, "cli.yaml");
+      writeFileSync(cliConfig, text);
+      const bad = netevd(["--config", cliConfig, "reload"]);
+      expect(bad.status).toBe(78);
+      expect(bad.stderr).toContain("system.backend");
+      writeFileSync(config, text);
+      const good = netevd(["--config", cliConfig, "reload"]);
+      expect(good.status, good.stderr).toBe(0);
+      expect(good.stdout).toBe("configuration reloaded\n");
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+      const gone = cli("status");
+      expect(gone.status).toBe(69);
+      expect(gone.stderr).toContain("is it running?");
+    } finally {
+      d.child.kill("SIGKILL");
+    }
+  });
+});
