@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { type Message, type MessageBus, sessionBus } from "dbus-next";
 import { afterAll, describe, it } from "vitest";
 import { startDaemon } from "../test/helpers/daemon";
-import { createNetns, ip, ipJson } from "../test/helpers/netns";
-import { havePeers, PeerEnv } from "../test/helpers/peers";
+import { createNetns, ip, veth } from "../test/helpers/netns";
+import { havePeers, networkdTopology } from "../test/helpers/peers";
 import { waitFor } from "../test/helpers/proc";
 import { tempDir } from "../test/helpers/tmp";
 import { nowMs, type Summary, summarize, table } from "./stats";
@@ -61,9 +61,7 @@ afterAll(() => {
 describe("latency", () => {
   it("kernel: ip addr add → routable.d (netevd, backend none) vs ip monitor", async () => {
     const ns = createNetns();
-    ip(ns, "link", "add", "b0", "type", "veth", "peer", "name", "b1");
-    ip(ns, "link", "set", "b1", "up");
-    ip(ns, "link", "set", "b0", "up");
+    veth(ns, "b0", "b1");
     const dir = tempDir();
     const out = outDir();
     hook(dir, "routable", join(out, "netevd"));
@@ -118,16 +116,7 @@ describe("latency", () => {
   it.runIf(havePeers && existsSync("/usr/bin/networkd-dispatcher"))(
     "systemd-networkd: peer up → routable.d, netevd vs networkd-dispatcher vs the D-Bus signal",
     async () => {
-      const client = createNetns();
-      const server = createNetns();
-      ip(client, "link", "add", "nd0", "type", "veth", "peer", "name", "nd0p", "netns", server);
-      ip(server, "addr", "add", "10.213.1.1/24", "dev", "nd0p");
-      const nd0 = ipJson<{ ifindex: number; ifname: string }[]>(client, "link", "show").find(
-        (l) => l.ifname === "nd0",
-      )!.ifindex;
-      const env = new PeerEnv();
-      await env.startBus();
-      await env.startNetworkd(client, {
+      const { client, server, nd0, env } = await networkdTopology({
         "10-nd0.network":
           "[Match]\nName=nd0\n[Network]\nAddress=10.213.1.2/24\nGateway=10.213.1.1\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
       });

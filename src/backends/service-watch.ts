@@ -7,7 +7,17 @@ import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost } from "./dbus-call";
 
-export interface ServiceWatchOptions {
+/** How a D-Bus backend connects: shared by every backend's options. */
+export interface WatchConnection {
+  log: Logger;
+  /** A new bus connection (tests pass a private bus). */
+  connect?: () => MessageBus;
+  callTimeoutMs?: number;
+  /** A failed call or a lost connection (the D-Bus errors metric). */
+  onError?: () => void;
+}
+
+export interface ServiceWatchOptions extends WatchConnection {
   /** Well-known name, e.g. org.freedesktop.network1. */
   service: string;
   /** For log lines: "systemd-networkd". */
@@ -17,11 +27,6 @@ export interface ServiceWatchOptions {
   /** Reads the service's current state; the service not running is handled here. */
   enumerate: () => Promise<void>;
   onSignal: (msg: Message) => void;
-  log: Logger;
-  connect?: () => MessageBus;
-  callTimeoutMs?: number;
-  /** A failed call or a lost connection (the D-Bus errors metric). */
-  onError?: () => void;
 }
 
 const DBUS = {

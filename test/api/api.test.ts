@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, netevd } from "../helpers/cli";
 import { startDaemon } from "../helpers/daemon";
-import { canNetns, createNetns, ip } from "../helpers/netns";
+import { canNetns, createNetns, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
@@ -33,9 +33,7 @@ function http(
 describe.runIf(canNetns)("control API", () => {
   it("answers status, links, rules, routes, events, reload and metrics; TCP needs the token", async () => {
     const ns = createNetns();
-    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
-    ip(ns, "link", "set", "ve1", "up");
-    ip(ns, "link", "set", "ve0", "up");
+    veth(ns, "ve0", "ve1");
     const dir = tempDir();
     const run = join(dir, "run");
     mkdirSync(run, { mode: 0o777 });

@@ -6,22 +6,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
 import { FakeNetworkd, startPrivateBus } from "../helpers/dbus";
-import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
+import { canNetns, createNetns, ifindexOf, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
 describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)", () => {
   it("runs the scripts of each new OperationalState and AdministrativeState, with DNS from DescribeLink", async () => {
     const ns = createNetns();
-    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
-    ip(ns, "link", "set", "ve1", "up");
-    ip(ns, "link", "set", "ve0", "up");
+    veth(ns, "ve0", "ve1");
     ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
-    const ve0 = (
-      ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find((l) => l.ifname === "ve0") as {
-        ifindex: number;
-      }
-    ).ifindex;
+    const ve0 = ifindexOf(ns, "ve0");
     const bus = await startPrivateBus();
     const networkd = new FakeNetworkd(bus.address);
     networkd.links.set(ve0, {
@@ -104,13 +98,9 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
   });
   it("re-runs routable when a routable link gets a new address, and survives the bus restarting", async () => {
     const ns = createNetns();
-    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
-    ip(ns, "link", "set", "ve1", "up");
-    ip(ns, "link", "set", "ve0", "up");
+    veth(ns, "ve0", "ve1");
     ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
-    const ve0 = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find(
-      (l) => l.ifname === "ve0",
-    )!.ifindex;
+    const ve0 = ifindexOf(ns, "ve0");
     const bus = await startPrivateBus();
     const networkd = new FakeNetworkd(bus.address);
     networkd.links.set(ve0, {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { notifyListener } from "../helpers/notify";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
-import { canNetns, createNetns, ip } from "../helpers/netns";
+import { canNetns, createNetns, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
@@ -22,9 +22,7 @@ describe.runIf(canNetns)("netevd run (backend none)", () => {
     const d = startDaemon(ns, config);
     try {
       expect(await waitFor(() => d.output().includes("ready: "))).toBe(true);
-      ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
-      ip(ns, "link", "set", "ve1", "up");
-      ip(ns, "link", "set", "ve0", "up");
+      veth(ns, "ve0", "ve1");
       expect(await waitFor(() => recorded(dir, "carrier", "ve0").length === 1)).toBe(true);
       ip(ns, "addr", "add", "192.0.2.5/24", "dev", "ve0");
       ip(ns, "route", "add", "default", "via", "192.0.2.1");

@@ -16,6 +16,16 @@ afterEach(() => {
   for (const b of buses.splice(0)) b.kill("SIGKILL");
 });
 
+/** A "system" bus with a permissive policy (shared/peers: the peers need no stock policy). */
+export function busConfig(socket: string): string {
+  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_type="signal"/>
+<allow send_requested_reply="true" send_type="method_return"/><allow send_requested_reply="true" send_type="error"/>
+<allow receive_type="method_call"/><allow receive_type="method_return"/><allow receive_type="error"/><allow receive_type="signal"/>
+<allow send_destination="*" eavesdrop="true"/></policy></busconfig>`;
+}
+
 export interface PrivateBus {
   address: string;
   stop: () => void;
@@ -27,15 +37,7 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   const dir = tempDir("netevd-bus-");
   const socket = join(dir, "system_bus_socket");
   const config = join(dir, "bus.conf");
-  writeFileSync(
-    config,
-    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_type="signal"/>
-<allow send_requested_reply="true" send_type="method_return"/><allow send_requested_reply="true" send_type="error"/>
-<allow receive_type="method_call"/><allow receive_type="method_return"/><allow receive_type="error"/><allow receive_type="signal"/>
-<allow send_destination="*" eavesdrop="true"/></policy></busconfig>`,
-  );
+  writeFileSync(config, busConfig(socket));
   let child: ChildProcess;
   const launch = async () => {
     rmSync(socket, { force: true });

@@ -77,3 +77,27 @@ export function inNetns<T>(b: NativeBinding, ns: string, fn: () => T): T {
     closeSync(home);
   }
 }
+
+export function ifindexOf(ns: string, name: string): number {
+  const l = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find((x) => x.ifname === name);
+  if (!l) throw new Error(`no link ${name} in ${ns}`);
+  return l.ifindex;
+}
+
+/**
+ * A veth pair `name` (in ns) ↔ `peer` (in peerNs, default the same namespace),
+ * both ends up unless `up: false`; returns the ifindex of `name`.
+ */
+export function veth(
+  ns: string,
+  name: string,
+  peer: string,
+  o: { peerNs?: string; up?: boolean } = {},
+): number {
+  ip(ns, "link", "add", name, "type", "veth", "peer", "name", peer, ...(o.peerNs ? ["netns", o.peerNs] : []));
+  if (o.up !== false) {
+    ip(o.peerNs ?? ns, "link", "set", peer, "up");
+    ip(ns, "link", "set", name, "up");
+  }
+  return ifindexOf(ns, name);
+}

@@ -16,6 +16,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
+import { busConfig } from "./dbus";
+import { createNetns, ip, veth } from "./netns";
 import { waitFor } from "./proc";
 import { tempDir } from "./tmp";
 
@@ -68,6 +70,16 @@ function launch(name: string, argv: string[], env: NodeJS.ProcessEnv = {}): Peer
   return peer;
 }
 
+/**
+ * /sys read-only (or networkd waits for udev forever), a private /run/systemd
+ * (ip netns exec does not make /run private), and networkd's state directory
+ * shared with whoever reads it (networkctl, networkd-dispatcher).
+ */
+const networkdMounts = (netif: string) => `mount -n -o remount,bind,ro /sys
+mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
+mkdir /run/systemd/netif
+mount -n --bind ${netif} /run/systemd/netif`;
+
 /** A shell command run in the namespace with its own mounts (ip netns exec gives a private mount ns). */
 function inNs(ns: string, script: string): string[] {
   return ["ip", "netns", "exec", ns, "sh", "-c", `set -e\n${script}`];
@@ -98,15 +110,7 @@ export class PeerEnv {
     );
     const socket = join(this.dir, "system_bus_socket");
     const conf = join(this.dir, "bus.conf");
-    writeFileSync(
-      conf,
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_type="method_call"/><allow send_type="signal"/>
-<allow send_requested_reply="true" send_type="method_return"/><allow send_requested_reply="true" send_type="error"/>
-<allow receive_type="method_call"/><allow receive_type="method_return"/><allow receive_type="error"/><allow receive_type="signal"/>
-</policy></busconfig>`,
-    );
+    writeFileSync(conf, busConfig(socket));
     this.busAddress = `unix:path=${socket}`;
     execFileSync("rm", ["-f", socket]);
     this.bus = launch("dbus", [
@@ -175,10 +179,7 @@ export class PeerEnv {
       "networkd",
       inNs(
         ns,
-        `mount -n -o remount,bind,ro /sys
-mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
-mkdir /run/systemd/netif
-mount -n --bind ${netif} /run/systemd/netif
+        `${networkdMounts(netif)}
 mount -n --bind ${conf} /etc/systemd/network
 exec env -u NOTIFY_SOCKET SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/systemd/systemd-networkd`,
       ),
@@ -198,10 +199,7 @@ exec env -u NOTIFY_SOCKET SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console DBU
       "networkd-dispatcher",
       inNs(
         ns,
-        `mount -n -o remount,bind,ro /sys
-mount -n -t tmpfs -o mode=0755 tmpfs /run/systemd
-mkdir /run/systemd/netif
-mount -n --bind ${netif} /run/systemd/netif
+        `${networkdMounts(netif)}
 exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/python3 /usr/bin/networkd-dispatcher -S ${hooks} -v`,
       ),
     );
@@ -383,6 +381,22 @@ exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${P
       env: { PATH: process.env.PATH, DBUS_SYSTEM_BUS_ADDRESS: this.busAddress, LD_LIBRARY_PATH: NM_LD },
     });
   }
+}
+
+/**
+ * The networkd setup of the real-peer tests and the benchmark: netevd's side
+ * (client) with nd0, the far side (server) with nd0p at 10.213.1.1/24 (down),
+ * a private bus and real networkd configured with `networks`.
+ */
+export async function networkdTopology(networks: Record<string, string>) {
+  const client = createNetns();
+  const server = createNetns();
+  const nd0 = veth(client, "nd0", "nd0p", { peerNs: server, up: false });
+  ip(server, "addr", "add", "10.213.1.1/24", "dev", "nd0p");
+  const env = new PeerEnv();
+  await env.startBus();
+  const networkd = await env.startNetworkd(client, networks);
+  return { client, server, nd0, env, networkd };
 }
 
 function uidOf(user: string): number {

@@ -23,7 +23,7 @@ import type { Report } from "../../migrate/report";
 import { validateYaml } from "../../migrate/translate";
 import { spawnSync } from "node:child_process";
 import { CLI, netevd } from "../helpers/cli";
-import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
+import { canNetns, createNetns, ifindexOf, ip } from "../helpers/netns";
 import { isRoot, tempDir } from "../helpers/tmp";
 
 function fakeRoot(): string {
@@ -253,9 +253,7 @@ describe.runIf(canNetns)("netevd-migrate and the kernel", () => {
   it("finds network-broker's stale policy rules (table 9999 + ifindex) and shows the command that removes them", () => {
     const ns = createNetns();
     ip(ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1");
-    const idx = ipJson<{ ifindex: number; ifname: string }[]>(ns, "link", "show").find(
-      (l) => l.ifname === "eth0",
-    )!.ifindex;
+    const idx = ifindexOf(ns, "eth0");
     ip(ns, "rule", "add", "from", "10.0.0.5", "lookup", String(9999 + idx), "priority", "100");
     ip(ns, "rule", "add", "from", "10.0.0.6", "lookup", "300", "priority", "101"); // not network-broker's
     const root = fakeRoot();

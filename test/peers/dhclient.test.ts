@@ -6,7 +6,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
-import { createNetns, ip, ipJson } from "../helpers/netns";
+import { createNetns, ifindexOf, ip } from "../helpers/netns";
 import { havePeers, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
@@ -19,9 +19,7 @@ describe.runIf(havePeers)("real dnsmasq + dhclient, resolved, hostnamed", () => 
     ip(server, "addr", "add", "10.213.3.1/24", "dev", "dh0p");
     ip(server, "link", "set", "dh0p", "up");
     ip(client, "link", "set", "dh0", "up");
-    const dh0 = ipJson<{ ifindex: number; ifname: string }[]>(client, "link", "show").find(
-      (l) => l.ifname === "dh0",
-    )!.ifindex;
+    const dh0 = ifindexOf(client, "dh0");
     const env = new PeerEnv();
     await env.startBus();
     await env.startResolved(client);

@@ -5,8 +5,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
-import { createNetns, ip, ipJson } from "../helpers/netns";
-import { havePeers, PeerEnv } from "../helpers/peers";
+import { ip } from "../helpers/netns";
+import { havePeers, networkdTopology } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
@@ -23,16 +23,9 @@ IPv6AcceptRA=no
 
 describe.runIf(havePeers)("real systemd-networkd", () => {
   it("peer up runs carrier.d, routable.d, configured.d; networkd and bus restarts are survived", async () => {
-    const client = createNetns();
-    const server = createNetns();
-    ip(client, "link", "add", "nd0", "type", "veth", "peer", "name", "nd0p", "netns", server);
-    ip(server, "addr", "add", "10.213.1.1/24", "dev", "nd0p");
-    const nd0 = ipJson<{ ifindex: number; ifname: string }[]>(client, "link", "show").find(
-      (l) => l.ifname === "nd0",
-    )!.ifindex;
-    const env = new PeerEnv();
-    await env.startBus();
-    let networkd = await env.startNetworkd(client, { "10-nd0.network": STATIC });
+    const t = await networkdTopology({ "10-nd0.network": STATIC });
+    const { client, server, nd0, env } = t;
+    let networkd = t.networkd;
     const dir = tempDir();
     recordingScripts(dir, ["carrier", "routable", "configured", "no-carrier", "configuring"]);
     const config = join(dir, "netevd.yaml");

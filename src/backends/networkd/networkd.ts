@@ -2,10 +2,9 @@
 // enumerate (ListLinks + GetAll); take values from PropertiesChanged itself;
 // survive networkd and the bus restarting (reconnect with backoff, re-enumerate,
 // log once).
-import type { Message, MessageBus } from "dbus-next";
-import type { Logger } from "../../log/logger";
+import type { Message } from "dbus-next";
 import { formatIp } from "../../netlink/ip";
-import { ServiceWatch } from "../service-watch";
+import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { Backend, BackendSink, LinkDetails, LinkProperties } from "../types";
 import { ifindexOfPath, linkPath } from "./path-label";
 
@@ -32,13 +31,8 @@ function pick(values: Record<string, { value: unknown }>): LinkProperties {
   return out;
 }
 
-export interface NetworkdOptions {
+export interface NetworkdOptions extends WatchConnection {
   sink: BackendSink;
-  log: Logger;
-  /** A new bus connection (tests pass a private bus). */
-  connect?: () => MessageBus;
-  callTimeoutMs?: number;
-  onError?: () => void;
 }
 
 export class NetworkdBackend implements Backend {
@@ -52,10 +46,7 @@ export class NetworkdBackend implements Backend {
       matches: [MATCH],
       enumerate: () => this.enumerate(),
       onSignal: (msg) => this.onSignal(msg),
-      log: opts.log,
-      connect: opts.connect,
-      callTimeoutMs: opts.callTimeoutMs,
-      onError: opts.onError,
+      ...opts,
     });
   }
 

@@ -3,10 +3,9 @@
 // (else Interface) name through the kernel's table. Events are the device
 // state names taken from Device.StateChanged's own arguments; the manager's
 // StateChanged is the `manager` event.
-import type { Message, MessageBus } from "dbus-next";
+import type { Message } from "dbus-next";
 import type { DhcpInfo } from "../../events/event";
-import type { Logger } from "../../log/logger";
-import { ServiceWatch } from "../service-watch";
+import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { Backend, BackendSink, LinkDetails } from "../types";
 
 const NM = "org.freedesktop.NetworkManager";
@@ -56,14 +55,10 @@ const str = (p: Props, key: string, fallback = ""): string => {
   return typeof v === "string" && v !== "" ? v : fallback;
 };
 
-export interface NetworkManagerOptions {
+export interface NetworkManagerOptions extends WatchConnection {
   sink: BackendSink;
-  log: Logger;
   /** The kernel's ifindex for an interface name (undefined: not known yet). */
   ifindexOf: (name: string) => number | undefined;
-  connect?: () => MessageBus;
-  callTimeoutMs?: number;
-  onError?: () => void;
 }
 
 interface Device {
@@ -84,10 +79,7 @@ export class NetworkManagerBackend implements Backend {
       matches: MATCHES,
       enumerate: () => this.enumerate(),
       onSignal: (msg) => this.onSignal(msg),
-      log: opts.log,
-      connect: opts.connect,
-      callTimeoutMs: opts.callTimeoutMs,
-      onError: opts.onError,
+      ...opts,
     });
   }
 
