@@ -599,7 +599,10 @@ export class Daemon {
     const prepare =
       e.link.index > 0
         ? async (ev: NetworkEvent) => {
+            const t0 = performance.now();
             const d = await backend?.details(ev.link.index);
+            if (backend)
+              linkLog.debug(`link details from the manager in ${(performance.now() - t0).toFixed(1)} ms`);
             const now = this.kernelFacts(ev);
             return d ? { ...now, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? ev.dhcp } : now;
           }

@@ -79,9 +79,16 @@ export class ScriptRunner {
     prepare?: (e: NetworkEvent) => Promise<NetworkEvent>,
   ): Promise<EventReport> {
     const queuedAt = performance.now();
+    // An event without scripts skips `prepare`: no D-Bus round trip holds up the
+    // link's queue for nothing (a link coming up brings several routes events).
     return this.queues.enqueue(String(raw.link.index), async () =>
-      this.runEvent(prepare ? await prepare(raw) : raw, queuedAt, only),
+      this.runEvent(prepare && this.hasScripts(raw.event, only) ? await prepare(raw) : raw, queuedAt, only),
     );
+  }
+
+  private hasScripts(event: string, only: readonly string[] | null): boolean {
+    const found = discoverScripts(this.eventDir(event)).scripts;
+    return (only ? found.filter((s) => only.includes(s.name)) : found).length > 0;
   }
 
   private async runEvent(

@@ -134,6 +134,23 @@ describe.runIf(isRoot)("script runner", () => {
     ]);
   });
 
+  it("completes an event (prepare: the manager's DNS) only when it has scripts to run", async () => {
+    const dir = tempDir();
+    const out = join(dir, "dns");
+    writeScript(join(dir, "routable.d"), "10-dns", `echo "$DNS" > ${out}`);
+    const r = runner(dir);
+    const asked: string[] = [];
+    const prepare = (e: ReturnType<typeof makeEvent>) => {
+      asked.push(e.event);
+      return Promise.resolve({ ...e, dns: ["192.0.2.53"] });
+    };
+    await r.dispatch(makeEvent({ event: "routes" }), null, prepare);
+    await r.dispatch(makeEvent({ event: "routable" }), null, prepare);
+    await r.dispatch(makeEvent({ event: "routable" }), ["other-script"], prepare);
+    expect(asked).toEqual(["routable"]);
+    expect(readFileSync(out, "utf8")).toBe("192.0.2.53\n");
+  });
+
   it("runs one link's events in order and different links' events at the same time", async () => {
     const dir = tempDir();
     const log = join(dir, "log");
