@@ -97,13 +97,15 @@ check "script CapEff = 0" grep -q "CapEff:	0000000000000000" /run/netevd/routabl
 check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5" /run/netevd/routable.nv0
 check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
 
-section "backend dhclient: a lease's DNS reaches systemd-resolved as user netevd (the polkit rule)"
+section "backend dhclient: a lease's DNS and host name reach resolved and hostnamed as user netevd (the polkit rule)"
 systemctl start systemd-resolved
+# No static host name, so the transient one shows (hostnamed never writes /etc/hostname for it).
+rm -f /etc/hostname
 mkdir -p /var/lib/dhcp
 cat > /etc/netevd/netevd.yaml <<'EOC'
 # edited by the administrator
 system: { backend: dhclient }
-backends: { dhclient: { use_dns: true, use_domain: true } }
+backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true } }
 EOC
 systemctl restart netevd
 cat > /var/lib/dhcp/dhclient.nv0.leases <<'EOL'
@@ -113,13 +115,16 @@ lease {
   option subnet-mask 255.255.255.0;
   option domain-name-servers 192.0.2.53;
   option domain-name "lease.example";
+  option host-name "lease-host";
   expire never;
 }
 EOL
 check "resolved holds the lease's DNS server for nv0" wait_for bash -c 'resolvectl dns nv0 | grep -q 192.0.2.53'
 check "resolved holds the lease's domain for nv0" wait_for bash -c 'resolvectl domain nv0 | grep -q lease.example'
+check "hostnamed set the lease's transient host name (polkit: set-hostname)" wait_for bash -c '[ "$(hostname)" = lease-host ]'
+check "the static host name was not written" test ! -e /etc/hostname
 resolvectl status nv0 | head -8
-journalctl -u netevd -b --no-pager | grep -E "DNS servers|domains|resolved" | tail -4
+journalctl -u netevd -b --no-pager | grep -E "DNS servers|domains|resolved|host name" | tail -5
 
 section "policy routing: rules with the packaged protocol name"
 cat > /etc/netevd/netevd.yaml <<'EOC'
