@@ -210,6 +210,17 @@ export class Daemon {
     } catch (err) {
       throw new DaemonError(`cannot read the kernel's network state: ${(err as Error).message}`, 1);
     }
+    // Counted from the first event on (startup triggers included).
+    const k = this.kernel;
+    const owned = (m: Map<string, { protocol: number | null }>) =>
+      [...m.values()].filter((x) => x.protocol === NETEVD_RTPROT).length;
+    this.metrics = new Metrics({
+      netlinkMessages: () => k.netlinkStats.messages,
+      overruns: () => k.netlinkStats.overruns,
+      resyncs: () => k.stats.resyncs,
+      managedRules: () => owned(k.rules),
+      managedRoutes: () => owned(k.routes),
+    });
     this.backend = createBackend(
       c,
       this.sink(),
@@ -234,7 +245,7 @@ export class Daemon {
     });
     this.policy.update(policySettings(c));
     await this.policy.schedule();
-    await this.startApi(c);
+    await this.startApi(c, this.metrics);
     this.ready = true;
     log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`);
     this.notifier.ready(this.status());
@@ -259,18 +270,8 @@ export class Daemon {
   }
 
   /** Metrics and the control API; an API that cannot listen is logged, not fatal. */
-  private async startApi(c: Config): Promise<void> {
+  private async startApi(c: Config, metrics: Metrics): Promise<void> {
     const k = this.kernel;
-    const owned = (m: Map<string, { protocol: number | null }>) =>
-      [...m.values()].filter((x) => x.protocol === NETEVD_RTPROT).length;
-    this.metrics = new Metrics({
-      netlinkMessages: () => k.netlinkStats.messages,
-      overruns: () => k.netlinkStats.overruns,
-      resyncs: () => k.stats.resyncs,
-      managedRules: () => owned(k.rules),
-      managedRoutes: () => owned(k.routes),
-    });
-    const metrics = this.metrics;
     const handlers = apiHandlers({
       config: () => this.config,
       configPath: this.opts.configPath,
