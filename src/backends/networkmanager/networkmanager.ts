@@ -71,6 +71,9 @@ export class NetworkManagerBackend implements Backend {
   readonly eventProperties = ["DeviceState"] as const;
   private readonly watch: ServiceWatch;
   private readonly devices = new Map<string, Device>();
+  private readonly adding = new Map<string, Promise<void>>();
+  /** The newest state a signal gave for a device still being read. */
+  private readonly newer = new Map<string, number>();
 
   constructor(private readonly opts: NetworkManagerOptions) {
     this.watch = new ServiceWatch({
@@ -116,7 +119,17 @@ export class NetworkManagerBackend implements Backend {
   }
 
   /** Reads a device's interface name and state; maps it to the kernel's link. */
-  private async addDevice(path: string, initial: boolean): Promise<void> {
+  /** One read per device at a time; StateChanged signals meanwhile are kept in `newer`. */
+  private addDevice(path: string, initial: boolean): Promise<void> {
+    let p = this.adding.get(path);
+    if (!p) {
+      p = this.readDevice(path, initial).finally(() => this.adding.delete(path));
+      this.adding.set(path, p);
+    }
+    return p;
+  }
+
+  private async readDevice(path: string, initial: boolean): Promise<void> {
     let props: Props;
     try {
       props = await this.getAll(path, DEVICE);
@@ -124,6 +137,8 @@ export class NetworkManagerBackend implements Backend {
       this.opts.log.debug(`device ${path} vanished: ${(err as Error).message}`);
       return;
     }
+    // Signals handled before this reply are older than it (one sender keeps its order).
+    this.newer.delete(path);
     const name = str(props, "IpInterface") || str(props, "Interface");
     const ifindex = await this.resolve(name);
     if (ifindex === undefined) {
@@ -131,8 +146,9 @@ export class NetworkManagerBackend implements Backend {
       return;
     }
     this.devices.set(path, { path, name, ifindex });
-    const state = stateName(DEVICE_STATES, Number(props.State?.value ?? 0));
-    this.opts.sink.link(ifindex, name, { DeviceState: state }, initial);
+    const state = this.newer.get(path) ?? Number(props.State?.value ?? 0);
+    this.newer.delete(path);
+    this.opts.sink.link(ifindex, name, { DeviceState: stateName(DEVICE_STATES, state) }, initial);
   }
 
   /** NM may announce a device a moment before the kernel's netlink message reaches us. */
@@ -147,8 +163,9 @@ export class NetworkManagerBackend implements Backend {
 
   private onSignal(msg: Message): void {
     if (msg.interface === DEVICE && msg.member === "StateChanged" && msg.path) {
-      const device = this.devices.get(msg.path);
       const [state] = msg.body as [number, number, number];
+      if (this.adding.has(msg.path)) this.newer.set(msg.path, state);
+      const device = this.devices.get(msg.path);
       if (device)
         this.opts.sink.link(
           device.ifindex,
