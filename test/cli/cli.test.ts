@@ -66,6 +66,38 @@ describe("netevd CLI", () => {
     }
   });
 
+  it("`test` under the dhclient backend gives the link's current lease, as the daemon does", () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "dhclient.lo.leases"),
+      'lease {\n  interface "lo";\n  fixed-address 127.0.0.1;\n  option domain-name-servers 192.0.2.53;\n  option domain-name "lab.example";\n  expire never;\n}\n',
+    );
+    const config = configIn(
+      dir,
+      `system: { backend: dhclient }\nbackends: { dhclient: { lease_files: ["${dir}/dhclient.*.leases"] } }\n`,
+    );
+    const r = netevd([
+      "test",
+      "routable",
+      "--link",
+      "lo",
+      "--dry-run",
+      "--config",
+      config,
+      "--format",
+      "json",
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).environment).toMatchObject({
+      BACKEND: "dhclient",
+      DHCP_ADDRESS: "127.0.0.1",
+      DHCP_DNS: "192.0.2.53",
+      DHCP_DOMAIN: "lab.example",
+      DNS: "192.0.2.53",
+      DOMAINS: "lab.example",
+    });
+  });
+
   it.runIf(isRoot)("`test --dry-run` lists the scripts and the exact environment; `test` runs them", () => {
     const dir = tempDir();
     const config = configIn(dir);

@@ -1,5 +1,7 @@
 import { Argument, type Command } from "commander";
+import { DhclientLeases } from "../../backends/dhclient/dhclient";
 import { eventJson } from "../../events/event";
+import { getLogger } from "../../log/logger";
 import { eventFromSnapshot } from "../../events/from-snapshot";
 import { ALL_EVENTS } from "../../events/names";
 import { ScriptRunner } from "../../scripts/runner";
@@ -29,7 +31,25 @@ export function registerTest(program: Command): void {
         emitJson: config.backends.systemd_networkd.emit_json,
         dryRun: opts.dryRun === true,
       });
-      const event = eventFromSnapshot(eventName, config.system.backend, snap);
+      let event = eventFromSnapshot(eventName, config.system.backend, snap);
+      if (config.system.backend === "dhclient") {
+        // As the daemon: the current lease of the link, from the same files.
+        const leases = new DhclientLeases({
+          leaseFiles: config.backends.dhclient.lease_files,
+          log: getLogger("dhclient"),
+          onChange: () => undefined,
+        });
+        leases.start();
+        const info = leases.forLink(snap.link.name)?.info ?? null;
+        leases.close();
+        if (info)
+          event = {
+            ...event,
+            dhcp: info,
+            dns: info.dns,
+            domains: info.domain?.split(/\s+/).filter(Boolean) ?? [],
+          };
+      }
       const plan = runner.plan(event);
       const directory = runner.eventDir(eventName);
       const listing = {
