@@ -13,10 +13,20 @@ function startedAsMigrate(argv: readonly string[]): boolean {
   return [process.argv0, argv[1]].some((name) => name !== undefined && basename(name) === "netevd-migrate");
 }
 
+/** Where the subcommand stands: after the global options (and the values of those that take one). */
+function subcommandIndex(argv: readonly string[]): number {
+  const withValue = new Set(["--config", "--format", "--log-format", "--log-level"]);
+  let i = 2;
+  while (i < argv.length && (argv[i] ?? "").startsWith("-")) i += withValue.has(argv[i] ?? "") ? 2 : 1;
+  return i;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   if (startedAsMigrate(argv)) return migrateMain(argv.slice(2));
-  // `netevd migrate …` is the same tool with its own options (--format, --config … mean its own).
-  if (argv[2] === "migrate") return migrateMain(argv.slice(3));
+  // `netevd [global options] migrate …` is the same tool with its own options
+  // (--format, --config … after `migrate` mean its own).
+  const at = subcommandIndex(argv);
+  if (argv[at] === "migrate") return migrateMain(argv.slice(at + 1));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

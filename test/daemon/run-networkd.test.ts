@@ -1,7 +1,8 @@
 // `netevd run` with the systemd-networkd backend against a fake network1 on a
 // private bus: values from PropertiesChanged become events and scripts with the
 // exact environment; duplicates are not re-run; networkd restarting is survived.
-import { writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
@@ -9,6 +10,19 @@ import { FakeNetworkd, startPrivateBus } from "../helpers/dbus";
 import { canNetns, createNetns, ifindexOf, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
+
+/** GET /metrics on the daemon's API socket. */
+function metrics(socketPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ socketPath, path: "/metrics" }, (res) => {
+      let text = "";
+      res.on("data", (b: Buffer) => (text += b.toString()));
+      res.on("end", () => resolve(text));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
 
 describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)", () => {
   it("runs the scripts of each new OperationalState and AdministrativeState, with DNS from DescribeLink", async () => {
@@ -37,10 +51,23 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
     const dir = tempDir();
     recordingScripts(dir, ["carrier", "routable", "configured", "manager", "degraded"]);
     const config = join(dir, "netevd.yaml");
-    writeFileSync(config, `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\n`);
+    const run = join(dir, "run");
+    mkdirSync(run, { mode: 0o777 });
+    chmodSync(run, 0o777);
+    writeFileSync(
+      config,
+      `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\napi: { socket: ${run}/api.sock }\n`,
+    );
     const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    const dbusErrors = async () =>
+      Number(
+        /^netevd_dbus_errors_total\{peer="systemd-networkd"\} (\d+)$/m.exec(
+          await metrics(`${run}/api.sock`),
+        )?.[1] ?? 0,
+      );
     try {
       expect(await waitFor(() => d.output().includes("ready: 1 link(s)")), d.output()).toBe(true);
+      expect(await dbusErrors()).toBe(0);
       networkd.change(ve0, { OperationalState: "carrier", CarrierState: "carrier" });
       expect(await waitFor(() => recorded(dir, "carrier", "ve0").length === 1)).toBe(true);
       networkd.change(ve0, { AdministrativeState: "configured" });
@@ -83,6 +110,7 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
       // networkd restarts: the daemon re-reads its links and the next change still runs scripts.
       networkd.stop();
       expect(await waitFor(() => d.output().includes("systemd-networkd left the bus"))).toBe(true);
+      expect(await dbusErrors()).toBe(1);
       networkd.links.get(ve0)!.props.OperationalState = "routable";
       await networkd.start();
       await waitFor(() => networkd.calls.includes("ListLinks"), 5000);

@@ -163,6 +163,20 @@ describe("netevd-migrate on a fake root", () => {
     expect(parse(hcl.stdout).errors[0]).toMatch(/\.hcl files are not supported/);
     expect(netevd(["migrate", "--bogus"]).status).toBe(2);
     expect(netevd(["migrate", "--format", "xml"]).status).toBe(2);
+    // Global options before `migrate` are netevd's; the ones after it are the tool's.
+    const after = netevd([
+      "--log-level",
+      "debug",
+      "--format",
+      "yaml",
+      "migrate",
+      "--root",
+      fakeRoot(),
+      "--format",
+      "json",
+    ]);
+    expect(after.status, after.stderr).toBe(0);
+    expect(parse(after.stdout).result).toBe("would-migrate");
     const multi = netevd(["--root", fakeRoot()], {}, "netevd-migrate");
     expect(multi.status).toBe(0);
     expect(multi.stdout).toContain("would migrate");
