@@ -494,7 +494,7 @@ export class Daemon {
   }
 
   private onKernelChange(change: KernelChange): void {
-    void this.policy?.schedule();
+    if (this.policy?.affectedBy(change)) void this.policy.schedule();
     switch (change.kind) {
       case "link":
         if (change.action === "remove") {

@@ -4,7 +4,8 @@
 // protocol are never touched. EEXIST and ENOENT mean "already so".
 import type { KernelState } from "../kernel/state";
 import type { Logger } from "../log/logger";
-import { AF_INET } from "../netlink/constants";
+import type { KernelChange } from "../kernel/tables";
+import { AF_INET, RT_TABLE } from "../netlink/constants";
 import { NetlinkError } from "../netlink/error";
 import type { RouteSpec } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
@@ -114,6 +115,21 @@ export class PolicyReconciler {
   /** New settings (start, reload); null: no policy links (everything netevd owns goes). */
   update(settings: PolicySettings | null): void {
     this.settings = settings;
+  }
+
+  /**
+   * Whether a kernel change can alter the plan: netevd's own entries always; with
+   * policy links, also links, addresses and main-table default routes (gateways).
+   * Everything else (most route traffic) costs no pass.
+   */
+  affectedBy(c: KernelChange): boolean {
+    if (c.kind === "rule") return c.rule.protocol === NETEVD_RTPROT;
+    if (c.kind === "route")
+      return (
+        c.route.protocol === NETEVD_RTPROT ||
+        (this.settings !== null && c.route.table === RT_TABLE.MAIN && c.route.dstLength === 0)
+      );
+    return this.settings !== null;
   }
 
   /** Coalesced: at most one pass runs, and one more follows if asked during it. */

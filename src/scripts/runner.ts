@@ -62,10 +62,10 @@ export class ScriptRunner {
   }
 
   /** What would run for this event, with the exact environment, without running it. */
-  plan(raw: NetworkEvent): EventPlan {
+  plan(raw: NetworkEvent, found: Discovery = discoverScripts(this.eventDir(raw.event))): EventPlan {
     const { event, dropped } = sanitizeEvent(raw);
     const env = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
-    return { event, env, dropped, ...discoverScripts(this.eventDir(event.event)) };
+    return { event, env, dropped, ...found };
   }
 
   /**
@@ -81,22 +81,20 @@ export class ScriptRunner {
     const queuedAt = performance.now();
     // An event without scripts skips `prepare`: no D-Bus round trip holds up the
     // link's queue for nothing (a link coming up brings several routes events).
-    return this.queues.enqueue(String(raw.link.index), async () =>
-      this.runEvent(prepare && this.hasScripts(raw.event, only) ? await prepare(raw) : raw, queuedAt, only),
-    );
-  }
-
-  private hasScripts(event: string, only: readonly string[] | null): boolean {
-    const found = discoverScripts(this.eventDir(event)).scripts;
-    return (only ? found.filter((s) => only.includes(s.name)) : found).length > 0;
+    return this.queues.enqueue(String(raw.link.index), async () => {
+      const found = discoverScripts(this.eventDir(raw.event));
+      const runs = found.scripts.some((s) => !only || only.includes(s.name));
+      return this.runEvent(prepare && runs ? await prepare(raw) : raw, found, queuedAt, only);
+    });
   }
 
   private async runEvent(
     raw: NetworkEvent,
+    found: Discovery,
     queuedAt: number,
     only: readonly string[] | null,
   ): Promise<EventReport> {
-    const plan = this.plan(raw);
+    const plan = this.plan(raw, found);
     if (only) plan.scripts = plan.scripts.filter((s) => only.includes(s.name));
     const log = this.log.child({ link: plan.event.link.name, event: plan.event.event });
     for (const d of plan.dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);

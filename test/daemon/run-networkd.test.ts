@@ -6,7 +6,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
-import { FakeNetworkd, startPrivateBus } from "../helpers/dbus";
+import { type FakeLink, FakeNetworkd, startPrivateBus } from "../helpers/dbus";
 import { canNetns, createNetns, ifindexOf, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
@@ -24,17 +24,22 @@ function metrics(socketPath: string): Promise<string> {
   });
 }
 
+/** A namespace with ve0 (192.0.2.7/24), a private bus and a fake networkd that knows ve0. */
+async function withFakeNetworkd(link: Omit<FakeLink, "ifindex" | "name">) {
+  const ns = createNetns();
+  veth(ns, "ve0", "ve1");
+  ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
+  const ve0 = ifindexOf(ns, "ve0");
+  const bus = await startPrivateBus();
+  const networkd = new FakeNetworkd(bus.address);
+  networkd.links.set(ve0, { ifindex: ve0, name: "ve0", ...link });
+  await networkd.start();
+  return { ns, ve0, bus, networkd };
+}
+
 describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)", () => {
   it("runs the scripts of each new OperationalState and AdministrativeState, with DNS from DescribeLink", async () => {
-    const ns = createNetns();
-    veth(ns, "ve0", "ve1");
-    ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
-    const ve0 = ifindexOf(ns, "ve0");
-    const bus = await startPrivateBus();
-    const networkd = new FakeNetworkd(bus.address);
-    networkd.links.set(ve0, {
-      ifindex: ve0,
-      name: "ve0",
+    const { ns, ve0, bus, networkd } = await withFakeNetworkd({
       props: {
         OperationalState: "no-carrier",
         AdministrativeState: "configuring",
@@ -47,7 +52,6 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
         SearchDomains: [{ Domain: "lab.example" }],
       },
     });
-    await networkd.start();
     const dir = tempDir();
     recordingScripts(dir, ["carrier", "routable", "configured", "manager", "degraded"]);
     const config = join(dir, "netevd.yaml");
@@ -125,18 +129,9 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
     }
   });
   it("re-runs routable when a routable link gets a new address, and survives the bus restarting", async () => {
-    const ns = createNetns();
-    veth(ns, "ve0", "ve1");
-    ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
-    const ve0 = ifindexOf(ns, "ve0");
-    const bus = await startPrivateBus();
-    const networkd = new FakeNetworkd(bus.address);
-    networkd.links.set(ve0, {
-      ifindex: ve0,
-      name: "ve0",
+    const { ns, ve0, bus, networkd } = await withFakeNetworkd({
       props: { OperationalState: "carrier", AdministrativeState: "configuring" },
     });
-    await networkd.start();
     const dir = tempDir();
     recordingScripts(dir, ["routable", "degraded"]);
     const config = join(dir, "netevd.yaml");

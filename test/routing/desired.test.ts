@@ -10,8 +10,11 @@ import { AF_INET, AF_INET6, RT_SCOPE, RT_TABLE, RTN } from "../../src/netlink/co
 import type { Link } from "../../src/netlink/link";
 import type { Route } from "../../src/netlink/route";
 import { desiredPolicy, networkOf, tableProblem } from "../../src/routing/desired";
+import { PolicyReconciler } from "../../src/routing/reconciler";
+import type { KernelState } from "../../src/kernel/state";
+import { getLogger } from "../../src/log/logger";
 
-const link = (index: number, name: string): Link => ({
+const makeLink = (index: number, name: string): Link => ({
   index,
   name,
   type: 1,
@@ -78,7 +81,7 @@ describe("desired policy", () => {
 
   it("gives matching links rules per global address, prefixes and a default per family", () => {
     const t = emptyTables();
-    const links = [link(3, "eth1"), link(4, "eth2"), link(5, "wlan0")];
+    const links = [makeLink(3, "eth1"), makeLink(4, "eth2"), makeLink(5, "wlan0")];
     for (const a of [
       addr(3, AF_INET, "10.0.0.5", 24),
       addr(3, AF_INET6, "2001:db8::5", 64),
@@ -121,5 +124,30 @@ describe("desired policy", () => {
     });
     expect(v4only.rules.every((r) => r.family === AF_INET)).toBe(true);
     expect(v4only.routes.every((r) => r.family === AF_INET)).toBe(true);
+  });
+});
+
+describe("which kernel changes start a reconcile pass", () => {
+  const route = (protocol: number, table: number, dstLength: number) =>
+    ({
+      kind: "route",
+      action: "add",
+      route: { ...defaultVia(3, AF_INET, "10.0.0.1"), protocol, table, dstLength },
+    }) as const;
+  const link = { kind: "link", action: "add", link: makeLink(3, "eth1") } as const;
+  it("only netevd's own entries without policy links; also links, addresses and gateways with them", () => {
+    const r = new PolicyReconciler({ kernel: {} as KernelState, log: getLogger("test"), dryRun: true });
+    expect([r.affectedBy(route(177, 203, 24)), r.affectedBy(route(4, 254, 0)), r.affectedBy(link)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    r.update({ matches: () => true, tableBase: 200, ipv6: true, fromPriority: 1, toPriority: 2 });
+    expect([
+      r.affectedBy(route(4, 254, 0)),
+      r.affectedBy(route(4, 254, 24)),
+      r.affectedBy(route(4, 1000, 0)),
+    ]).toEqual([true, false, false]);
+    expect(r.affectedBy(link)).toBe(true);
   });
 });
