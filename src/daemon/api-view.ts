@@ -9,7 +9,7 @@ import { ALL_EVENTS } from "../events/names";
 import type { KernelState } from "../kernel/state";
 import type { Metrics } from "../metrics/metrics";
 import { AF_INET } from "../netlink/constants";
-import { NETEVD_RTPROT } from "../routing/protocol";
+import { owned as ownedEntries } from "../routing/protocol";
 import { discoverScripts } from "../scripts/discover";
 import { VERSION } from "../version";
 import type { EventLog } from "./event-log";
@@ -57,18 +57,15 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
   };
   const owned = {
     routes: () =>
-      [...k.routes.values()]
-        .filter((r) => r.protocol === NETEVD_RTPROT)
-        .map((r) => ({
-          family: family(r.family),
-          table: r.table,
-          dst: r.dstLength === 0 ? "default" : `${r.dst}/${r.dstLength}`,
-          gateway: r.gateway,
-          dev: r.oif === null ? null : (k.links.get(r.oif)?.name ?? r.oif),
-        })),
+      ownedEntries(k.routes.values()).map((r) => ({
+        family: family(r.family),
+        table: r.table,
+        dst: r.dstLength === 0 ? "default" : `${r.dst}/${r.dstLength}`,
+        gateway: r.gateway,
+        dev: r.oif === null ? null : (k.links.get(r.oif)?.name ?? r.oif),
+      })),
     rules: () =>
-      [...k.rules.values()]
-        .filter((r) => r.protocol === NETEVD_RTPROT)
+      ownedEntries(k.rules.values())
         .map((r) => ({
           family: family(r.family),
           priority: r.priority,

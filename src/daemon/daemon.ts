@@ -26,7 +26,7 @@ import { LeasePush, type PushFlags } from "../push/lease-push";
 import { Resolved } from "../push/resolved";
 import type { PolicySettings } from "../routing/desired";
 import { PolicyReconciler } from "../routing/reconciler";
-import { NETEVD_RTPROT } from "../routing/protocol";
+import { owned } from "../routing/protocol";
 import { ScriptRunner, type RunnerOptions } from "../scripts/runner";
 import { dropPrivileges, grantScriptCapabilities, PrivilegeError } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
@@ -212,14 +212,12 @@ export class Daemon {
     }
     // Counted from the first event on (startup triggers included).
     const k = this.kernel;
-    const owned = (m: Map<string, { protocol: number | null }>) =>
-      [...m.values()].filter((x) => x.protocol === NETEVD_RTPROT).length;
     this.metrics = new Metrics({
       netlinkMessages: () => k.netlinkStats.messages,
       overruns: () => k.netlinkStats.overruns,
       resyncs: () => k.stats.resyncs,
-      managedRules: () => owned(k.rules),
-      managedRoutes: () => owned(k.routes),
+      managedRules: () => owned(k.rules.values()).length,
+      managedRoutes: () => owned(k.routes.values()).length,
     });
     this.backend = createBackend(
       c,

@@ -61,13 +61,20 @@ export class Metrics {
           this.set(read());
         },
       });
-    gauge(
-      "netevd_netlink_messages_total",
-      "rtnetlink messages read (a counter read at scrape time)",
-      sampled.netlinkMessages,
-    );
-    gauge("netevd_netlink_overruns_total", "Kernel event overruns (ENOBUFS)", sampled.overruns);
-    gauge("netevd_netlink_resyncs_total", "Full re-reads of the kernel's tables", sampled.resyncs);
+    // Counters the kernel layer keeps: read at scrape time, exposed with counter type.
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counter("netevd_netlink_messages_total", "rtnetlink messages read", sampled.netlinkMessages);
+    counter("netevd_netlink_overruns_total", "Kernel event overruns (ENOBUFS)", sampled.overruns);
+    counter("netevd_netlink_resyncs_total", "Full re-reads of the kernel's tables", sampled.resyncs);
     gauge("netevd_managed_rules", "Policy rules netevd manages now", sampled.managedRules);
     gauge("netevd_managed_routes", "Routes netevd manages now", sampled.managedRoutes);
     new Gauge({

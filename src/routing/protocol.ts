@@ -4,3 +4,8 @@
 // 177 is unused by the kernel, iproute2's list and FRR (186-198).
 export const NETEVD_RTPROT = 177;
 export const NETEVD_RTPROT_NAME = "netevd";
+
+/** netevd's own rules and routes among the kernel's (by their protocol). */
+export function owned<T extends { protocol: number | null }>(entries: Iterable<T>): T[] {
+  return [...entries].filter((e) => e.protocol === NETEVD_RTPROT);
+}

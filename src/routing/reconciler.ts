@@ -10,7 +10,7 @@ import { NetlinkError } from "../netlink/error";
 import type { RouteSpec } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
 import { desiredPolicy, type PolicySettings, routeId, ruleId } from "./desired";
-import { NETEVD_RTPROT } from "./protocol";
+import { NETEVD_RTPROT, owned } from "./protocol";
 
 export interface Plan {
   deleteRules: RuleSpec[];
@@ -35,34 +35,30 @@ export function describeRoute(r: RouteSpec): string {
 }
 
 /** The kernel's netevd-owned entries, as specs that delete exactly them. */
-function owned(kernel: KernelState): { rules: RuleSpec[]; routes: RouteSpec[] } {
+function ownedSpecs(kernel: KernelState): { rules: RuleSpec[]; routes: RouteSpec[] } {
   const t = kernel.tables;
-  const rules = [...t.rules.values()]
-    .filter((r) => r.protocol === NETEVD_RTPROT)
-    .map((r) => ({
-      family: r.family,
-      table: r.table,
-      priority: r.priority ?? 0,
-      src: r.src,
-      srcLength: r.srcLength,
-      dst: r.dst,
-      dstLength: r.dstLength,
-      protocol: NETEVD_RTPROT,
-    }));
-  const routes = [...t.routes.values()]
-    .filter((r) => r.protocol === NETEVD_RTPROT)
-    .map((r) => ({
-      family: r.family,
-      table: r.table,
-      protocol: NETEVD_RTPROT,
-      scope: r.scope,
-      type: r.type,
-      dst: r.dst,
-      dstLength: r.dstLength,
-      gateway: r.gateway,
-      oif: r.oif,
-      priority: r.priority,
-    }));
+  const rules = owned(t.rules.values()).map((r) => ({
+    family: r.family,
+    table: r.table,
+    priority: r.priority ?? 0,
+    src: r.src,
+    srcLength: r.srcLength,
+    dst: r.dst,
+    dstLength: r.dstLength,
+    protocol: NETEVD_RTPROT,
+  }));
+  const routes = owned(t.routes.values()).map((r) => ({
+    family: r.family,
+    table: r.table,
+    protocol: NETEVD_RTPROT,
+    scope: r.scope,
+    type: r.type,
+    dst: r.dst,
+    dstLength: r.dstLength,
+    gateway: r.gateway,
+    oif: r.oif,
+    priority: r.priority,
+  }));
   return { rules, routes };
 }
 
@@ -76,7 +72,7 @@ export function planPolicy(
   const want = settings
     ? desiredPolicy(kernel.tables, kernel.links.values(), settings)
     : { rules: [], routes: [], refused: [] };
-  const have = owned(kernel);
+  const have = ownedSpecs(kernel);
   const wantRules = new Map(want.rules.map((r) => [ruleId(r), r]));
   const wantRoutes = new Map(want.routes.map((r) => [routeId(r), r]));
   const haveRules = new Map(have.rules.map((r) => [ruleId(r), r]));
