@@ -79,11 +79,4 @@ export class DhclientLeases {
     };
     return { info, fingerprint: leaseFingerprint(info) };
   }
-
-  /** Interfaces with an active lease. */
-  interfaces(): string[] {
-    const names = new Set<string>();
-    for (const { leases } of this.files.values()) for (const l of leases.values()) names.add(l.interface);
-    return [...names].filter((n) => this.forLink(n) !== null);
-  }
 }
