@@ -1,4 +1,4 @@
-// network-broker's configuration keys (shared/reference/network-broker.md):
+// network-broker's configuration keys (as network-broker v0.3 reads them):
 // sections, types and its built-in defaults. Keys are matched case-insensitively.
 export type BrokerSection = "system" | "network";
 

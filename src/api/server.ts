@@ -1,4 +1,4 @@
-// The control API (contract §6): HTTP/1.1 + JSON on a Unix socket (mode 0660,
+// The control API (netevd.8, CONTROL API AND METRICS): HTTP/1.1 + JSON on a Unix socket (mode 0660,
 // the daemon's group), optionally on TCP when api.listen is set, and then every
 // request needs the bearer token from api.token_file. Read-only endpoints plus
 // POST /v1/reload; /v1/events?follow=1 streams newline-delimited JSON.

@@ -1,4 +1,4 @@
-// The audit log (contract §6): one JSON line per change netevd makes to the
+// The audit log (netevd.8, AUDIT LOG): one JSON line per change netevd makes to the
 // system (a rule or route added or removed, DNS or a host name pushed, a
 // script run with its exit status). Appended with O_APPEND; rotated by size
 // (FILE → FILE.1 → … → FILE.<keep>). A write failure is logged once, never fatal.

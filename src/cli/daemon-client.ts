@@ -1,4 +1,4 @@
-// Commands that ask the running daemon go through its API socket (contract §6):
+// Commands that ask the running daemon go through its API socket (netevd.8, CONTROL API AND METRICS):
 // HTTP/1.1 + JSON over the Unix socket. Not reachable: exit 69 with the reason.
 import { request } from "node:http";
 import { CliError, EXIT } from "./exit-codes";

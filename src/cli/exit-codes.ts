@@ -1,4 +1,4 @@
-// Exit codes, contract §1 (sysexits.h where one fits).
+// Exit codes (netevd.8, EXIT STATUS; sysexits.h where one fits).
 export const EXIT = {
   OK: 0,
   FAILURE: 1,

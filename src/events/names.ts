@@ -1,4 +1,4 @@
-// Event names, per contract §3. Each has a script directory `<event>.d`.
+// Event names (netevd-scripts.7, EVENTS). Each has a script directory `<event>.d`.
 export const BACKENDS = ["systemd-networkd", "NetworkManager", "dhclient", "none"] as const;
 export type Backend = (typeof BACKENDS)[number];
 

@@ -1,4 +1,4 @@
-// Prometheus metrics (contract §6), exposed at /metrics on the API. prom-client
+// Prometheus metrics (netevd.8, CONTROL API AND METRICS), exposed at /metrics on the API. prom-client
 // writes the exposition format; values the daemon already counts (kernel
 // messages, managed rules) are read at scrape time instead of copied.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";

@@ -1,5 +1,5 @@
 // What policy routing should look like, computed from the kernel's tables and
-// the configuration alone (contract §4): for each policy link and each of its
+// the configuration alone (netevd.8, POLICY ROUTING): for each policy link and each of its
 // global addresses, "from ADDR lookup T" and "to ADDR lookup T" rules; in T the
 // link's connected prefixes and a default route via its gateway. T is
 // table_base + ifindex. Pure: the reconciler diffs this against the kernel.

@@ -1,4 +1,4 @@
-// Which files in <dir>/<event>.d are scripts netevd will run (contract §3).
+// Which files in <dir>/<event>.d are scripts netevd will run (netevd-scripts.7).
 import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 

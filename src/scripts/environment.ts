@@ -1,5 +1,5 @@
 // The environment a script gets: cleared, then exactly these variables
-// (contract §3). Built from an already sanitized event.
+// (netevd-scripts.7). Built from an already sanitized event.
 import { eventJson, type NetworkEvent } from "../events/event";
 
 export const SCRIPT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

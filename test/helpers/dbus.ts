@@ -16,7 +16,7 @@ afterEach(() => {
   for (const b of buses.splice(0)) b.kill("SIGKILL");
 });
 
-/** A "system" bus with a permissive policy (shared/peers: the peers need no stock policy). */
+/** A "system" bus with a permissive policy (the peers need no stock policy). */
 export function busConfig(socket: string): string {
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>system</type><listen>unix:path=${socket}</listen><auth>EXTERNAL</auth>

@@ -1,11 +1,11 @@
-// Real network peers for tests (modelled on shared/peers): systemd-networkd,
+// Real network peers for tests (run in the test's own namespaces): systemd-networkd,
 // NetworkManager (extracted by scripts/fetch-peers), dnsmasq + isc-dhclient,
 // systemd-resolved (extracted) and systemd-hostnamed, each in the test's own
 // network namespace with private mounts, on a private system bus. Nothing
 // touches the host's interfaces, /run, resolv.conf or host name. Every process
 // started here is killed after the test, even when it fails.
 //
-// Pitfalls this encodes (shared/peers/README.md): /sys must be read-only or
+// Pitfalls this encodes: /sys must be read-only or
 // networkd and NM wait for udev forever; /run is not private under
 // `ip netns exec`, so a tmpfs goes over /run/systemd first; `mount -n` keeps
 // libmount from writing /run/mount on the host; the bus must know every uid

@@ -1,5 +1,5 @@
 #!/bin/bash
-# netevd package tests, adapted from shared/nspawn (a recipe run on these machines).
+# netevd package tests.
 # Boot a rootfs with systemd as PID 1 (systemd-nspawn -b), run a test script inside as a
 # systemd service, collect output in a host directory, power off. Fully non-interactive,
 # bounded by a timeout. Needs nothing baked into the rootfs: uses systemd-run-generator

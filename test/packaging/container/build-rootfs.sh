@@ -1,6 +1,7 @@
 #!/bin/bash
 # A bootable Debian bookworm rootfs for the package tests (systemd as PID 1 in
-# systemd-nspawn), with what the tests use inside: ps, capsh, ip, rpm, pacman,
+# systemd-nspawn), with the packages of every command the test and the
+# packages' own scripts run inside (the "system" rows of scripts/commands.list),
 # and systemd-resolved + polkitd (DNS pushes through the package's polkit rule).
 # Cached: rebuilt only when the settings change; kept as a zstd tarball too so a
 # machine that keeps its cache but not the tree unpacks it in seconds.
@@ -8,7 +9,9 @@
 set -euo pipefail
 ROOTFS=${1:-${NETEVD_ROOTFS:-/var/cache/netevd-test/rootfs}}
 SUITE=bookworm
-INCLUDE=systemd,systemd-sysv,dbus,procps,libcap2-bin,iproute2,rpm,pacman-package-manager,util-linux,systemd-resolved,libpam-systemd,polkitd
+LIST=$(dirname "$0")/../../../scripts/commands.list
+INCLUDE=$( { printf '%s\n' systemd systemd-sysv dbus libpam-systemd polkitd systemd-resolved
+	awk '!/^[[:space:]]*(#|$)/ && $3 == "system" { print $2 }' "$LIST"; } | sort -u | paste -sd,)
 MIRROR=$(grep -hE '^URIs:.*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$MIRROR" ] || MIRROR=$(grep -hE '^deb .*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian
