@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { LEVELS } from "../log/logger";
 import { VERSION } from "../version";
 import { registerDaemonCommands } from "./commands/daemon";
+import { registerDemo } from "./commands/demo";
 import { registerListScripts } from "./commands/list-scripts";
 import { registerCompletion, registerMigrate } from "./commands/misc";
 import { registerRun } from "./commands/run";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerRun(program);
+  registerDemo(program);
   registerValidate(program);
   const list = program.command("list").description("list links, routes, rules or scripts");
   registerListScripts(list);

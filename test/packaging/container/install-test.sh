@@ -39,6 +39,10 @@ check "example scripts installed" test -f /usr/share/doc/netevd/examples/50-log-
 check "netevd --version runs without Node.js" /usr/bin/netevd --version
 check "no node on the system" bash -c '! command -v node'
 check "netevd validate accepts the shipped config" /usr/bin/netevd validate
+netevd demo > /tmp/demo.out 2>&1; check "netevd demo: runs and exits 0" test $? -eq 0
+check "netevd demo: the hook got the address on routable" grep -q "EVENT=routable LINK=nd0 LINKINDEX=[0-9]* ADDRESSES='192.0.2.10'" /tmp/demo.out
+check "netevd demo: hooks ran as user netevd with no capabilities" grep -q "ran as netevd, CapEff: 0000000000000000" /tmp/demo.out
+check "netevd demo: left no namespace behind" bash -c '! ip netns list | grep -q netevd-demo'
 netevd-migrate; check "netevd-migrate without network-broker says so (exit 78)" test $? -eq 78
 mkdir -p /etc/network-broker/routable.d
 printf '[System]\nGenerator="systemd-networkd"\n[Network]\nLinks="nv0"\nEmitJSON=true\n' > /etc/network-broker/network-broker.toml
