@@ -2,7 +2,7 @@
 // generated from the sources: gzipped man pages, shell completions (from the
 // command tree), Debian's copyright and changelog. Output in dist/assets/.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -33,7 +33,8 @@ const gz = (data) => {
 };
 
 for (const dir of ["man", "completions", "doc"]) mkdirSync(path.join(out, dir), { recursive: true });
-for (const page of ["netevd.8", "netevd-migrate.8", "netevd.yaml.5"]) {
+// Every man page in man/ (NAME.SECTION); the .in templates are sources of generated pages.
+for (const page of readdirSync(path.join(root, "man")).filter((f) => /\.\d$/.test(f))) {
   writeFileSync(path.join(out, "man", `${page}.gz`), gz(readFileSync(path.join(root, "man", page))));
 }
 const cli = path.join(root, "dist", "src", "cli", "main.js");

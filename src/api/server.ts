@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log/logger";
+import type { EventBody, LinkBody, ReloadBody, RouteBody, RuleBody, ScriptsBody, StatusBody } from "./types";
 
 export interface EventFilter {
   link?: string;
@@ -14,16 +15,16 @@ export interface EventFilter {
 }
 
 export interface ApiHandlers {
-  status(): unknown;
-  links(): unknown[];
-  link(name: string): unknown;
-  routes(): unknown[];
-  rules(): unknown[];
-  scripts(): unknown;
-  recentEvents(f: EventFilter): unknown[];
+  status(): StatusBody;
+  links(): LinkBody[];
+  link(name: string): LinkBody | undefined;
+  routes(): RouteBody[];
+  rules(): RuleBody[];
+  scripts(): ScriptsBody[];
+  recentEvents(f: EventFilter): EventBody[];
   /** Calls `send` for every new event matching the filter; returns the unsubscribe. */
-  subscribe(f: EventFilter, send: (e: unknown) => void): () => void;
-  reload(): { ok: boolean; errors: string[]; warnings: string[] };
+  subscribe(f: EventFilter, send: (e: EventBody) => void): () => void;
+  reload(): ReloadBody;
   metrics(): Promise<{ contentType: string; text: string }>;
 }
 

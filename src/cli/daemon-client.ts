@@ -3,9 +3,10 @@
 import { request } from "node:http";
 import { CliError, EXIT } from "./exit-codes";
 
-export interface ApiReply {
+/** An answer: the expected body on 2xx, an ErrorBody otherwise (see src/api/types.ts). */
+export interface ApiReply<T> {
   status: number;
-  body: unknown;
+  body: T;
 }
 
 function unreachable(socket: string, what: string, reason: string): CliError {
@@ -15,12 +16,12 @@ function unreachable(socket: string, what: string, reason: string): CliError {
   );
 }
 
-export function apiCall(
+export function apiCall<T>(
   socket: string,
   what: string,
   method: "GET" | "POST",
   path: string,
-): Promise<ApiReply> {
+): Promise<ApiReply<T>> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, method, path, timeout: 10_000 }, (res) => {
       let text = "";
@@ -28,7 +29,8 @@ export function apiCall(
       res.on("data", (d: string) => (text += d));
       res.on("end", () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+          // The daemon's own answer, typed by the caller's endpoint (the types are shared).
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {
           reject(
             new CliError(

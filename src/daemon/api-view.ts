@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiHandlers } from "../api/server";
+import type { Family, LinkBody } from "../api/types";
 import type { LinkProperties } from "../backends/types";
 import type { Config } from "../config/schema";
 import { ALL_EVENTS } from "../events/names";
@@ -32,11 +33,11 @@ export interface DaemonView {
   reload: ApiHandlers["reload"];
 }
 
-const family = (f: number) => (f === AF_INET ? "ipv4" : "ipv6");
+const family = (f: number): Family => (f === AF_INET ? "ipv4" : "ipv6");
 
 export function apiHandlers(v: DaemonView): ApiHandlers {
   const k = v.kernel;
-  const linkView = (index: number) => {
+  const linkView = (index: number): LinkBody | undefined => {
     const l = k.links.get(index);
     if (!l) return undefined;
     const tracked = v.tracker.get(index);

@@ -590,7 +590,7 @@ export class Daemon {
     }
     linkLog.info(`event ${e.event}`);
     this.metrics?.events.inc({ source: e.route ? "kernel" : e.backend, event: e.event });
-    this.events.add(eventJson(e) as { event: string; link: { name: string } });
+    this.events.add(eventJson(e));
     // When the link's queue gets to the event: the kernel's facts as they are then (a
     // manager's routes follow its state signal by a few ms), and the DNS servers and
     // domains the manager knows, looked up in the queue so order holds.

@@ -1,12 +1,9 @@
 // The last events the daemon handled (for `netevd events`) and live
 // subscribers (for `netevd events --follow`). Bounded: old events fall off.
 import type { EventFilter } from "../api/server";
+import type { EventJson } from "../events/event";
 
-export interface LoggedEvent {
-  event: string;
-  link: { name: string };
-  [key: string]: unknown;
-}
+type LoggedEvent = EventJson;
 
 const matches = (e: LoggedEvent, f: EventFilter) =>
   (f.link === undefined || e.link.name === f.link) && (f.event === undefined || e.event === f.event);

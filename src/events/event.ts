@@ -1,52 +1,101 @@
 // The event object: what one state change means for one link. The script
 // environment and the JSON variable are both derived from it (and nothing else).
-import type { Backend } from "./names";
+import { z } from "zod";
+import { BACKENDS, type Backend } from "./names";
 
-export interface LinkInfo {
-  name: string;
-  index: number;
-  mac: string | null;
-  mtu: number | null;
-  kind: string | null;
-  operstate: string | null;
-  carrier: boolean | null;
-}
+export const EVENT_JSON_SCHEMA = "netevd.event.v1";
 
-export interface AddressInfo {
-  address: string;
-  prefix_length: number;
-  family: "ipv4" | "ipv6";
-  scope: "global" | "site" | "link" | "host" | "nowhere";
-}
+const text = z.string();
+const address = z.string().describe("an IPv4 or IPv6 address, without prefix length");
 
-export interface LinkStates {
-  operational: string | null;
-  administrative: string | null;
-  carrier: string | null;
-  address: string | null;
-  online: string | null;
-}
+const LinkInfoSchema = z
+  .object({
+    name: text.describe("interface name"),
+    index: z.number().int().describe("ifindex; 0 for manager events"),
+    mac: text.nullable().describe("hardware address, lower case"),
+    mtu: z.number().int().nullable(),
+    kind: text.nullable().describe('link kind from the kernel ("veth", "bridge", …); null for plain devices'),
+    operstate: text.nullable().describe('the kernel\'s operstate ("up", "down", "lowerlayerdown", …)'),
+    carrier: z.boolean().nullable(),
+  })
+  .strict();
 
-export interface DhcpInfo {
-  address: string | null;
-  gateway: string | null;
-  dns: string[];
-  domain: string | null;
-  hostname: string | null;
-  lease_seconds: number | null;
-  server: string | null;
+const AddressInfoSchema = z
+  .object({
+    address,
+    prefix_length: z.number().int().min(0).max(128),
+    family: z.enum(["ipv4", "ipv6"]),
+    scope: z.enum(["global", "site", "link", "host", "nowhere"]),
+  })
+  .strict();
+
+const LinkStatesSchema = z
+  .object({
+    operational: text.nullable().describe("networkd's OperationalState, or the kernel-derived state"),
+    administrative: text
+      .nullable()
+      .describe("networkd's AdministrativeState, or NetworkManager's device state"),
+    carrier: text.nullable(),
+    address: text.nullable(),
+    online: text.nullable(),
+  })
+  .strict();
+
+const DhcpJsonSchema = z
+  .object({
+    address: address.nullable(),
+    gateway: address.nullable(),
+    dns: z.array(address),
+    domain: text.nullable(),
+    hostname: text.nullable().describe("validated RFC 1123 host name"),
+    lease_seconds: z.number().int().nullable(),
+    server: address.nullable(),
+  })
+  .strict();
+
+const RouteInfoSchema = z
+  .object({
+    action: z.enum(["add", "del"]),
+    dst: text.describe('"default" or ADDRESS/PREFIX'),
+    gateway: address.nullable(),
+    table: z.number().int(),
+    protocol: text.describe('route protocol name ("kernel", "boot", "static", "dhcp", …) or number'),
+    metric: z.number().int().nullable(),
+  })
+  .strict();
+
+/**
+ * The JSON variable scripts get and `/v1/events` serves: the one source of its
+ * TypeScript type and of the published schema/netevd-event.v1.schema.json.
+ * Every key is always present; what a backend does not know is null.
+ */
+export const EventJsonSchema = z
+  .object({
+    schema: z.literal(EVENT_JSON_SCHEMA),
+    event: text.describe("the event name, also the script directory <event>.d"),
+    time: z.iso.datetime().describe("when netevd handled the change (UTC)"),
+    backend: z.enum(BACKENDS),
+    link: LinkInfoSchema,
+    state: LinkStatesSchema,
+    addresses: z.array(AddressInfoSchema),
+    gateway: address.nullable().describe("the link's IPv4 default gateway"),
+    gateway6: address.nullable().describe("the link's IPv6 default gateway"),
+    dns: z.array(address),
+    domains: z.array(text),
+    dhcp: DhcpJsonSchema.nullable().describe("the current DHCP lease, when the backend knows one"),
+    route: RouteInfoSchema.nullable().describe("set for routes events only"),
+  })
+  .strict();
+
+export type EventJson = z.infer<typeof EventJsonSchema>;
+export type LinkInfo = z.infer<typeof LinkInfoSchema>;
+export type AddressInfo = z.infer<typeof AddressInfoSchema>;
+export type LinkStates = z.infer<typeof LinkStatesSchema>;
+export type RouteInfo = z.infer<typeof RouteInfoSchema>;
+export type DhcpInfo = z.infer<typeof DhcpJsonSchema> & {
   /** The lease block as dhclient wrote it; DHCP_LEASE only, not in JSON. */
   lease_text: string | null;
-}
-
-export interface RouteInfo {
-  action: "add" | "del";
-  dst: string;
-  gateway: string | null;
-  table: number;
-  protocol: string;
-  metric: number | null;
-}
+};
 
 export interface NetworkEvent {
   event: string;
@@ -63,14 +112,12 @@ export interface NetworkEvent {
   route: RouteInfo | null;
 }
 
-export const EVENT_JSON_SCHEMA = "netevd.event.v1";
-
 export function emptyStates(): LinkStates {
   return { operational: null, administrative: null, carrier: null, address: null, online: null };
 }
 
 /** The JSON variable (netevd.event.v1): snake_case, every key present, unknown = null. */
-export function eventJson(e: NetworkEvent): Record<string, unknown> {
+export function eventJson(e: NetworkEvent): EventJson {
   return {
     schema: EVENT_JSON_SCHEMA,
     event: e.event,

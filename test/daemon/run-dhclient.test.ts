@@ -7,6 +7,7 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
+import { validEventJson } from "../helpers/event-schema";
 import { FakeNetworkd, startPrivateBus } from "../helpers/dbus";
 import { FakeHostnamed, FakeResolved } from "../helpers/fake-resolve";
 import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
@@ -87,6 +88,13 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
         DHCP_DNS: "10.213.3.1",
         DHCP_DOMAIN: "peers.test",
         DHCP_HOSTNAME: "dh-host",
+      });
+      expect(validEventJson(recorded(dir, "routable", "dh0")[0]!.JSON).dhcp).toMatchObject({
+        address: "10.213.3.114",
+        gateway: "10.213.3.1",
+        dns: ["10.213.3.1"],
+        domain: "peers.test",
+        hostname: "dh-host",
       });
       expect(recorded(dir, "routable", "dh0")[0]!.DHCP_LEASE).toMatch(/^lease \{\n {2}interface "dh0";/);
       expect(await waitFor(() => resolved.links.get(dh0)?.domains.length === 1), d.output()).toBe(true);

@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { notifyListener } from "../helpers/notify";
+import { validEventJson } from "../helpers/event-schema";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
@@ -38,7 +39,7 @@ describe.runIf(canNetns)("netevd run (backend none)", () => {
         ADDRESSES: "192.0.2.5",
         CAPEFF: "CapEff:\t0000000000000000",
       });
-      expect(JSON.parse(routable[0]?.JSON as string)).toMatchObject({
+      expect(validEventJson(routable[0]?.JSON)).toMatchObject({
         schema: "netevd.event.v1",
         link: { name: "ve0", kind: "veth" },
       });
@@ -48,7 +49,16 @@ describe.runIf(canNetns)("netevd run (backend none)", () => {
       expect(await waitFor(() => recorded(dir, "routes", "ve0").some((e) => e.ROUTE_DST === "default"))).toBe(
         true,
       );
-      expect(recorded(dir, "routes", "ve0").find((e) => e.ROUTE_DST === "default")).toMatchObject({
+      const routeEvent = recorded(dir, "routes", "ve0").find((e) => e.ROUTE_DST === "default");
+      expect(validEventJson(routeEvent?.JSON).route).toEqual({
+        action: "add",
+        dst: "default",
+        gateway: "192.0.2.1",
+        table: 254,
+        protocol: "boot",
+        metric: null,
+      });
+      expect(routeEvent).toMatchObject({
         ROUTE_ACTION: "add",
         ROUTE_GATEWAY: "192.0.2.1",
         ROUTE_TABLE: "254",

@@ -64,9 +64,13 @@ describe("package definitions", () => {
   });
 
   it("man pages are lint-clean and netevd.yaml(5) is generated from the current schema", () => {
-    for (const page of ["netevd.8", "netevd-migrate.8", "netevd.yaml.5"]) {
+    const pages = readdirSync(join(root, "man")).filter((f) => /\.\d$/.test(f));
+    expect(pages).toContain("netevd-scripts.7");
+    const nfpm = readFileSync(join(root, "packaging", "nfpm.yaml"), "utf8");
+    for (const page of pages) {
       const r = run("mandoc", ["-Tlint", "-W", "warning", join(root, "man", page)]);
       expect(r.stdout + r.stderr, page).toBe("");
+      expect(nfpm, `${page} is packaged`).toContain(`/man${page.slice(-1)}/${page}.gz`);
     }
     const template = readFileSync(join(root, "man", "netevd.yaml.5.in"), "utf8");
     expect(readFileSync(join(root, "man", "netevd.yaml.5"), "utf8")).toBe(renderConfigManPage(template));

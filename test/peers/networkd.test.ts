@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
+import { validEventJson } from "../helpers/event-schema";
 import { ip } from "../helpers/netns";
 import { havePeers, networkdTopology } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
@@ -68,7 +69,7 @@ describe.runIf(havePeers)("real systemd-networkd", () => {
         DOMAINS: "static.peers.test",
         CAPEFF: "CapEff:\t0000000000000000",
       });
-      const json = JSON.parse(routable.JSON!) as Record<string, unknown>;
+      const json = validEventJson(routable.JSON);
       expect(json).toMatchObject({
         schema: "netevd.event.v1",
         event: "routable",

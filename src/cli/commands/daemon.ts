@@ -1,93 +1,98 @@
 // Subcommands answered by the running daemon over the API socket.
 import type { Command } from "commander";
+import type { ErrorBody, EventBody, LinkBody, ReloadBody, RouteBody, RuleBody } from "../../api/types";
 import { contextOf, type Context, requireConfig } from "../context";
 import { apiCall, apiStream } from "../daemon-client";
 import { CliError, EXIT } from "../exit-codes";
 import { type Column, renderData, renderTable } from "../output";
-
-type Row = Record<string, unknown>;
 
 const text = (v: unknown): string => {
   if (v === null || v === undefined) return "";
   if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
   return JSON.stringify(v);
 };
-const col = (header: string, value: (r: Row) => unknown): Column<Row> => ({
-  header,
-  value: (r) => text(value(r)),
-});
 
-const TABLES: Record<string, Column<Row>[]> = {
-  links: [
-    col("name", (r) => r.name),
-    col("index", (r) => r.index),
-    col("state", (r) => r.state),
-    col("operstate", (r) => r.operstate),
-    col("addresses", (r) =>
-      ((r.addresses ?? []) as { address: string; prefix_length: number; scope: string }[])
+const LINK_COLUMNS: Column<LinkBody>[] = [
+  { header: "name", value: (r) => r.name },
+  { header: "index", value: (r) => r.index },
+  { header: "state", value: (r) => r.state },
+  { header: "operstate", value: (r) => r.operstate },
+  {
+    header: "addresses",
+    value: (r) =>
+      r.addresses
         .filter((a) => a.scope !== "link")
         .map((a) => `${a.address}/${a.prefix_length}`)
         .join(" "),
-    ),
-  ],
-  routes: [
-    col("table", (r) => r.table),
-    col("dst", (r) => r.dst),
-    col("gateway", (r) => r.gateway),
-    col("dev", (r) => r.dev),
-    col("family", (r) => r.family),
-  ],
-  rules: [
-    col("priority", (r) => r.priority),
-    col("from", (r) => r.from),
-    col("to", (r) => r.to),
-    col("table", (r) => r.table),
-    col("family", (r) => r.family),
-  ],
-  events: [
-    col("time", (r) => r.time),
-    col("event", (r) => r.event),
-    col("link", (r) => (r.link as Row | undefined)?.name),
-    col("addresses", (r) => ((r.addresses ?? []) as { address: string }[]).map((a) => a.address).join(" ")),
-  ],
-};
+  },
+];
+const ROUTE_COLUMNS: Column<RouteBody>[] = [
+  { header: "table", value: (r) => r.table },
+  { header: "dst", value: (r) => r.dst },
+  { header: "gateway", value: (r) => r.gateway },
+  { header: "dev", value: (r) => r.dev },
+  { header: "family", value: (r) => r.family },
+];
+const RULE_COLUMNS: Column<RuleBody>[] = [
+  { header: "priority", value: (r) => r.priority },
+  { header: "from", value: (r) => r.from },
+  { header: "to", value: (r) => r.to },
+  { header: "table", value: (r) => r.table },
+  { header: "family", value: (r) => r.family },
+];
+const EVENT_COLUMNS: Column<EventBody>[] = [
+  { header: "time", value: (r) => r.time },
+  { header: "event", value: (r) => r.event },
+  { header: "link", value: (r) => r.link.name },
+  { header: "addresses", value: (r) => r.addresses.map((a) => a.address).join(" ") },
+];
 
 /** One object as "key: value" lines (nested values as JSON). */
-const keyValues = (o: Row) =>
+const keyValues = (o: object) =>
   `${Object.entries(o)
     .map(([k, v]) => `${k}: ${text(v)}`)
     .join("\n")}\n`;
 
-function show(ctx: Context, data: unknown, table?: Column<Row>[]): void {
-  if (ctx.format !== "table") ctx.out(renderData(data, ctx.format));
-  else if (Array.isArray(data)) ctx.out(renderTable(data as Row[], table ?? []));
-  else ctx.out(keyValues(data as Row));
-}
-
-async function get(cmd: Command, what: string, path: string, table?: Column<Row>[]): Promise<void> {
+async function get<T extends object>(
+  cmd: Command,
+  what: string,
+  path: string,
+): Promise<{ ctx: Context; body: T }> {
   const ctx = contextOf(cmd);
   const { config } = requireConfig(ctx);
-  const r = await apiCall(config.api.socket, what, "GET", path);
-  if (r.status === 404) throw new CliError(`netevd ${what}: ${text((r.body as Row).error)}`, EXIT.FAILURE);
+  const r = await apiCall<T | ErrorBody>(config.api.socket, what, "GET", path);
+  if (r.status === 404) throw new CliError(`netevd ${what}: ${(r.body as ErrorBody).error}`, EXIT.FAILURE);
   if (r.status !== 200) throw new CliError(`netevd ${what}: the daemon answered ${r.status}`, EXIT.FAILURE);
-  show(ctx, r.body, table);
+  return { ctx, body: r.body as T };
+}
+
+async function showOne(cmd: Command, what: string, path: string): Promise<void> {
+  const { ctx, body } = await get<object>(cmd, what, path);
+  ctx.out(ctx.format === "table" ? keyValues(body) : renderData(body, ctx.format));
+}
+
+async function showList<T>(cmd: Command, what: string, path: string, columns: Column<T>[]): Promise<void> {
+  const { ctx, body } = await get<T[]>(cmd, what, path);
+  ctx.out(ctx.format === "table" ? renderTable(body, columns) : renderData(body, ctx.format));
 }
 
 export function registerDaemonCommands(program: Command, list: Command): void {
   program
     .command("status")
     .description("the daemon's state: backend, links, scripts, policy routing")
-    .action((_o, cmd: Command) => get(cmd, "status", "/v1/status"));
-  for (const [name, description] of [
-    ["links", "links the daemon watches, with their states"],
-    ["routes", "routes netevd manages (policy routing)"],
-    ["rules", "policy rules netevd manages"],
-  ] as const) {
-    list
-      .command(name)
-      .description(description)
-      .action((_o, cmd: Command) => get(cmd, `list ${name}`, `/v1/${name}`, TABLES[name]));
-  }
+    .action((_o, cmd: Command) => showOne(cmd, "status", "/v1/status"));
+  list
+    .command("links")
+    .description("links the daemon watches, with their states")
+    .action((_o, cmd: Command) => showList(cmd, "list links", "/v1/links", LINK_COLUMNS));
+  list
+    .command("routes")
+    .description("routes netevd manages (policy routing)")
+    .action((_o, cmd: Command) => showList(cmd, "list routes", "/v1/routes", ROUTE_COLUMNS));
+  list
+    .command("rules")
+    .description("policy rules netevd manages")
+    .action((_o, cmd: Command) => showList(cmd, "list rules", "/v1/rules", RULE_COLUMNS));
   program
     .command("show")
     .description("details of one object")
@@ -95,7 +100,7 @@ export function registerDaemonCommands(program: Command, list: Command): void {
     .description("everything the daemon knows of one link")
     .argument("<name>", "link name")
     .action((name: string, _o, cmd: Command) =>
-      get(cmd, "show link", `/v1/links/${encodeURIComponent(name)}`),
+      showOne(cmd, "show link", `/v1/links/${encodeURIComponent(name)}`),
     );
   program
     .command("events")
@@ -107,15 +112,14 @@ export function registerDaemonCommands(program: Command, list: Command): void {
       const q = new URLSearchParams();
       if (o.link) q.set("link", o.link);
       if (o.event) q.set("event", o.event);
-      if (!o.follow) return get(cmd, "events", `/v1/events?${q.toString()}`, TABLES.events);
+      if (!o.follow) return showList(cmd, "events", `/v1/events?${q.toString()}`, EVENT_COLUMNS);
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
       q.set("follow", "1");
-      const columns = TABLES.events ?? [];
       await apiStream(config.api.socket, "events", `/v1/events?${q.toString()}`, (line) => {
         // A stream is one JSON object per line in every format but table.
         if (ctx.format === "table")
-          ctx.out(renderTable([JSON.parse(line) as Row], columns).split("\n")[1] + "\n");
+          ctx.out(renderTable([JSON.parse(line) as EventBody], EVENT_COLUMNS).split("\n")[1] + "\n");
         else ctx.out(`${line}\n`);
       });
     });
@@ -127,8 +131,7 @@ export function registerDaemonCommands(program: Command, list: Command): void {
     .action(async (_o, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
-      const r = await apiCall(config.api.socket, "reload", "POST", "/v1/reload");
-      const body = r.body as { ok: boolean; errors: string[]; warnings: string[] };
+      const { body } = await apiCall<ReloadBody>(config.api.socket, "reload", "POST", "/v1/reload");
       for (const w of body.warnings ?? []) ctx.err(`${w}\n`);
       if (!body.ok) {
         for (const e of body.errors ?? []) ctx.err(`${e}\n`);

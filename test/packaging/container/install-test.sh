@@ -33,7 +33,8 @@ check "script directories are root's, 0755" test "$(stat -c %U:%a /etc/netevd/ro
 check "polkit rule installed" test -f /usr/share/polkit-1/rules.d/50-netevd.rules
 check "rt_protos name installed" grep -q "177	netevd" /etc/iproute2/rt_protos.d/netevd.conf
 check "man pages installed" test -f /usr/share/man/man8/netevd.8.gz -a -f /usr/share/man/man5/netevd.yaml.5.gz -a -f /usr/share/man/man8/netevd-migrate.8.gz
-check "JSON Schema installed" test -f /usr/share/netevd/netevd.schema.json
+check "netevd-scripts(7) installed" test -f /usr/share/man/man7/netevd-scripts.7.gz
+check "JSON Schemas installed (configuration, events)" test -f /usr/share/netevd/netevd.schema.json -a -f /usr/share/netevd/netevd-event.v1.schema.json
 check "bash completion installed" test -f /usr/share/bash-completion/completions/netevd
 check "example scripts installed" test -f /usr/share/doc/netevd/examples/50-log-event.sh
 check "netevd --version runs without Node.js" /usr/bin/netevd --version

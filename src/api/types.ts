@@ -1,0 +1,76 @@
+// The control API's response bodies: the one definition the daemon's handlers
+// return and the CLI reads. Events are the event JSON itself (netevd.event.v1).
+import type { LinkProperties } from "../backends/types";
+import type { AddressInfo, EventJson } from "../events/event";
+
+export type Family = "ipv4" | "ipv6";
+
+/** GET /v1/status. The count of links in the backend's up state is keyed by that state's name. */
+export interface StatusBody {
+  version: string;
+  backend: string;
+  ready: boolean;
+  dry_run: boolean;
+  config: string;
+  uptime_seconds: number;
+  links: number;
+  policy_rules: number;
+  policy_routes: number;
+  [upState: string]: string | number | boolean;
+}
+
+/** GET /v1/links (a list) and /v1/links/{name}. */
+export interface LinkBody {
+  name: string;
+  index: number;
+  state: string | null;
+  monitored: boolean;
+  operstate: string;
+  carrier: boolean | null;
+  kind: string | null;
+  mac: string | null;
+  mtu: number | null;
+  addresses: AddressInfo[];
+  gateway: string | null;
+  manager: LinkProperties | null;
+}
+
+/** GET /v1/routes: netevd's own policy routes. */
+export interface RouteBody {
+  family: Family;
+  table: number;
+  dst: string;
+  gateway: string | null;
+  dev: string | number | null;
+}
+
+/** GET /v1/rules: netevd's own policy rules, by priority. */
+export interface RuleBody {
+  family: Family;
+  priority: number | null;
+  from: string | null;
+  to: string | null;
+  table: number;
+}
+
+/** GET /v1/scripts: per event directory. */
+export interface ScriptsBody {
+  event: string;
+  scripts: string[];
+  skipped: { name: string; rule: string; detail: string }[];
+  ignored: string[];
+}
+
+/** POST /v1/reload. */
+export interface ReloadBody {
+  ok: boolean;
+  errors: string[];
+  warnings: string[];
+}
+
+/** Any non-2xx answer. */
+export interface ErrorBody {
+  error: string;
+}
+
+export type EventBody = EventJson;
