@@ -2,9 +2,10 @@
 // temporary directory, made with iproute2's `ip` and removed again whatever
 // happens. The host's own network namespace is never changed.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { removeStaleNamespaces } from "../util/stale-netns";
 
 export const DEMO_NS_PREFIX = "netevd-demo-";
 
@@ -18,38 +19,9 @@ export interface Sandbox {
 
 const ip = (args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
-
-/** Namespaces left by a demo that was killed (its PID is gone): removed. */
-function removeStale(): void {
-  let names: string[];
-  try {
-    names = readdirSync("/run/netns");
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^netevd-demo-(\d+)$/.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) {
-      try {
-        ip(["netns", "del", name]);
-      } catch {
-        // Another demo got to it first.
-      }
-    }
-  }
-}
-
 /** A namespace `netevd-demo-PID` with veth `link` up to its peer `peer` (both without IPv6 link-local addresses). */
 export function makeSandbox(link: string, peer: string): Sandbox {
-  removeStale();
+  removeStaleNamespaces(/^netevd-demo-(\d+)$/);
   const ns = `${DEMO_NS_PREFIX}${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), DEMO_NS_PREFIX));
   let nsMade = false;

@@ -1,9 +1,10 @@
 // Fresh network namespaces for tests, named with a per-run prefix so parallel
 // runs cannot collide, and always removed, even when a test fails.
 import { execFileSync } from "node:child_process";
-import { closeSync, openSync, readdirSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { afterEach } from "vitest";
 import type { NativeBinding } from "../../src/native/binding";
+import { removeStaleNamespaces as removeStale } from "../../src/util/stale-netns";
 
 const CLONE_NEWNET = 0x40000000;
 export const NETNS_PREFIX = `nvt${process.pid}x`;
@@ -13,23 +14,7 @@ const live = new Set<string>();
 export const canNetns = process.getuid?.() === 0;
 
 /** Removes namespaces left by earlier runs whose process is gone. */
-export function removeStaleNamespaces(): void {
-  let names: string[];
-  try {
-    names = readdirSync("/run/netns");
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^nvt(\d+)x\d+$/.exec(name);
-    if (!m) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch {
-      execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
-    }
-  }
-}
+export const removeStaleNamespaces = () => removeStale(/^nvt(\d+)x\d+$/);
 
 export function createNetns(): string {
   const name = `${NETNS_PREFIX}${++counter}`;

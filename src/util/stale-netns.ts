@@ -1,0 +1,32 @@
+// Network namespaces named after the process that made them (PREFIX<pid>…):
+// those whose process is gone were left by a run that was killed, and go.
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/** `owner` matches a namespace name and captures its maker's PID. */
+export function removeStaleNamespaces(owner: RegExp): void {
+  let names: string[];
+  try {
+    names = readdirSync("/run/netns");
+  } catch {
+    return; // no namespace was ever named
+  }
+  for (const name of names) {
+    const pid = Number(owner.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    try {
+      execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
+    } catch {
+      // Another cleaner got to it first.
+    }
+  }
+}
