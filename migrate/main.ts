@@ -10,7 +10,8 @@ import { Command, CommanderError, Option } from "commander";
 import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
 import { findConfig } from "./find";
 import { interpret } from "./interpret";
-import { readBrokerConfig, UnreadableError } from "./read";
+import { FatalError } from "../src/errors";
+import { readBrokerConfig } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
 import { BROKER_PATTERNS, DISPATCHER_PATTERNS, planScripts, scanScript } from "./scripts";
 import { findStaleRules } from "./stale-rules";
@@ -160,7 +161,7 @@ export function migrate(o: Options): { report: Report; code: number } {
   try {
     read = readBrokerConfig(text, f.extension);
   } catch (err) {
-    if (err instanceof UnreadableError) {
+    if (err instanceof FatalError) {
       r.errors.push(`${f.file}: ${err.message}`);
       return { report: r, code: EXIT.unreadable };
     }

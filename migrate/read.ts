@@ -6,6 +6,7 @@ import { parse as parseIni } from "ini";
 import { createRequire } from "node:module";
 import type * as SmolToml from "smol-toml" with { "resolution-mode": "import" };
 import { parse as parseYaml } from "yaml";
+import { EXIT, FatalError } from "../src/errors";
 
 // smol-toml (TOML 1.0, kept up to date) ships CommonJS next to its ES module;
 // TypeScript only sees the latter's types from this CommonJS build.
@@ -26,8 +27,6 @@ export interface ReadResult {
   /** What the file holds: from the strict parse, or from the lenient one after a syntax error. */
   entries: Entry[];
 }
-
-export class UnreadableError extends Error {}
 
 const FORMATS: Record<string, ReadResult["format"]> = {
   toml: "toml",
@@ -95,8 +94,9 @@ function lenient(text: string): Entry[] {
 export function readBrokerConfig(text: string, extension: string): ReadResult {
   const format = FORMATS[extension.toLowerCase()];
   if (!format)
-    throw new UnreadableError(
+    throw new FatalError(
       `.${extension} files are not supported: network-broker's file is read as TOML, INI, JSON or YAML`,
+      EXIT.CONFIG,
     );
   const yaml = format === "yaml";
   try {

@@ -1,13 +1,7 @@
 // D-Bus method calls with a timeout (dbus-next's call() has none) and errors
 // kept as named D-Bus errors.
 import { type MessageBus, Message } from "dbus-next";
-import { TimeoutError } from "../util/timeout-error";
-
-/** Also named as D-Bus names the error, for callers that match on D-Bus error names. */
-export class DBusTimeoutError extends TimeoutError {
-  override name = "DBusTimeoutError";
-  readonly type = "org.freedesktop.DBus.Error.Timeout";
-}
+import { DBusTimeoutError } from "../errors";
 
 export interface CallSpec {
   destination: string;

@@ -4,7 +4,7 @@ import { formatDiagnostic } from "../config/diagnostic";
 import { type LoadResult, loadConfigFile, resolveConfigPath } from "../config/load";
 import type { Config } from "../config/schema";
 import { configureLogging, type Level, type LogFormat } from "../log/logger";
-import { CliError, EXIT } from "./exit-codes";
+import { FatalError, EXIT } from "../errors";
 import { type Format, resolveFormat } from "./output";
 
 export interface GlobalOptions {
@@ -45,7 +45,7 @@ export function requireConfig(ctx: Context): { config: Config; result: LoadResul
   const result = loadConfigFile(ctx.configPath, ctx.configExplicit);
   for (const d of result.diagnostics) ctx.err(`${formatDiagnostic(d)}\n`);
   if (!result.config) {
-    throw new CliError(`netevd: ${ctx.configPath}: configuration is invalid`, EXIT.CONFIG);
+    throw new FatalError(`netevd: ${ctx.configPath}: configuration is invalid`, EXIT.CONFIG);
   }
   return { config: result.config, result };
 }

@@ -1,7 +1,7 @@
 // Commands that ask the running daemon go through its API socket (netevd.8, CONTROL API AND METRICS):
 // HTTP/1.1 + JSON over the Unix socket. Not reachable: exit 69 with the reason.
 import { request } from "node:http";
-import { CliError, EXIT } from "./exit-codes";
+import { FatalError, EXIT } from "../errors";
 
 /** An answer: the expected body on 2xx, an ErrorBody otherwise (see src/api/types.ts). */
 export interface ApiReply<T> {
@@ -9,8 +9,8 @@ export interface ApiReply<T> {
   body: T;
 }
 
-function unreachable(socket: string, what: string, reason: string): CliError {
-  return new CliError(
+function unreachable(socket: string, what: string, reason: string): FatalError {
+  return new FatalError(
     `netevd ${what}: the daemon is not reachable at ${socket} (${reason}); is it running? (systemctl status netevd)`,
     EXIT.UNAVAILABLE,
   );
@@ -33,7 +33,7 @@ export function apiCall<T>(
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {
           reject(
-            new CliError(
+            new FatalError(
               `netevd ${what}: the daemon's answer is not JSON: ${text.slice(0, 200)}`,
               EXIT.FAILURE,
             ),

@@ -5,7 +5,7 @@ import { basename } from "node:path";
 import { CommanderError } from "commander";
 import { migrateMain } from "../../migrate/main";
 import { getLogger } from "../log/logger";
-import { CliError, EXIT } from "./exit-codes";
+import { FatalError, EXIT } from "../errors";
 import { buildProgram } from "./program";
 
 /** Started through the `netevd-migrate` symlink (argv[0] as exec'd, or the script path). */
@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code);
       return ok ? EXIT.OK : EXIT.USAGE;
     }
-    if (err instanceof CliError) {
+    if (err instanceof FatalError) {
       process.stderr.write(`${err.message}\n`);
       return err.exitCode;
     }

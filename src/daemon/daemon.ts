@@ -28,7 +28,8 @@ import type { PolicySettings } from "../routing/desired";
 import { PolicyReconciler } from "../routing/reconciler";
 import { owned } from "../routing/protocol";
 import { ScriptRunner, type RunnerOptions } from "../scripts/runner";
-import { dropPrivileges, grantScriptCapabilities, PrivilegeError } from "../system/privileges";
+import { dropPrivileges, grantScriptCapabilities } from "../system/privileges";
+import { EXIT, FatalError } from "../errors";
 import { Notifier } from "../system/sd-notify";
 import { createBackend, upState } from "./backend-factory";
 import { kernelLinkState } from "./kernel-link-state";
@@ -61,15 +62,6 @@ const MANAGER_LINK: Link = {
   master: null,
   kind: null,
 };
-
-export class DaemonError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
 
 export interface DaemonOptions {
   configPath: string;
@@ -196,7 +188,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const r = this.load();
-    if (!r.config) throw new DaemonError(`${this.opts.configPath}: configuration is invalid`, 78);
+    if (!r.config) throw new FatalError(`${this.opts.configPath}: configuration is invalid`, EXIT.CONFIG);
     this.apply(r.config);
     const c = r.config;
     this.dropPrivileges(c);
@@ -208,7 +200,7 @@ export class Daemon {
     try {
       await this.kernel.start();
     } catch (err) {
-      throw new DaemonError(`cannot read the kernel's network state: ${(err as Error).message}`, 1);
+      throw new FatalError(`cannot read the kernel's network state: ${(err as Error).message}`, EXIT.FAILURE);
     }
     // Counted from the first event on (startup triggers included).
     const k = this.kernel;
@@ -256,14 +248,14 @@ export class Daemon {
       dropPrivileges(this.opts.binding, { user: c.system.user, keep: ["CAP_NET_ADMIN"], log });
       grantScriptCapabilities(this.opts.binding, c.scripts.ambient_capabilities, log);
     } catch (err) {
-      if (err instanceof PrivilegeError && this.opts.dryRun && uid !== 0) {
+      const denied = err instanceof FatalError && err.exitCode === EXIT.NOPERM;
+      if (denied && this.opts.dryRun && uid !== 0) {
         log.warn(`dry run without privileges: ${err.message}`);
         return;
       }
-      throw new DaemonError(
-        err instanceof PrivilegeError ? err.message : `dropping privileges failed: ${(err as Error).message}`,
-        77,
-      );
+      throw denied
+        ? err
+        : new FatalError(`dropping privileges failed: ${(err as Error).message}`, EXIT.NOPERM);
     }
   }
 
@@ -675,7 +667,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     await daemon.start();
   } catch (err) {
     await daemon.stop();
-    if (err instanceof DaemonError) {
+    if (err instanceof FatalError) {
       log.error(err.message);
       return err.exitCode;
     }

@@ -1,6 +1,7 @@
 import { AF_INET, AF_UNSPEC, IFA } from "./constants";
 import { formatIp, ipBytes } from "./ip";
-import { attr, attrString, attrU32, need, NetlinkParseError, parseAttributes, u32 } from "./message";
+import { NetlinkParseError } from "../errors";
+import { attr, attrString, attrU32, need, parseAttributes, u32 } from "./message";
 
 export interface Address {
   family: number;

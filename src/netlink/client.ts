@@ -5,7 +5,7 @@
 // parts) go to onMessage in arrival order.
 import type { NativeBinding, NativeError, NetlinkHandle } from "../native/binding";
 import type { Logger } from "../log/logger";
-import { TimeoutError } from "../util/timeout-error";
+import { CanceledError, type NetlinkError, OverrunError, TimeoutError } from "../errors";
 import {
   NETLINK_EXT_ACK,
   NETLINK_GET_STRICT_CHK,
@@ -14,7 +14,7 @@ import {
   NLMSG,
   SOL_NETLINK,
 } from "./constants";
-import { NetlinkError, parseError, toNetlinkError } from "./error";
+import { parseError, toNetlinkError } from "./error";
 import { buildMessage, type NlMessage, splitMessages } from "./message";
 
 export interface ClientOptions {
@@ -26,7 +26,7 @@ export interface ClientOptions {
   maxInFlight?: number;
   onMessage?: (msg: NlMessage) => void;
   /** The kernel dropped messages for this socket (ENOBUFS): state must be re-read. */
-  onOverrun?: () => void;
+  onOverrun?: (err: OverrunError) => void;
 }
 
 export interface DumpResult {
@@ -42,11 +42,6 @@ interface Pending {
   resolve: (r: DumpResult) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
-}
-
-export class CanceledError extends Error {
-  override name = "CanceledError";
-  readonly code = "ECANCELED";
 }
 
 export interface ClientStats {
@@ -169,8 +164,9 @@ export class NetlinkClient {
     if (err) {
       if (err.code === "ENOBUFS") {
         this.stats.overruns++;
-        this.opts.log.warn("the kernel dropped netlink messages (ENOBUFS): re-reading its state");
-        this.opts.onOverrun?.();
+        const overrun = new OverrunError("the kernel dropped netlink messages (ENOBUFS)");
+        this.opts.log.warn(`${overrun.message}: re-reading its state`);
+        this.opts.onOverrun?.(overrun);
       } else {
         this.opts.log.error(`netlink receive failed: ${err.message}`, { code: err.code });
       }
@@ -180,8 +176,9 @@ export class NetlinkClient {
       if (truncated.includes(i)) {
         // Parts of a cut datagram are lost: treat it like an overrun.
         this.stats.truncated++;
-        this.opts.log.warn(`netlink datagram truncated (${datagram.length} bytes read): re-reading state`);
-        this.opts.onOverrun?.();
+        const overrun = new OverrunError(`netlink datagram truncated (${datagram.length} bytes read)`);
+        this.opts.log.warn(`${overrun.message}: re-reading state`);
+        this.opts.onOverrun?.(overrun);
         continue;
       }
       const { messages, error } = splitMessages(datagram);

@@ -1,22 +1,12 @@
 // NLMSG_ERROR: errno 0 is an ACK; otherwise the request failed. With
 // NETLINK_EXT_ACK the kernel adds a message text (NLMSGERR_ATTR_MSG = 1).
+import { NetlinkError } from "../errors";
 import { NLM_F, NLMSG_HDRLEN } from "./constants";
 import { attrString, need, parseAttributes } from "./message";
 import { errnoName } from "./errno";
 
-export class NetlinkError extends Error {
-  override name = "NetlinkError";
-  constructor(
-    /** Positive errno. */
-    readonly errno: number,
-    readonly code: string,
-    detail: string | null,
-  ) {
-    super(detail ? `${code}: ${detail}` : code);
-  }
-}
-
 export interface ErrorReply {
+  /** Positive, as errno(3) names it; NetlinkError carries it negative. */
   errno: number;
   /** Sequence number of the request this answers. */
   seq: number;

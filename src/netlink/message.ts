@@ -1,10 +1,7 @@
 // Netlink framing: nlmsghdr and rtattr, read and written with bounds checks.
 // Malformed input raises NetlinkParseError, which the receive loop logs and drops.
+import { NetlinkParseError } from "../errors";
 import { NLMSG_HDRLEN, RTA_HDRLEN } from "./constants";
-
-export class NetlinkParseError extends Error {
-  override name = "NetlinkParseError";
-}
 
 export interface NlHeader {
   length: number;

@@ -1,5 +1,5 @@
 // The DHCP host name as the TRANSIENT host name, through systemd-hostnamed
-// (interfaces.md §5). /etc/hostname (the static name) is never written: that
+// (org.freedesktop.hostname1). /etc/hostname (the static name) is never written: that
 // would make a DHCP server's answer permanent. hostnamed is bus-activated.
 import type { BusConnection } from "./bus-connection";
 

@@ -1,8 +1,9 @@
-// Per-link DNS servers and domains to systemd-resolved (interfaces.md §4).
+// Per-link DNS servers and domains to systemd-resolved (org.freedesktop.resolve1).
 // resolved answers LinkBusy for links systemd-networkd manages; then the same
 // call goes to networkd (as resolvectl does). A link resolved does not know
 // yet (NoSuchLink) is retried with backoff.
 import { dbusErrorName } from "../backends/dbus-call";
+import { TransientError } from "../errors";
 import { familyOf, ipBytes } from "../netlink/ip";
 import type { BusConnection } from "./bus-connection";
 
@@ -58,17 +59,32 @@ export class Resolved {
   ): Promise<"resolved" | "networkd"> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.bus.call({ ...RESOLVE1, member, signature, body });
-        return "resolved";
+        return await this.callOnce(member, signature, body);
       } catch (err) {
-        const name = dbusErrorName(err) ?? "";
-        if (name.endsWith(".LinkBusy")) {
-          await this.bus.call({ ...NETWORK1, member, signature, body });
-          return "networkd";
-        }
-        if (!name.endsWith(".NoSuchLink") || attempt >= this.retry.attempts) throw err;
+        if (!(err instanceof TransientError)) throw err;
+        if (attempt >= this.retry.attempts) throw err.cause;
         await sleep(this.retry.firstDelayMs * 2 ** (attempt - 1));
       }
+    }
+  }
+
+  /** One try: LinkBusy goes to networkd; NoSuchLink (resolved does not know the link yet) is transient. */
+  private async callOnce(
+    member: string,
+    signature: string,
+    body: unknown[],
+  ): Promise<"resolved" | "networkd"> {
+    try {
+      await this.bus.call({ ...RESOLVE1, member, signature, body });
+      return "resolved";
+    } catch (err) {
+      const name = dbusErrorName(err) ?? "";
+      if (name.endsWith(".LinkBusy")) {
+        await this.bus.call({ ...NETWORK1, member, signature, body });
+        return "networkd";
+      }
+      if (name.endsWith(".NoSuchLink")) throw new TransientError(`${member}: ${name}`, name, err);
+      throw err;
     }
   }
 }

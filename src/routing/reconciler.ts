@@ -6,7 +6,7 @@ import type { KernelState } from "../kernel/state";
 import type { Logger } from "../log/logger";
 import type { KernelChange } from "../kernel/tables";
 import { AF_INET, RT_TABLE } from "../netlink/constants";
-import { NetlinkError } from "../netlink/error";
+import { NetlinkError } from "../errors";
 import type { RouteSpec } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
 import { desiredPolicy, type PolicySettings, routeId, ruleId } from "./desired";

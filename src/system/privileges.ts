@@ -1,15 +1,14 @@
-// Contract §7: started as root → the configured user with only the kept
+// Started as root → the configured user with only the kept
 // capabilities (CAP_NET_ADMIN); started unprivileged with ambient capabilities
 // (systemd's AmbientCapabilities=) → keep them for the daemon itself. In every
 // case the ambient and inheritable sets are cleared, so scripts get nothing
 // unless scripts.ambient_capabilities asks.
+import { EXIT, FatalError } from "../errors";
 import type { Logger } from "../log/logger";
 import { isNativeError, type NativeBinding } from "../native/binding";
 import { CAPABILITIES, type Capability, capabilityNumber } from "./capabilities";
 
-export class PrivilegeError extends Error {
-  override name = "PrivilegeError";
-}
+const permissionDenied = (message: string) => new FatalError(message, EXIT.NOPERM);
 
 export function capabilityMask(caps: readonly Capability[]): bigint {
   return caps.reduce((m, c) => m | (1n << BigInt(capabilityNumber(c))), 0n);
@@ -38,7 +37,7 @@ export function dropPrivileges(b: NativeBinding, opts: DropOptions): DropOutcome
   if (uid === 0 && opts.user !== "root") {
     const entry = b.lookupUser(opts.user);
     if (!entry)
-      throw new PrivilegeError(
+      throw permissionDenied(
         `system.user "${opts.user}" does not exist (create it, e.g. with systemd-sysusers)`,
       );
     // Scripts later exec'd via setuid binaries cannot regain what the bounding set lacks.
@@ -52,7 +51,7 @@ export function dropPrivileges(b: NativeBinding, opts: DropOptions): DropOutcome
   const have = b.getCapabilities();
   const missing = keep & ~have.permitted;
   if (missing) {
-    throw new PrivilegeError(
+    throw permissionDenied(
       `netevd needs ${capabilityNames(missing).join(", ")} (run it as root or with AmbientCapabilities=CAP_NET_ADMIN)`,
     );
   }

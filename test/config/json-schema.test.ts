@@ -9,7 +9,7 @@ describe("published JSON Schema", () => {
     expect(committed).toBe(configJsonSchemaText());
   });
 
-  it("documents every contract section with its defaults", () => {
+  it("documents every section with its defaults", () => {
     const s = configJsonSchema();
     expect(Object.keys(s.properties ?? {})).toEqual([
       "system",

@@ -12,7 +12,7 @@ const load = (text: string | Uint8Array) =>
 const messages = (text: string | Uint8Array) => load(text).diagnostics.map(formatDiagnostic);
 
 describe("configuration loading", () => {
-  it("gives the contract's defaults for an empty file and a comment-only file", () => {
+  it("gives the documented defaults for an empty file and a comment-only file", () => {
     for (const text of ["", "# nothing\n", "---\n"]) {
       const r = load(text);
       expect(r.diagnostics).toEqual([]);

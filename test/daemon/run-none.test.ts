@@ -1,5 +1,5 @@
 // `netevd run` with the kernel-only backend, for real: in a fresh namespace,
-// started as root, scripts run with the contract's environment as the user.
+// started as root, scripts run with the documented environment as the user.
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 // A private D-Bus daemon ("system" bus type, permissive policy) for tests, and
-// a fake systemd-networkd on it that behaves per interfaces.md §1: paths by the
+// a fake systemd-networkd on it that behaves like the real one: paths by the
 // sd-bus label rule, ListLinks/GetAll/DescribeLink, PropertiesChanged carrying
 // the new values, AdministrativeState in a signal of its own, NoSuchLink.
 import { type ChildProcess, spawn } from "node:child_process";

@@ -1,4 +1,4 @@
-// A fake NetworkManager on a private bus, per interfaces.md §3: device paths
+// A fake NetworkManager on a private bus, like the real one: device paths
 // by NM's own counter (not the ifindex), GetDevices/GetAll, Device.StateChanged
 // (new, old, reason) with the values, DeviceAdded/DeviceRemoved and the
 // manager's StateChanged, IP4Config with NameserverData and DHCP4Config Options.

@@ -1,5 +1,5 @@
 // Fake systemd-resolved and systemd-hostnamed on a private bus, per
-// interfaces.md §4–§5: SetLinkDNS checks family and byte length (InvalidArgs),
+// As the real resolved and hostnamed: SetLinkDNS checks family and byte length (InvalidArgs),
 // answers LinkBusy for links networkd manages and NoSuchLink for links it does
 // not know (yet); SetHostname records the transient name.
 import { Message, type MessageBus, MessageType } from "dbus-next";

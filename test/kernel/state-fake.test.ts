@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { KernelState } from "../../src/kernel/state";
 import type { KernelChange } from "../../src/kernel/tables";
-import { FakeKernel } from "../../src/native/fake-kernel";
-import type { FakeNetlinkHandle } from "../../src/native/fake";
+import { FakeKernel } from "../doubles/fake-kernel";
+import type { FakeNetlinkHandle } from "../doubles/fake-binding";
 import type { Address } from "../../src/netlink/address";
 import { AF_INET, RTM } from "../../src/netlink/constants";
 import type { Link } from "../../src/netlink/link";

@@ -134,7 +134,7 @@ describe.runIf(canNetns)("kernel state on a real kernel", () => {
       };
       await state.addRoute(route);
       await state.addRule(rule);
-      await expect(state.addRule(rule)).rejects.toMatchObject({ code: "EEXIST", errno: 17 });
+      await expect(state.addRule(rule)).rejects.toMatchObject({ code: "EEXIST", errno: -17 });
       await expect(state.addRoute(route)).rejects.toMatchObject({ code: "EEXIST" });
       await expectInSync(state, ns);
       expect(ip(ns, "rule", "show", "priority", "500")).toContain("from 192.0.2.10 lookup 1234 proto 233");

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NativeError, NetlinkHandle } from "../../src/native/binding";
-import { FakeKernel } from "../../src/native/fake-kernel";
+import { FakeKernel } from "../doubles/fake-kernel";
 import { realBinding } from "../../src/native/real";
 import { ifinfomsg, parseLink } from "../../src/netlink/link";
 import { NETLINK_ROUTE, NLM_F, NLMSG, RTM, RTNLGRP } from "../../src/netlink/constants";

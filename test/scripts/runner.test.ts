@@ -1,4 +1,4 @@
-// The runner end to end: events in, scripts run with the contract's environment.
+// The runner end to end: events in, scripts run with the documented environment.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,7 +32,7 @@ function readEnv(file: string): Record<string, string> {
 describe.runIf(isRoot)("script runner", () => {
   const logs = captureLogs();
 
-  it("gives scripts exactly the contract's variables", async () => {
+  it("gives scripts exactly the documented variables", async () => {
     const dir = tempDir();
     const out = join(dir, "env");
     writeScript(join(dir, "routable.d"), "10-dump", `env -0 > ${out}`);

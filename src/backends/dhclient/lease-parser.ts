@@ -1,4 +1,4 @@
-// ISC dhclient lease files (interfaces.md §6): a log of `lease { … }` and
+// ISC dhclient lease files (dhclient.leases(5)): a log of `lease { … }` and
 // `lease6 { … }` blocks, the last block per interface being the current one.
 // Only complete blocks count: dhclient may be half-way through appending one,
 // or through rewriting the file in place.

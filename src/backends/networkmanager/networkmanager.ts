@@ -1,4 +1,4 @@
-// NetworkManager over D-Bus (interfaces.md §3). Device paths carry NM's own
+// NetworkManager over D-Bus (org.freedesktop.NetworkManager). Device paths carry NM's own
 // counter, not the ifindex: a device is mapped to a link by its IpInterface
 // (else Interface) name through the kernel's table. Events are the device
 // state names taken from Device.StateChanged's own arguments; the manager's

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { ErrorBody, EventBody, LinkBody, ReloadBody, RouteBody, RuleBody } from "../../api/types";
 import { contextOf, type Context, requireConfig } from "../context";
 import { apiCall, apiStream } from "../daemon-client";
-import { CliError, EXIT } from "../exit-codes";
+import { FatalError, EXIT } from "../../errors";
 import { type Column, renderData, renderTable } from "../output";
 
 const text = (v: unknown): string => {
@@ -61,8 +61,8 @@ async function get<T extends object>(
   const ctx = contextOf(cmd);
   const { config } = requireConfig(ctx);
   const r = await apiCall<T | ErrorBody>(config.api.socket, what, "GET", path);
-  if (r.status === 404) throw new CliError(`netevd ${what}: ${(r.body as ErrorBody).error}`, EXIT.FAILURE);
-  if (r.status !== 200) throw new CliError(`netevd ${what}: the daemon answered ${r.status}`, EXIT.FAILURE);
+  if (r.status === 404) throw new FatalError(`netevd ${what}: ${(r.body as ErrorBody).error}`, EXIT.FAILURE);
+  if (r.status !== 200) throw new FatalError(`netevd ${what}: the daemon answered ${r.status}`, EXIT.FAILURE);
   return { ctx, body: r.body as T };
 }
 
@@ -135,7 +135,7 @@ export function registerDaemonCommands(program: Command, list: Command): void {
       for (const w of body.warnings ?? []) ctx.err(`${w}\n`);
       if (!body.ok) {
         for (const e of body.errors ?? []) ctx.err(`${e}\n`);
-        throw new CliError(
+        throw new FatalError(
           "netevd reload: the configuration is invalid; the daemon keeps the running one",
           EXIT.CONFIG,
         );

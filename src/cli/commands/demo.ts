@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { runDemo } from "../../demo/demo";
 import { realBinding } from "../../native/real";
 import { contextOf } from "../context";
-import { CliError, EXIT } from "../exit-codes";
+import { FatalError, EXIT } from "../../errors";
 
 /** argv that starts this same netevd: the packaged executable, or node and this script. */
 function self(): string[] {
@@ -21,7 +21,7 @@ export function registerDemo(program: Command): void {
     .action(async (opts: { user?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (process.getuid?.() !== 0)
-        throw new CliError("netevd demo: makes a network namespace, so it needs root", EXIT.NOPERM);
+        throw new FatalError("netevd demo: makes a network namespace, so it needs root", EXIT.NOPERM);
       const user = opts.user ?? (realBinding().lookupUser("netevd") ? "netevd" : "nobody");
       process.exitCode = await runDemo({ self: self(), out: ctx.out, user });
     });

@@ -7,7 +7,7 @@ import { ALL_EVENTS } from "../../events/names";
 import { ScriptRunner } from "../../scripts/runner";
 import { linkSnapshot } from "../../system/link-snapshot";
 import { contextOf, requireConfig } from "../context";
-import { CliError, EXIT } from "../exit-codes";
+import { FatalError, EXIT } from "../../errors";
 import { renderData, renderTable } from "../output";
 
 export function registerTest(program: Command): void {
@@ -23,7 +23,7 @@ export function registerTest(program: Command): void {
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
       const snap = linkSnapshot(opts.link);
-      if (!snap) throw new CliError(`netevd test: no link named "${opts.link}"`, EXIT.FAILURE);
+      if (!snap) throw new FatalError(`netevd test: no link named "${opts.link}"`, EXIT.FAILURE);
       const runner = new ScriptRunner({
         dir: config.scripts.dir,
         timeoutMs: config.scripts.timeout,

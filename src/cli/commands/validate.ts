@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { formatDiagnostic } from "../../config/diagnostic";
 import { loadConfigFile } from "../../config/load";
 import { contextOf } from "../context";
-import { EXIT } from "../exit-codes";
+import { EXIT } from "../../errors";
 import { renderData } from "../output";
 
 export function registerValidate(program: Command): void {

@@ -15,7 +15,7 @@ import { fixture } from "../../helpers/fixtures";
 const debian = readFileSync(fixture("dhclient/debian-eth0.leases"), "utf8");
 
 describe("dhclient lease parser", () => {
-  it("takes the last block of an interface, with every option of interfaces.md's example", () => {
+  it("takes the last block of an interface, with every option of a real dhclient lease", () => {
     expect(parseLeases(debian)).toHaveLength(2);
     const lease = currentLeases(debian).get("eth0/4");
     expect(lease).toBeDefined();

@@ -9,7 +9,7 @@ import type {
   NativeError,
   NetlinkHandle,
   UserEntry,
-} from "./binding";
+} from "../../src/native/binding";
 
 export function nativeError(code: string, syscall: string): NativeError {
   const errno = (osConstants.errno as Record<string, number>)[code] ?? 0;

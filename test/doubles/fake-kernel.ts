@@ -1,15 +1,15 @@
 // A small model of the kernel's rtnetlink side for tests: answers dumps and
 // rule/route requests from its own tables with the real codec, multicasts
 // changes to subscribed fake sockets, and can be told to overrun a socket.
-import { addressBody, parseAddress, type Address } from "../netlink/address";
-import { AF_INET, NLM_F, NLMSG, RTM, RTNLGRP } from "../netlink/constants";
-import { linkBody, type Link } from "../netlink/link";
-import { buildMessage, splitMessages } from "../netlink/message";
-import { parseRoute, type Route, routeBody } from "../netlink/route";
-import { parseRule, type Rule, ruleBody } from "../netlink/rule";
-import { addressKey, routeIdentity, routeKey, ruleKey } from "../kernel/keys";
-import { emptyTables } from "../kernel/tables";
-import { FakeBinding, type FakeNetlinkHandle, type FakeResponder } from "./fake";
+import { addressBody, parseAddress, type Address } from "../../src/netlink/address";
+import { AF_INET, NLM_F, NLMSG, RTM, RTNLGRP } from "../../src/netlink/constants";
+import { linkBody, type Link } from "../../src/netlink/link";
+import { buildMessage, splitMessages } from "../../src/netlink/message";
+import { parseRoute, type Route, routeBody } from "../../src/netlink/route";
+import { parseRule, type Rule, ruleBody } from "../../src/netlink/rule";
+import { addressKey, routeIdentity, routeKey, ruleKey } from "../../src/kernel/keys";
+import { emptyTables } from "../../src/kernel/tables";
+import { FakeBinding, type FakeNetlinkHandle, type FakeResponder } from "./fake-binding";
 import { constants as osConstants } from "node:os";
 
 const ERRNO = osConstants.errno;
