@@ -1,6 +1,6 @@
 // The control API's response bodies: the one definition the daemon's handlers
 // return and the CLI reads. Events are the event JSON itself (netevd.event.v1).
-import type { LinkProperties } from "../backends/types";
+import type { LinkProperties } from "../links/link-table";
 import type { AddressInfo, EventJson } from "../events/event";
 
 export type Family = "ipv4" | "ipv6";

@@ -1,17 +1,6 @@
 // What a network-manager backend tells the daemon: new property values, taken
 // from the manager's own signals.
-import type { DhcpInfo } from "../events/event";
-
-export type LinkProperty =
-  | "OperationalState"
-  | "AdministrativeState"
-  | "CarrierState"
-  | "AddressState"
-  | "OnlineState"
-  /** NetworkManager's device state name (activated, disconnected, …). */
-  | "DeviceState";
-
-export type LinkProperties = Partial<Record<LinkProperty, string>>;
+import type { LinkDetails, LinkProperties, LinkProperty } from "../links/link-table";
 
 export interface BackendSink {
   /** A link's properties: `initial` during (re-)enumeration, otherwise from a change signal. */
@@ -20,12 +9,6 @@ export interface BackendSink {
   removed?(ifindex: number): void;
   /** The manager's own state changed (the `manager` event). */
   manager(props: LinkProperties, initial: boolean): void;
-}
-
-export interface LinkDetails {
-  dns: string[];
-  domains: string[];
-  dhcp?: DhcpInfo | null;
 }
 
 export interface Backend {

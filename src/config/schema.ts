@@ -3,8 +3,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { ALL_EVENTS, BACKENDS, isEventName } from "../events/names";
-import { CONDITION_ALLOWED, parseCondition } from "../filters/condition";
-import { CAPABILITIES } from "../system/capabilities";
+import { CONDITION_ALLOWED, parseCondition } from "./filter-condition";
+import { CAPABILITIES } from "../util/capabilities";
 import { nearest } from "../util/suggest";
 import { DURATION_ALLOWED, parseDuration } from "./duration";
 import { INTERFACE_PATTERN_ALLOWED, interfacePatternProblem } from "./ifname";

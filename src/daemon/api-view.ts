@@ -4,18 +4,19 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiHandlers } from "../api/server";
 import type { Family, LinkBody } from "../api/types";
-import type { LinkProperties } from "../backends/types";
 import type { Config } from "../config/schema";
 import { ALL_EVENTS } from "../events/names";
 import type { KernelState } from "../kernel/state";
 import type { Metrics } from "../metrics/metrics";
 import { AF_INET } from "../netlink/constants";
-import { owned as ownedEntries } from "../routing/protocol";
+import { owned as ownedEntries } from "../kernel/protocol";
+import { defaultGateway, linkAddresses } from "../kernel/queries";
+import { addressInfo } from "../events/from-kernel";
+import { routeDestination } from "../netlink/route";
 import { discoverScripts } from "../scripts/discover";
 import { VERSION } from "../version";
 import type { EventLog } from "./event-log";
-import { addressInfo, defaultGateway, linkAddresses } from "./link-facts";
-import type { LinkTracker } from "./link-tracker";
+import type { LinkStates } from "../links/link-states";
 
 export interface DaemonView {
   config: () => Config;
@@ -24,9 +25,8 @@ export interface DaemonView {
   startedAt: number;
   ready: () => boolean;
   kernel: KernelState;
-  tracker: LinkTracker;
+  states: LinkStates;
   monitored: (name: string) => boolean;
-  backendProps: (index: number) => LinkProperties | undefined;
   upState: string;
   events: EventLog;
   metrics: Metrics;
@@ -40,11 +40,11 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
   const linkView = (index: number): LinkBody | undefined => {
     const l = k.links.get(index);
     if (!l) return undefined;
-    const tracked = v.tracker.get(index);
+    const rec = v.states.get(index);
     return {
       name: l.name,
       index: l.index,
-      state: tracked?.state ?? null,
+      state: rec?.state ?? null,
       monitored: v.monitored(l.name),
       operstate: l.operstate,
       carrier: l.carrier,
@@ -53,7 +53,7 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
       mtu: l.mtu,
       addresses: linkAddresses(k.tables, index).map(addressInfo),
       gateway: defaultGateway(k.tables, index, AF_INET),
-      manager: v.backendProps(index) ?? null,
+      manager: rec?.manager ?? null,
     };
   };
   const owned = {
@@ -61,7 +61,7 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
       ownedEntries(k.routes.values()).map((r) => ({
         family: family(r.family),
         table: r.table,
-        dst: r.dstLength === 0 ? "default" : `${r.dst}/${r.dstLength}`,
+        dst: routeDestination(r),
         gateway: r.gateway,
         dev: r.oif === null ? null : (k.links.get(r.oif)?.name ?? r.oif),
       })),
@@ -78,7 +78,7 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
   };
   return {
     status: () => {
-      const states = v.tracker.all();
+      const states = v.states.tracked();
       return {
         version: VERSION,
         backend: v.config().system.backend,

@@ -5,7 +5,7 @@ import type { Filter } from "../config/schema";
 import { compileInterfaceMatcher } from "../config/ifname";
 import type { NetworkEvent } from "../events/event";
 import type { Logger } from "../log/logger";
-import { evaluateCondition, parseCondition, type Condition } from "./condition";
+import { evaluateCondition, parseCondition, type Condition } from "../config/filter-condition";
 
 export type FilterDecision = { run: true; only: string[] | null } | { run: false; filter: number };
 

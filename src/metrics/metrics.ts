@@ -2,6 +2,8 @@
 // writes the exposition format; values the daemon already counts (kernel
 // messages, managed rules) are read at scrape time instead of copied.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { owned } from "../kernel/protocol";
+import type { KernelState } from "../kernel/state";
 import { VERSION } from "../version";
 
 export interface Sampled {
@@ -94,4 +96,15 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** What the kernel state already counts, read at scrape time. */
+export function kernelSamples(k: KernelState): Sampled {
+  return {
+    netlinkMessages: () => k.netlinkStats.messages,
+    overruns: () => k.netlinkStats.overruns,
+    resyncs: () => k.stats.resyncs,
+    managedRules: () => owned(k.rules.values()).length,
+    managedRoutes: () => owned(k.routes.values()).length,
+  };
 }

@@ -81,4 +81,8 @@ export function routeBody(r: Partial<RouteSpec> & { family: number }): Buffer[] 
   return body;
 }
 
-export const isIPv4Route = (r: Route): boolean => r.family === AF_INET;
+/** As `ip route` shows it: "default", or ADDRESS/PREFIX. */
+export function routeDestination(r: Pick<Route, "family" | "dst" | "dstLength">): string {
+  if (r.dstLength === 0) return "default";
+  return `${r.dst ?? (r.family === AF_INET ? "0.0.0.0" : "::")}/${r.dstLength}`;
+}

@@ -10,8 +10,8 @@ import { formatIp, ipBytes } from "../netlink/ip";
 import type { Link } from "../netlink/link";
 import type { RouteSpec } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
-import { defaultGateway } from "../daemon/link-facts";
-import { NETEVD_RTPROT } from "./protocol";
+import { defaultGateway } from "../kernel/queries";
+import { NETEVD_RTPROT } from "../kernel/protocol";
 
 export interface PolicySettings {
   /** Links that get policy routing (names or globs, compiled). */

@@ -7,10 +7,10 @@ import type { Logger } from "../log/logger";
 import type { KernelChange } from "../kernel/tables";
 import { AF_INET, RT_TABLE } from "../netlink/constants";
 import { NetlinkError } from "../errors";
-import type { RouteSpec } from "../netlink/route";
+import { type RouteSpec, routeDestination } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
 import { desiredPolicy, type PolicySettings, routeId, ruleId } from "./desired";
-import { NETEVD_RTPROT, owned } from "./protocol";
+import { NETEVD_RTPROT, owned } from "../kernel/protocol";
 
 export interface Plan {
   deleteRules: RuleSpec[];
@@ -30,8 +30,7 @@ export function describeRule(r: RuleSpec): string {
 }
 
 export function describeRoute(r: RouteSpec): string {
-  const dst = r.dstLength === 0 ? "default" : `${r.dst}/${r.dstLength}`;
-  return `${fam(r.family)}route ${dst}${r.gateway ? ` via ${r.gateway}` : ""} dev #${r.oif ?? "?"} table ${r.table}`;
+  return `${fam(r.family)}route ${routeDestination(r)}${r.gateway ? ` via ${r.gateway}` : ""} dev #${r.oif ?? "?"} table ${r.table}`;
 }
 
 /** The kernel's netevd-owned entries, as specs that delete exactly them. */

@@ -6,7 +6,7 @@
 import { EXIT, FatalError } from "../errors";
 import type { Logger } from "../log/logger";
 import { isNativeError, type NativeBinding } from "../native/binding";
-import { CAPABILITIES, type Capability, capabilityNumber } from "./capabilities";
+import { CAPABILITIES, type Capability, capabilityNumber } from "../util/capabilities";
 
 const permissionDenied = (message: string) => new FatalError(message, EXIT.NOPERM);
 

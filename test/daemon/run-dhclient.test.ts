@@ -18,7 +18,7 @@ const lease = (ifname: string, addr: string, dns: string, renew: string, host = 
   interface "${ifname}";
   fixed-address ${addr};
   option subnet-mask 255.255.255.0;
-  option routers 10.213.3.1;
+  option routers ${addr.replace(/\.\d+$/, ".1")};
   option dhcp-lease-time 120;
   option domain-name-servers ${dns};
   option dhcp-server-identifier 10.213.3.1;
@@ -120,6 +120,7 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
 
       // dh1: resolved says LinkBusy (networkd manages it): the same call went to networkd.
       ip(ns, "addr", "add", "10.213.6.5/24", "dev", "dh1");
+      ip(ns, "route", "add", "default", "via", "10.213.6.1", "dev", "dh1", "metric", "200");
       writeFileSync(
         join(leases, "dhclient.dh1.leases"),
         lease("dh1", "10.213.6.5", "10.213.6.1", "04:00:00", "dh-host"),

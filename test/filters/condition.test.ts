@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateCondition, parseCondition } from "../../src/filters/condition";
+import { evaluateCondition, parseCondition } from "../../src/config/filter-condition";
 
 const check = (text: string, input: { interface?: string; hasGateway?: boolean; dnsCount?: number }) => {
   const c = parseCondition(text);

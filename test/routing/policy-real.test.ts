@@ -333,7 +333,11 @@ describe.runIf(canNetns)("policy routing (real kernel)", () => {
             .map((l) => JSON.parse(l) as Record<string, unknown>)
         : [];
     try {
-      expect(await waitFor(() => entries().some((e) => e.action === "script.run")), d.output()).toBe(true);
+      // The startup script may finish while the reconciler is still adding the rules.
+      const settled = () =>
+        entries().some((e) => e.action === "script.run") &&
+        entries().filter((e) => e.action === "rule.add").length >= 2;
+      expect(await waitFor(settled), d.output()).toBe(true);
       const t2 = 200 + idx.h2!;
       expect(
         entries()

@@ -5,7 +5,8 @@
 import type { Message } from "dbus-next";
 import { formatIp } from "../../netlink/ip";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
-import type { Backend, BackendSink, LinkDetails, LinkProperties } from "../types";
+import type { LinkDetails, LinkProperties } from "../../links/link-table";
+import type { Backend, BackendSink } from "../types";
 import { ifindexOfPath, linkPath } from "./path-label";
 
 const NETWORK1 = "org.freedesktop.network1";

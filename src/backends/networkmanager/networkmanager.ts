@@ -6,7 +6,8 @@
 import type { Message } from "dbus-next";
 import type { DhcpInfo } from "../../events/event";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
-import type { Backend, BackendSink, LinkDetails } from "../types";
+import type { LinkDetails } from "../../links/link-table";
+import type { Backend, BackendSink } from "../types";
 
 const NM = "org.freedesktop.NetworkManager";
 const NM_PATH = "/org/freedesktop/NetworkManager";
@@ -130,6 +131,11 @@ export class NetworkManagerBackend implements Backend {
   }
 
   private async readDevice(path: string, initial: boolean): Promise<void> {
+    // A StateChanged from now on wins over the reply: one sent before the reply
+    // carries the state the reply shows anyway (NM signals every change), and
+    // dbus-next may handle signals that follow the reply in the same read
+    // before this function resumes, so "handled before the reply" is no measure.
+    this.newer.delete(path);
     let props: Props;
     try {
       props = await this.getAll(path, DEVICE);
@@ -137,8 +143,6 @@ export class NetworkManagerBackend implements Backend {
       this.opts.log.debug(`device ${path} vanished: ${(err as Error).message}`);
       return;
     }
-    // Signals handled before this reply are older than it (one sender keeps its order).
-    this.newer.delete(path);
     const name = str(props, "IpInterface") || str(props, "Interface");
     const ifindex = await this.resolve(name);
     if (ifindex === undefined) {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runDaemon } from "../../daemon/daemon";
+import { runDaemon } from "../../daemon/run";
 import { realBinding } from "../../native/real";
 import { contextOf } from "../context";
 

@@ -1,14 +1,80 @@
 import { Argument, type Command } from "commander";
 import { DhclientLeases } from "../../backends/dhclient/dhclient";
-import { eventJson } from "../../events/event";
+import type { Config } from "../../config/schema";
+import { EXIT, FatalError } from "../../errors";
+import { eventJson, type NetworkEvent } from "../../events/event";
+import {
+  ALL_EVENTS,
+  type Backend,
+  KERNEL_STATES,
+  NETWORKD_ADMINISTRATIVE,
+  NETWORKD_OPERATIONAL,
+  NM_DEVICE_STATES,
+} from "../../events/names";
+import { KernelState } from "../../kernel/state";
+import { buildEvent } from "../../links/event-builder";
+import type { LinkProperties } from "../../links/link-table";
 import { getLogger } from "../../log/logger";
-import { eventFromSnapshot } from "../../events/from-snapshot";
-import { ALL_EVENTS } from "../../events/names";
+import { realBinding } from "../../native/real";
 import { ScriptRunner } from "../../scripts/runner";
-import { linkSnapshot } from "../../system/link-snapshot";
+import { runnerSettings } from "../../scripts/settings";
 import { contextOf, requireConfig } from "../context";
-import { FatalError, EXIT } from "../../errors";
 import { renderData, renderTable } from "../output";
+
+const is = (list: readonly string[], name: string) => list.includes(name);
+
+/** What the manager would report of a link that entered `event`. */
+function enteredProps(event: string, backend: Backend): LinkProperties | undefined {
+  if (backend === "systemd-networkd") {
+    if (is(NETWORKD_OPERATIONAL, event)) return { OperationalState: event };
+    if (is(NETWORKD_ADMINISTRATIVE, event)) return { AdministrativeState: event };
+  }
+  if (backend === "NetworkManager" && is(NM_DEVICE_STATES, event)) return { DeviceState: event };
+  return undefined;
+}
+
+/** The link's current lease, from the same files the daemon reads. */
+function currentLease(config: Config, name: string) {
+  if (config.system.backend !== "dhclient") return null;
+  const leases = new DhclientLeases({
+    leaseFiles: config.backends.dhclient.lease_files,
+    log: getLogger("dhclient"),
+    onChange: () => undefined,
+  });
+  leases.start();
+  const lease = leases.forLink(name)?.info ?? null;
+  leases.close();
+  return lease;
+}
+
+/**
+ * The event the daemon would build if the link entered `eventName` now: the
+ * kernel's tables read once (one netlink dump), then the daemon's own builder.
+ */
+async function eventFor(eventName: string, linkName: string, config: Config): Promise<NetworkEvent> {
+  const kernel = new KernelState(realBinding(), { log: getLogger("kernel") });
+  await kernel.start();
+  try {
+    const link = [...kernel.links.values()].find((l) => l.name === linkName);
+    if (!link) throw new FatalError(`netevd test: no link named "${linkName}"`, EXIT.FAILURE);
+    const backend = config.system.backend;
+    const managed = backend === "systemd-networkd" || backend === "NetworkManager";
+    const event = buildEvent(
+      eventName,
+      link,
+      null,
+      { tables: kernel.tables, backend, managed },
+      enteredProps(eventName, backend),
+      currentLease(config, link.name),
+    );
+    // Under the kernel-derived backends the event is the state it names.
+    return !managed && is(KERNEL_STATES, eventName)
+      ? { ...event, state: { ...event.state, operational: eventName } }
+      : event;
+  } finally {
+    kernel.close();
+  }
+}
 
 export function registerTest(program: Command): void {
   program
@@ -22,34 +88,8 @@ export function registerTest(program: Command): void {
     .action(async (eventName: string, opts: { link: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
-      const snap = linkSnapshot(opts.link);
-      if (!snap) throw new FatalError(`netevd test: no link named "${opts.link}"`, EXIT.FAILURE);
-      const runner = new ScriptRunner({
-        dir: config.scripts.dir,
-        timeoutMs: config.scripts.timeout,
-        maxParallel: config.scripts.max_parallel,
-        emitJson: config.backends.systemd_networkd.emit_json,
-        dryRun: opts.dryRun === true,
-      });
-      let event = eventFromSnapshot(eventName, config.system.backend, snap);
-      if (config.system.backend === "dhclient") {
-        // As the daemon: the current lease of the link, from the same files.
-        const leases = new DhclientLeases({
-          leaseFiles: config.backends.dhclient.lease_files,
-          log: getLogger("dhclient"),
-          onChange: () => undefined,
-        });
-        leases.start();
-        const info = leases.forLink(snap.link.name)?.info ?? null;
-        leases.close();
-        if (info)
-          event = {
-            ...event,
-            dhcp: info,
-            dns: info.dns,
-            domains: info.domain?.split(/\s+/).filter(Boolean) ?? [],
-          };
-      }
+      const runner = new ScriptRunner(runnerSettings(config, opts.dryRun === true));
+      const event = await eventFor(eventName, opts.link, config);
       const plan = runner.plan(event);
       const directory = runner.eventDir(eventName);
       const listing = {

@@ -1,0 +1,55 @@
+// Where a manager backend reports. The first of its event properties is the
+// link's state (through LinkStates: its up state re-runs on new facts); each
+// other one is an event per new value. The first enumeration is silent unless
+// run_startup_triggers; re-enumerations after a restart report what changed.
+import type { Backend, BackendSink } from "../backends/types";
+import type { LinkProperties } from "../links/link-table";
+import type { LinkStates } from "../links/link-states";
+import type { EventDispatcher } from "./dispatch";
+
+export interface SinkDeps {
+  backend: () => Backend | undefined;
+  states: LinkStates;
+  dispatcher: EventDispatcher;
+  kernelName: (index: number) => string | undefined;
+  monitored: (name: string) => boolean;
+  /** Startup, before READY=1: the first enumeration's values are not events. */
+  starting: () => boolean;
+  runStartupTriggers: () => boolean;
+}
+
+export interface ManagerState {
+  /** The manager's own values (networkd's OperationalState, NetworkManager's State). */
+  props: LinkProperties;
+}
+
+export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
+  return {
+    link: (ifindex, name, props, initial) => {
+      const backend = d.backend();
+      if (!backend) return;
+      const prev = d.states.get(ifindex);
+      const linkName = name ?? prev?.name ?? d.kernelName(ifindex) ?? `if${ifindex}`;
+      const before = d.states.setManager(ifindex, linkName, props);
+      if (!d.monitored(linkName)) return;
+      const startup = initial && d.starting();
+      const [primary, ...others] = backend.eventProperties;
+      const value = primary === undefined ? undefined : props[primary];
+      if (value !== undefined)
+        d.states.managerState(ifindex, linkName, value, startup && !d.runStartupTriggers());
+      for (const key of others) {
+        const v = props[key];
+        if (v === undefined || v === before?.[key] || startup) continue;
+        d.dispatcher.link(v, ifindex, linkName);
+      }
+    },
+    removed: (ifindex) => d.states.remove(ifindex),
+    manager: (props, initial) => {
+      const prev = manager.props;
+      manager.props = { ...prev, ...props };
+      if (initial && d.starting()) return;
+      if (props.OperationalState !== undefined && props.OperationalState !== prev.OperationalState)
+        d.dispatcher.link("manager", 0, "");
+    },
+  };
+}

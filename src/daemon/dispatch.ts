@@ -1,0 +1,78 @@
+// From a change to the scripts of its event: the event built (event-builder),
+// filters, the log line, metrics, the API's event log, then the runner's
+// per-link queue. When the queue reaches the event, the kernel's facts are read
+// again (a manager's routes follow its state signal by a few ms) and the
+// manager's DNS data is looked up, in the queue so the order holds.
+import type { Backend } from "../backends/types";
+import { eventJson, type NetworkEvent, type RouteInfo } from "../events/event";
+import type { EventFilters } from "../filters/apply";
+import type { KernelState } from "../kernel/state";
+import { buildEvent, type EventSource, kernelFacts, stubLink, withDetails } from "../links/event-builder";
+import type { LeaseData, LinkProperties } from "../links/link-table";
+import { getLogger } from "../log/logger";
+import type { Metrics } from "../metrics/metrics";
+import type { Link } from "../netlink/link";
+import type { ScriptRunner } from "../scripts/runner";
+import type { EventLog } from "./event-log";
+
+const log = getLogger("daemon");
+
+export interface DispatchDeps {
+  kernel: KernelState;
+  runner: ScriptRunner;
+  events: EventLog;
+  source: () => EventSource;
+  filters: () => EventFilters;
+  backend: () => Backend | undefined;
+  metrics: () => Metrics | undefined;
+  /** The manager's values: per link, and the manager's own (index 0). */
+  manager: (index: number) => LinkProperties | undefined;
+  leaseOf?: (name: string) => LeaseData | null;
+}
+
+export class EventDispatcher {
+  constructor(private readonly d: DispatchDeps) {}
+
+  /** An event of the link (its new state, or another manager value), or of the manager (index 0). */
+  link(event: string, index: number, name: string): void {
+    this.send(this.build(event, this.d.kernel.links.get(index) ?? stubLink(index, name), null));
+  }
+
+  route(link: Link, route: RouteInfo): void {
+    this.send(this.build("routes", link, route));
+  }
+
+  private build(event: string, link: Link, route: RouteInfo | null): NetworkEvent {
+    const lease = link.index > 0 ? (this.d.leaseOf?.(link.name)?.info ?? null) : null;
+    return buildEvent(event, link, route, this.d.source(), this.d.manager(link.index), lease);
+  }
+
+  private send(e: NetworkEvent): void {
+    const linkLog = log.child({ link: e.link.name });
+    const decision = this.d.filters().decide(e, linkLog);
+    if (!decision.run) {
+      linkLog.debug(`event ${e.event} ignored by filter ${decision.filter}`);
+      return;
+    }
+    linkLog.info(`event ${e.event}`);
+    this.d.metrics()?.events.inc({ source: e.route ? "kernel" : e.backend, event: e.event });
+    this.d.events.add(eventJson(e));
+    const backend = this.d.backend();
+    const prepare =
+      e.link.index > 0
+        ? async (ev: NetworkEvent) => {
+            const t0 = performance.now();
+            const details = await backend?.details(ev.link.index);
+            if (backend)
+              linkLog.debug(`link details from the manager in ${(performance.now() - t0).toFixed(1)} ms`);
+            const now = this.d.kernel.links.has(ev.link.index)
+              ? { ...ev, ...kernelFacts(this.d.kernel.tables, ev.link.index) }
+              : ev;
+            return withDetails(now, details);
+          }
+        : undefined;
+    this.d.runner
+      .dispatch(e, decision.only, prepare)
+      .catch((err: Error) => linkLog.error(`event ${e.event} failed: ${err.message}`));
+  }
+}

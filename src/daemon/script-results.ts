@@ -1,0 +1,32 @@
+// Each finished script, as the metrics and the audit log see it.
+import type { AuditEntry } from "../audit/audit-log";
+import type { NetworkEvent } from "../events/event";
+import type { Metrics } from "../metrics/metrics";
+import type { ScriptResult } from "../scripts/run-script";
+
+const resultOf = (r: ScriptResult) =>
+  r.spawnError ? "error" : r.timedOut ? "timeout" : r.exitCode === 0 ? "success" : "failure";
+
+export function recordScriptResult(
+  e: NetworkEvent,
+  r: ScriptResult,
+  metrics: Metrics | undefined,
+  audit: (entry: AuditEntry) => void,
+): void {
+  if (metrics) {
+    metrics.scriptRuns.inc({ result: resultOf(r) });
+    metrics.scriptDuration.observe(r.durationMs / 1000);
+    metrics.eventToScript.observe(Math.max(0, Date.now() - r.durationMs - e.time.getTime()) / 1000);
+  }
+  audit({
+    action: "script.run",
+    link: e.link.name,
+    event: e.event,
+    script: r.path,
+    exit_code: r.exitCode,
+    signal: r.signal,
+    timed_out: r.timedOut,
+    duration_ms: Math.round(r.durationMs),
+    ...(r.spawnError ? { error: r.spawnError } : {}),
+  });
+}

@@ -1,0 +1,176 @@
+// What each link's state is, from the kernel's facts and the manager's values,
+// and when a change is an event. Everything it keeps is in the link's record
+// (link-table.ts); the daemon tells it of changes through the calls below.
+import { defaultGateway, linkAddresses } from "../kernel/queries";
+import type { Tables } from "../kernel/tables";
+import { AF_INET, AF_INET6 } from "../netlink/constants";
+import type { Link } from "../netlink/link";
+import { kernelLinkState } from "./kernel-link-state";
+import { type Emit, type LeaseData, type LinkProperties, type LinkRecord, LinkTable } from "./link-table";
+
+/**
+ * Under dhclient, how long a link that became routable waits for its lease to be
+ * written (dhclient writes it after its script set the address; under load that
+ * took more than 0.5 s in the test suite). Ends early when the lease arrives.
+ */
+const LEASE_WAIT_MS = 2000;
+/** How long a manager's up state waits for the kernel's first global address of the link. */
+const ADDRESS_WAIT_MS = 500;
+
+export interface LinkStatesOptions {
+  kernel: { readonly links: ReadonlyMap<number, Link>; readonly tables: Tables };
+  /** A manager (networkd, NetworkManager) owns the states; else the kernel's facts decide them. */
+  managed: boolean;
+  /** The state whose facts (addresses, gateways, lease) make a new event when they change. */
+  upState: string;
+  /**
+   * dhclient: the link's current lease (its files are the truth; an expired lease
+   * is none). A link that becomes routable waits for a lease naming its address.
+   */
+  leaseOf?: (name: string) => LeaseData | null;
+  /** Whether a link is watched (monitoring.*; changes on reload). */
+  monitored: (name: string) => boolean;
+  emit: Emit;
+}
+
+export class LinkStates {
+  private readonly table: LinkTable;
+
+  constructor(private readonly opts: LinkStatesOptions) {
+    this.table = new LinkTable(opts.emit);
+  }
+
+  get(index: number): LinkRecord | undefined {
+    return this.table.get(index);
+  }
+
+  /** Links whose scripts ran for some state. */
+  tracked(): LinkRecord[] {
+    return this.table.all().filter((l) => l.state !== null);
+  }
+
+  /** The kernel changed something of this link: its state, or its up state's facts. */
+  syncKernel(link: Link, silent = false): void {
+    if (!this.opts.monitored(link.name)) return;
+    const rec = this.table.get(link.index);
+    if (this.opts.managed) {
+      // The manager owns the state; the kernel's facts re-run its up state when they change.
+      if (rec?.pendingUp && this.hasGlobalAddress(link.index)) this.flushUp(rec);
+      else if (rec?.state === this.opts.upState)
+        this.table.setState(link.index, link.name, rec.state, this.fingerprint(link, rec));
+      return;
+    }
+    const state = kernelLinkState(link, linkAddresses(this.opts.kernel.tables, link.index));
+    const record = this.table.ensure(link.index, link.name);
+    record.lease = this.opts.leaseOf?.(link.name) ?? null;
+    if (state !== "routable") record.leaseWait.reset();
+    else if (this.awaitLease(link, record, silent)) return;
+    // Only a routable link's facts make a new event; other states run once.
+    this.table.setState(
+      link.index,
+      link.name,
+      state,
+      state === "routable" ? this.fingerprint(link, record) : "",
+      silent,
+    );
+  }
+
+  /** At start (silently unless run_startup_triggers) and after a reload. */
+  syncAll(silent: boolean): void {
+    for (const link of this.opts.kernel.links.values()) this.syncKernel(link, silent);
+  }
+
+  /** The link's lease files changed: a routable link waiting for its lease may go on. */
+  leaseChanged(link: Link): void {
+    this.syncKernel(link);
+  }
+
+  /** The manager's values for a link; returns the previous ones. */
+  setManager(index: number, name: string, props: LinkProperties): LinkProperties | undefined {
+    const rec = this.table.ensure(index, name);
+    const previous = rec.manager;
+    rec.manager = { ...previous, ...props };
+    return previous;
+  }
+
+  /** A manager's state value; its up state waits briefly for the kernel's address. */
+  managerState(index: number, name: string, value: string, silent: boolean): void {
+    const rec = this.table.ensure(index, name);
+    const link = this.opts.kernel.links.get(index);
+    const up = value === this.opts.upState;
+    rec.pendingUp = null;
+    if (up && !silent && !this.hasGlobalAddress(index)) {
+      // networkd's and NM's signals can overtake the kernel's netlink message.
+      rec.pendingUp = value;
+      if (rec.addressWait.waiting(ADDRESS_WAIT_MS, () => this.flushUp(rec))) return;
+      rec.pendingUp = null;
+    }
+    rec.addressWait.reset();
+    this.table.setState(index, name, value, up && link ? this.fingerprint(link, rec) : "", silent);
+  }
+
+  remove(index: number): void {
+    this.table.remove(index);
+  }
+
+  stop(): void {
+    this.table.clear();
+  }
+
+  private flushUp(rec: LinkRecord): void {
+    const value = rec.pendingUp;
+    if (value === null) return;
+    rec.pendingUp = null;
+    rec.addressWait.reset();
+    const link = this.opts.kernel.links.get(rec.index);
+    this.table.setState(rec.index, rec.name, value, link ? this.fingerprint(link, rec) : "");
+  }
+
+  private hasGlobalAddress(index: number): boolean {
+    return linkAddresses(this.opts.kernel.tables, index).some((a) => a.scope === 0);
+  }
+
+  /** The facts whose change re-runs the up state: global addresses, gateways, the lease's data. */
+  private fingerprint(link: Link, rec: LinkRecord): string {
+    const t = this.opts.kernel.tables;
+    const global = linkAddresses(t, link.index)
+      .filter((a) => a.scope === 0)
+      .map((a) => `${a.address}/${a.prefixLength}`)
+      .sort();
+    // Under a manager, its state covers the routes it sets up; only new addresses re-run.
+    if (this.opts.managed) return global.join(" ");
+    return [
+      ...global,
+      defaultGateway(t, link.index, AF_INET) ?? "",
+      defaultGateway(t, link.index, AF_INET6) ?? "",
+      rec.lease?.fingerprint ?? "",
+    ].join(" ");
+  }
+
+  /**
+   * dhclient sets the address (and its script the default route) before it
+   * writes the lease: a link that just became routable waits briefly until the
+   * kernel shows the lease's address and router, so its one routable event
+   * carries DHCP_* and GATEWAY. True while waiting.
+   */
+  private awaitLease(link: Link, rec: LinkRecord, silent: boolean): boolean {
+    if (!this.opts.leaseOf || silent || rec.state === "routable") return false;
+    if (this.leaseInKernel(link, rec)) {
+      rec.leaseWait.arrived();
+      return false;
+    }
+    return rec.leaseWait.waiting(LEASE_WAIT_MS, () => {
+      const now = this.opts.kernel.links.get(link.index);
+      if (now) this.syncKernel(now);
+    });
+  }
+
+  private leaseInKernel(link: Link, rec: LinkRecord): boolean {
+    const lease = rec.lease?.info;
+    const t = this.opts.kernel.tables;
+    if (!lease?.address || !linkAddresses(t, link.index).some((a) => a.address === lease.address))
+      return false;
+    // The route's netlink message can still be queued when the lease file's change arrives.
+    return !lease.gateway || defaultGateway(t, link.index, AF_INET) === lease.gateway;
+  }
+}
