@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_NAME, CONFIG_DIRS, VIPER_EXTENSIONS } from "./model";
 
-export interface Found {
+interface Found {
   /** The file network-broker would have read. */
   file: string;
   /** Its directory (the script directories live there). */
@@ -18,7 +18,7 @@ export interface Found {
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 
 /** In one directory, viper's pick and the ones it shadowed; undefined when none exists. */
-export function findInDir(dir: string): Found | undefined {
+function findInDir(dir: string): Found | undefined {
   const present = VIPER_EXTENSIONS.map((ext) => ({ ext, file: join(dir, `${BASE_NAME}.${ext}`) })).filter(
     (c) => isFile(c.file),
   );

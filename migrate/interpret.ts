@@ -47,7 +47,7 @@ export interface Interpretation {
   crashed: KeyUse[];
 }
 
-export const BROKER_DEFAULTS: Reading = {
+const BROKER_DEFAULTS: Reading = {
   logLevel: "info",
   backend: "systemd-networkd",
   interfaces: null,

@@ -17,7 +17,7 @@ import { BROKER_PATTERNS, DISPATCHER_PATTERNS, planScripts, scanScript } from ".
 import { findStaleRules } from "./stale-rules";
 import { translate, validateYaml } from "./translate";
 
-export const EXIT = { ok: 0, error: 1, usage: 2, unreadable: 78 } as const;
+const EXIT = { ok: 0, error: 1, usage: 2, unreadable: 78 } as const;
 
 interface Options {
   from?: string;

@@ -7,7 +7,8 @@
 //   OverrunError      the kernel dropped messages: cached state must be re-read
 //   NetlinkError      the kernel refused a request; `errno` negative like native errors
 //   NetlinkParseError a malformed message: logged and dropped, never thrown out of the loop
-//   FatalError        ends the command or the daemon with an exit code (UsageError: 2)
+//   FatalError        ends the command or the daemon with its exit code (EXIT: usage 2,
+//                     unavailable 69, permission 77, configuration 78)
 
 /** Exit statuses of every command (sysexits.h where one fits). */
 export const EXIT = {
@@ -20,7 +21,7 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export abstract class NetevdError extends Error {
+abstract class NetevdError extends Error {
   abstract readonly code: string;
 }
 
@@ -86,13 +87,5 @@ export class FatalError extends NetevdError {
     readonly exitCode: ExitCode,
   ) {
     super(message);
-  }
-}
-
-export class UsageError extends FatalError {
-  override name = "UsageError";
-  override readonly code = "EUSAGE";
-  constructor(message: string) {
-    super(message, EXIT.USAGE);
   }
 }

@@ -5,7 +5,7 @@
 import { appendFileSync, renameSync, rmSync, statSync } from "node:fs";
 import type { Logger } from "../log/logger";
 
-export const AUDIT_SCHEMA = "netevd.audit.v1";
+const AUDIT_SCHEMA = "netevd.audit.v1";
 
 export interface AuditEntry {
   /** rule.add rule.delete route.add route.delete dns.set domains.set hostname.set script.run */

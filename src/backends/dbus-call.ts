@@ -12,7 +12,7 @@ export interface CallSpec {
   body?: unknown[];
 }
 
-export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
 export async function callWithTimeout(
   bus: MessageBus,

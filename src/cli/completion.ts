@@ -20,7 +20,7 @@ function valuesOf(o: Option): string[] | undefined {
   return /file|path|config/i.test(o.flags) ? [""] : [];
 }
 
-export function commandTree(root: Command): Node[] {
+function commandTree(root: Command): Node[] {
   const globals = root.options;
   const nodes: Node[] = [];
   const visit = (cmd: Command, path: string) => {

@@ -7,7 +7,7 @@ import { configureLogging, type Level, type LogFormat } from "../log/logger";
 import { FatalError, EXIT } from "../errors";
 import { type Format, resolveFormat } from "./output";
 
-export interface GlobalOptions {
+interface GlobalOptions {
   config?: string;
   format?: string;
   logFormat?: LogFormat;

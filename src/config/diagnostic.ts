@@ -1,4 +1,4 @@
-export type Severity = "error" | "warning";
+type Severity = "error" | "warning";
 
 /** One finding in a configuration file, with where it is. */
 export interface Diagnostic {

@@ -20,10 +20,3 @@ export function parseDuration(value: string | number): number | undefined {
   }
   return Number.isFinite(total) ? Math.round(total) : undefined;
 }
-
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

@@ -3,7 +3,7 @@
 // `dns_count OP N` (OP one of >= <= > <), `interface == "NAME"`.
 // Unlike the Rust netevd, an unknown term is a configuration error, not a
 // silent "false" found at run time.
-export type Term =
+type Term =
   | { kind: "has_gateway" }
   | { kind: "dns_count"; op: ">=" | "<=" | ">" | "<"; value: number }
   | { kind: "interface"; name: string };

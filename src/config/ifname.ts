@@ -3,12 +3,12 @@ import { hasControl } from "../util/control";
 
 // Linux accepts interface names of 1..15 bytes without '/', ':' or whitespace
 // (dev_valid_name). Patterns may also use shell glob syntax: * ? [...] {a,b}.
-export const IFNAMSIZ_MAX = 15;
+const IFNAMSIZ_MAX = 15;
 export const INTERFACE_PATTERN_ALLOWED = `interface names (1-${IFNAMSIZ_MAX} characters, no "/", ":" or whitespace) or shell globs such as "eth*" or "en[ops]*"`;
 
 const GLOB_CHARS = /[*?[\]{}!]/;
 
-export function isGlob(pattern: string): boolean {
+function isGlob(pattern: string): boolean {
   return GLOB_CHARS.test(pattern);
 }
 

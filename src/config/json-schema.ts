@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigSchema } from "./schema";
 import type { JsonSchemaNode } from "./unknown-keys";
 
-export const JSON_SCHEMA_ID = "urn:netevd:config:netevd.yaml";
+const JSON_SCHEMA_ID = "urn:netevd:config:netevd.yaml";
 
 let cached: JsonSchemaNode | undefined;
 

@@ -8,7 +8,7 @@ import { type Config, ConfigSchema } from "./schema";
 import { findUnknownKeys } from "./unknown-keys";
 import { MAX_CONFIG_BYTES, parseYamlBytes, positionOf, type YamlSource } from "./yaml-source";
 
-export const DEFAULT_CONFIG_PATH = "/etc/netevd/netevd.yaml";
+const DEFAULT_CONFIG_PATH = "/etc/netevd/netevd.yaml";
 
 export interface LoadResult {
   file: string;

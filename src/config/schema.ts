@@ -9,7 +9,7 @@ import { nearest } from "../util/suggest";
 import { DURATION_ALLOWED, parseDuration } from "./duration";
 import { INTERFACE_PATTERN_ALLOWED, interfacePatternProblem } from "./ifname";
 
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 
 /** Custom issues carry what is allowed in params.allowed, for the diagnostics. */
 function problem(ctx: z.RefinementCtx, message: string, allowed: string): void {
@@ -226,7 +226,6 @@ export const ConfigSchema = z
   .describe("netevd configuration (/etc/netevd/netevd.yaml)");
 
 export type Config = z.output<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Filter = Config["filters"][number];
 
 /** The configuration an empty file gives. */

@@ -7,9 +7,9 @@ import type { Diagnostic } from "./diagnostic";
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** A real config needs a handful of references at most; this stops "billion laughs". */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 /** Bounds the parser's recursion: no legitimate config nests this deep. */
-export const MAX_NESTING = 64;
+const MAX_NESTING = 64;
 
 export interface YamlSource {
   file: string;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeStaleNamespaces } from "../util/stale-netns";
 
-export const DEMO_NS_PREFIX = "netevd-demo-";
+const DEMO_NS_PREFIX = "netevd-demo-";
 
 export interface Sandbox {
   ns: string;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { BACKENDS, type Backend } from "./names";
 
-export const EVENT_JSON_SCHEMA = "netevd.event.v1";
+const EVENT_JSON_SCHEMA = "netevd.event.v1";
 
 const text = z.string();
 const address = z.string().describe("an IPv4 or IPv6 address, without prefix length");

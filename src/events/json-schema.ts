@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { EventJsonSchema } from "./event";
 
-export const EVENT_SCHEMA_ID = "urn:netevd:event:netevd.event.v1";
+const EVENT_SCHEMA_ID = "urn:netevd:event:netevd.event.v1";
 
 /** schema/netevd-event.v1.schema.json: the JSON variable of scripts and the API's events, from EventJsonSchema. */
 export function eventJsonSchemaText(): string {

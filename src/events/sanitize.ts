@@ -6,8 +6,8 @@ import { isIP } from "node:net";
 import { hasControl } from "../util/control";
 import type { AddressInfo, DhcpInfo, NetworkEvent, RouteInfo } from "./event";
 
-export const MAX_LIST = 32;
-export const MAX_LEASE_TEXT = 16 * 1024;
+const MAX_LIST = 32;
+const MAX_LEASE_TEXT = 16 * 1024;
 const MAX_NAME = 253;
 
 export interface Dropped {

@@ -15,8 +15,9 @@ import { routeBody, type RouteSpec } from "../netlink/route";
 import { ruleBody, type RuleSpec } from "../netlink/rule";
 import { addressKey, routeIdentity, routeKey, ruleKey } from "./keys";
 import { diffTables, emptyTables, type KernelChange, type Tables } from "./tables";
+import { Coalesced } from "../util/coalesced";
 
-export const DEFAULT_RECEIVE_BUFFER = 8 * 1024 * 1024;
+const DEFAULT_RECEIVE_BUFFER = 8 * 1024 * 1024;
 const GROUPS = [
   RTNLGRP.LINK,
   RTNLGRP.IPV4_IFADDR,
@@ -69,8 +70,10 @@ export class KernelState {
   private readonly events: NetlinkClient;
   private readonly requests: NetlinkClient;
   private readonly log: Logger;
-  private resyncing: Promise<void> | undefined;
-  private resyncAgain = false;
+  private readonly resyncs = new Coalesced(
+    () => this.resyncPass(),
+    () => !this.closed,
+  );
   private routeResyncTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly stats: KernelStats = { resyncs: 0, changes: 0 };
@@ -120,7 +123,7 @@ export class KernelState {
     this.requests.open();
     await this.dumpAll();
     // An overrun during the first dump started a re-sync: the first sync ends with it.
-    if (this.resyncing) await this.resyncing;
+    await this.resyncs.current;
   }
 
   private async dumpAll(): Promise<void> {
@@ -136,34 +139,26 @@ export class KernelState {
     }
   }
 
-  /** Re-reads the kernel's state into fresh tables, then emits the difference. */
+  /** Re-reads the kernel's state into fresh tables, then emits the difference. Coalesced. */
   resync(): Promise<void> {
-    if (this.resyncing) {
-      this.resyncAgain = true;
-      return this.resyncing;
+    return this.resyncs.run();
+  }
+
+  private async resyncPass(): Promise<void> {
+    try {
+      this.next = emptyTables();
+      await this.dumpAll();
+      const fresh = this.next;
+      this.next = undefined;
+      const changes = diffTables(this.tables, fresh);
+      this.tables = fresh;
+      this.stats.resyncs++;
+      this.log.info(`re-synced with the kernel: ${changes.length} change(s) had been missed`);
+      for (const c of changes) this.emit(c);
+    } catch (err) {
+      this.next = undefined;
+      if (!this.closed) this.log.error(`re-sync failed: ${(err as Error).message}`);
     }
-    this.resyncing = (async () => {
-      try {
-        do {
-          this.resyncAgain = false;
-          this.next = emptyTables();
-          await this.dumpAll();
-          const fresh = this.next;
-          this.next = undefined;
-          const changes = diffTables(this.tables, fresh);
-          this.tables = fresh;
-          this.stats.resyncs++;
-          this.log.info(`re-synced with the kernel: ${changes.length} change(s) had been missed`);
-          for (const c of changes) this.emit(c);
-        } while (this.resyncAgain && !this.closed);
-      } catch (err) {
-        this.next = undefined;
-        if (!this.closed) this.log.error(`re-sync failed: ${(err as Error).message}`);
-      } finally {
-        this.resyncing = undefined;
-      }
-    })();
-    return this.resyncing;
   }
 
   private onMessage(msg: NlMessage): void {

@@ -95,7 +95,7 @@ export function buildEvent(
 }
 
 /** The lease's data: DHCP_*, and the DNS servers and domains unless a manager gives its own. */
-export function withLease(e: NetworkEvent, lease: DhcpInfo | null): NetworkEvent {
+function withLease(e: NetworkEvent, lease: DhcpInfo | null): NetworkEvent {
   if (!lease) return e;
   return { ...e, dhcp: lease, dns: lease.dns, domains: lease.domain?.split(/\s+/).filter(Boolean) ?? [] };
 }

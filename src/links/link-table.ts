@@ -36,7 +36,7 @@ export interface LeaseData {
  * event (the kernel's address after networkd's "routable", the lease file after
  * dhclient's address). An event is delayed by it, never lost.
  */
-export class Wait {
+class Wait {
   private timer: NodeJS.Timeout | undefined;
   private expired = false;
 

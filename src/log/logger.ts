@@ -47,7 +47,7 @@ export function logSettings(): Readonly<LogSettings> {
  * journald sets JOURNAL_STREAM=dev:ino for the stream it gave us; it only counts
  * when stderr is still that stream (not redirected by a wrapper).
  */
-export function detectFormat(env = process.env): LogFormat {
+function detectFormat(env = process.env): LogFormat {
   const stream = env.JOURNAL_STREAM;
   if (stream) {
     try {

@@ -5,7 +5,7 @@ import type { NlMessage } from "./message";
 import { parseRoute, type Route } from "./route";
 import { parseRule, type Rule } from "./rule";
 
-export type RtAction = "new" | "del";
+type RtAction = "new" | "del";
 
 export type RtMessage =
   | { kind: "link"; action: RtAction; link: Link }

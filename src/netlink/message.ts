@@ -3,7 +3,7 @@
 import { NetlinkParseError } from "../errors";
 import { NLMSG_HDRLEN, RTA_HDRLEN } from "./constants";
 
-export interface NlHeader {
+interface NlHeader {
   length: number;
   type: number;
   flags: number;
@@ -17,7 +17,7 @@ export interface NlMessage {
   payload: Buffer;
 }
 
-export const align4 = (n: number): number => (n + 3) & ~3;
+const align4 = (n: number): number => (n + 3) & ~3;
 
 /** Splits one datagram into messages. A bad length ends the datagram with an error for what is left. */
 export function splitMessages(datagram: Buffer): { messages: NlMessage[]; error?: NetlinkParseError } {

@@ -24,7 +24,7 @@ export function dnsServersArg(servers: string[]): [number, Buffer][] {
 }
 
 /** SetLinkDomains's a(sb): search domains (routing-only false), without a trailing dot. */
-export function domainsArg(domains: string[]): [string, boolean][] {
+function domainsArg(domains: string[]): [string, boolean][] {
   return domains.map((d) => [d.replace(/\.$/, ""), false]);
 }
 
@@ -33,7 +33,7 @@ export interface RetryOptions {
   firstDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 6, firstDelayMs: 200 };
+const DEFAULT_RETRY: RetryOptions = { attempts: 6, firstDelayMs: 200 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -22,7 +22,7 @@ export interface PolicySettings {
   toPriority: number;
 }
 
-export interface Refusal {
+interface Refusal {
   link: string;
   table: number;
   reason: string;

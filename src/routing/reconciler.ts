@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger";
 import type { KernelChange } from "../kernel/tables";
 import { AF_INET, RT_TABLE } from "../netlink/constants";
 import { NetlinkError } from "../errors";
+import { Coalesced } from "../util/coalesced";
 import { type RouteSpec, routeDestination } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
 import { desiredPolicy, type PolicySettings, routeId, ruleId } from "./desired";
@@ -19,17 +20,17 @@ export interface Plan {
   addRules: RuleSpec[];
 }
 
-export const isEmptyPlan = (p: Plan): boolean =>
+const isEmptyPlan = (p: Plan): boolean =>
   p.deleteRules.length + p.deleteRoutes.length + p.addRoutes.length + p.addRules.length === 0;
 
 const fam = (f: number) => (f === AF_INET ? "" : "-6 ");
 
-export function describeRule(r: RuleSpec): string {
+function describeRule(r: RuleSpec): string {
   const sel = r.src ? `from ${r.src}` : r.dst ? `to ${r.dst}` : "all";
   return `${fam(r.family)}rule ${sel} lookup ${r.table} priority ${r.priority}`;
 }
 
-export function describeRoute(r: RouteSpec): string {
+function describeRoute(r: RouteSpec): string {
   return `${fam(r.family)}route ${routeDestination(r)}${r.gateway ? ` via ${r.gateway}` : ""} dev #${r.oif ?? "?"} table ${r.table}`;
 }
 
@@ -61,7 +62,7 @@ function ownedSpecs(kernel: KernelState): { rules: RuleSpec[]; routes: RouteSpec
   return { rules, routes };
 }
 
-export function planPolicy(
+function planPolicy(
   kernel: KernelState,
   settings: PolicySettings | null,
 ): {
@@ -99,8 +100,7 @@ const ALREADY = new Set(["EEXIST", "ENOENT", "ESRCH"]);
 
 export class PolicyReconciler {
   private settings: PolicySettings | null = null;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly passes = new Coalesced(() => this.pass());
   private readonly refusedLogged = new Set<string>();
   /** Consecutive passes that changed something: a guard against fighting another agent. */
   private busyPasses = 0;
@@ -129,21 +129,7 @@ export class PolicyReconciler {
 
   /** Coalesced: at most one pass runs, and one more follows if asked during it. */
   schedule(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.pass();
-        } while (this.again);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.passes.run();
   }
 
   private async pass(): Promise<void> {
@@ -194,13 +180,13 @@ export class PolicyReconciler {
 
   /** On stop: everything netevd owns goes (unless keep_on_stop). */
   async cleanup(): Promise<void> {
-    await this.running;
+    await this.passes.current;
     this.settings = null;
     await this.pass();
   }
 }
 
-export function planLines(plan: Plan): string[] {
+function planLines(plan: Plan): string[] {
   return [
     ...plan.deleteRules.map((r) => `delete ${describeRule(r)}`),
     ...plan.deleteRoutes.map((r) => `delete ${describeRoute(r)}`),

@@ -11,7 +11,7 @@ export type SkipRule =
   | "setuid-or-setgid"
   | "not-executable";
 
-export interface Script {
+interface Script {
   name: string;
   path: string;
 }

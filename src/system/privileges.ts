@@ -10,11 +10,11 @@ import { CAPABILITIES, type Capability, capabilityNumber } from "../util/capabil
 
 const permissionDenied = (message: string) => new FatalError(message, EXIT.NOPERM);
 
-export function capabilityMask(caps: readonly Capability[]): bigint {
+function capabilityMask(caps: readonly Capability[]): bigint {
   return caps.reduce((m, c) => m | (1n << BigInt(capabilityNumber(c))), 0n);
 }
 
-export function capabilityNames(mask: bigint): Capability[] {
+function capabilityNames(mask: bigint): Capability[] {
   return CAPABILITIES.filter((c) => mask & (1n << BigInt(capabilityNumber(c))));
 }
 

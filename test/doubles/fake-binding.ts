@@ -11,7 +11,7 @@ import type {
   UserEntry,
 } from "../../src/native/binding";
 
-export function nativeError(code: string, syscall: string): NativeError {
+function nativeError(code: string, syscall: string): NativeError {
   const errno = (osConstants.errno as Record<string, number>)[code] ?? 0;
   return Object.assign(new Error(`${syscall}: ${code}`), { code, errno: -errno, syscall });
 }

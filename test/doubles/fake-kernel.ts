@@ -1,7 +1,7 @@
 // A small model of the kernel's rtnetlink side for tests: answers dumps and
 // rule/route requests from its own tables with the real codec, multicasts
 // changes to subscribed fake sockets, and can be told to overrun a socket.
-import { addressBody, parseAddress, type Address } from "../../src/netlink/address";
+import { addressBody, type Address } from "../../src/netlink/address";
 import { AF_INET, NLM_F, NLMSG, RTM, RTNLGRP } from "../../src/netlink/constants";
 import { linkBody, type Link } from "../../src/netlink/link";
 import { buildMessage, splitMessages } from "../../src/netlink/message";
@@ -150,5 +150,3 @@ export class FakeKernel implements FakeResponder {
     socket.deliverError("ENOBUFS");
   }
 }
-
-export { parseAddress };

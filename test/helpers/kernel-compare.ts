@@ -65,7 +65,7 @@ export interface IpDump {
   rule6: IpRule[];
 }
 
-export function ipDump(ns: string): IpDump {
+function ipDump(ns: string): IpDump {
   return {
     link: ipJson<IpLink[]>(ns, "link", "show"),
     addr: ipJson<IpAddr[]>(ns, "addr", "show"),
@@ -76,7 +76,7 @@ export function ipDump(ns: string): IpDump {
   };
 }
 
-export function kernelSnapshot(ns: string): Snapshot {
+function kernelSnapshot(ns: string): Snapshot {
   return ipSnapshot(ipDump(ns));
 }
 
@@ -104,7 +104,7 @@ function ipRule(r: IpRule, v4: boolean): string {
   return `${v4 ? 4 : 6} ${r.priority} ${src} ${dst} ${tableId(r.table)}`;
 }
 
-export function stateSnapshot(state: KernelState): Snapshot {
+function stateSnapshot(state: KernelState): Snapshot {
   return tablesSnapshot(state.tables);
 }
 

@@ -7,16 +7,17 @@ import type { NativeBinding } from "../../src/native/binding";
 import { removeStaleNamespaces as removeStale } from "../../src/util/stale-netns";
 
 const CLONE_NEWNET = 0x40000000;
-export const NETNS_PREFIX = `nvt${process.pid}x`;
+const NETNS_PREFIX = `nvt${process.pid}x`;
 let counter = 0;
 const live = new Set<string>();
 
 export const canNetns = process.getuid?.() === 0;
 
 /** Removes namespaces left by earlier runs whose process is gone. */
-export const removeStaleNamespaces = () => removeStale(/^nvt(\d+)x\d+$/);
+const removeStaleNamespaces = () => removeStale(/^nvt(\d+)x\d+$/);
 
 export function createNetns(): string {
+  if (counter === 0) removeStaleNamespaces();
   const name = `${NETNS_PREFIX}${++counter}`;
   execFileSync("ip", ["netns", "add", name]);
   live.add(name);
@@ -24,7 +25,7 @@ export function createNetns(): string {
   return name;
 }
 
-export function deleteNetns(name: string): void {
+function deleteNetns(name: string): void {
   if (!live.delete(name)) return;
   execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
 }

@@ -21,7 +21,7 @@ import { createNetns, ip, veth } from "./netns";
 import { waitFor } from "./proc";
 import { tempDir } from "./tmp";
 
-export const PEERS_ROOT = process.env.NETEVD_PEERS_ROOT ?? "/var/cache/netevd-test/peers-root";
+const PEERS_ROOT = process.env.NETEVD_PEERS_ROOT ?? "/var/cache/netevd-test/peers-root";
 const NM_LD = join(PEERS_ROOT, "usr/lib/x86_64-linux-gnu");
 const RESOLVE_UID = 990;
 

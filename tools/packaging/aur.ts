@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./nfpm-config";
 
-export const AUR_DIR = join(ROOT, "packaging", "aur");
+const AUR_DIR = join(ROOT, "packaging", "aur");
 
 /** `makepkg --printsrcinfo` for a PKGBUILD directory (makepkg refuses root: run as nobody). */
 export function printSrcinfo(dir: string): string {

@@ -34,7 +34,7 @@ function files(dir: string): string[] {
 }
 
 /** DEBIAN/control: the summary is the description's first line, the rest its extended text. */
-export function debControl(r: Resolved, installedKiB: number): string {
+function debControl(r: Resolved, installedKiB: number): string {
   const c = r.config;
   const [summary, ...rest] = c.description.trim().split("\n");
   const extended = rest.map((l) => (l.trim() === "" ? " ." : ` ${l.trim()}`)).join("\n");

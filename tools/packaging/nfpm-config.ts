@@ -16,14 +16,14 @@ export interface Content {
   file_info?: { mode?: number; owner?: string; group?: string };
 }
 
-export interface Scripts {
+interface Scripts {
   preinstall?: string;
   postinstall?: string;
   preremove?: string;
   postremove?: string;
 }
 
-export interface Overridable {
+interface Overridable {
   depends?: string[];
   recommends?: string[];
   contents?: Content[];

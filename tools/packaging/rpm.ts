@@ -48,7 +48,7 @@ function changelogDate(): string {
   );
 }
 
-export function rpmSpec(r: Resolved, stagedRoot: string): string {
+function rpmSpec(r: Resolved, stagedRoot: string): string {
   const c = r.config;
   const [summary, ...rest] = c.description.trim().split("\n");
   const scripts = Object.entries(RPM_SCRIPTS)

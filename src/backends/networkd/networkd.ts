@@ -7,7 +7,7 @@ import { formatIp } from "../../netlink/ip";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { LinkDetails, LinkProperties } from "../../links/link-table";
 import type { Backend, BackendSink } from "../types";
-import { ifindexOfPath, linkPath } from "./path-label";
+import { ifindexOfPath } from "./path-label";
 
 const NETWORK1 = "org.freedesktop.network1";
 const MANAGER_PATH = "/org/freedesktop/network1";
@@ -137,5 +137,3 @@ export function parseDescribeLink(json: string): LinkDetails {
       : [];
   return { dns: list(d.DNS, "AddressString"), domains: list(d.SearchDomains, "Domain") };
 }
-
-export { linkPath };

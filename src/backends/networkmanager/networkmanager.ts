@@ -14,7 +14,7 @@ const NM_PATH = "/org/freedesktop/NetworkManager";
 const DEVICE = "org.freedesktop.NetworkManager.Device";
 const PROPS = "org.freedesktop.DBus.Properties";
 
-export const DEVICE_STATES: Record<number, string> = {
+const DEVICE_STATES: Record<number, string> = {
   0: "unknown",
   10: "unmanaged",
   20: "unavailable",
@@ -30,7 +30,7 @@ export const DEVICE_STATES: Record<number, string> = {
   120: "failed",
 };
 
-export const MANAGER_STATES: Record<number, string> = {
+const MANAGER_STATES: Record<number, string> = {
   0: "unknown",
   10: "asleep",
   20: "disconnected",
@@ -235,7 +235,7 @@ export class NetworkManagerBackend implements Backend {
 }
 
 /** DHCP4Config Options (a{sv} of strings) in the event's terms. */
-export function dhcpFromOptions(options: { value: unknown } | undefined): DhcpInfo | null {
+function dhcpFromOptions(options: { value: unknown } | undefined): DhcpInfo | null {
   const o = (options?.value ?? {}) as Record<string, { value: unknown }>;
   const get = (k: string): string | null => {
     const v = o[k]?.value;

@@ -2,11 +2,11 @@
 // machine ("host"), or on the system a package is installed on ("system": the
 // package test's container, and every user's machine).
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { shellCommands } from "./shell";
 import { tsCommands } from "./typescript";
 
-export type World = "host" | "system";
+type World = "host" | "system";
 
 export interface Use {
   command: string;
@@ -62,5 +62,3 @@ export function scanTree(root: string): Use[] {
   }
   return uses;
 }
-
-export const relativeTo = (root: string, path: string) => relative(root, path);
