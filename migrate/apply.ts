@@ -14,7 +14,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readlinkSync,
   renameSync,
   symlinkSync,
@@ -22,6 +21,7 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { readRegularFile } from "../src/util/read-regular";
 
 export interface Write {
   path: string;
@@ -53,7 +53,8 @@ function stateOf(w: Write): WriteState {
     return st.isSymbolicLink() && readlinkSync(w.path) === w.linkTarget ? "unchanged" : "replace";
   if (!st.isFile() || st.isSymbolicLink()) return "replace";
   const same =
-    readFileSync(w.path).equals(w.content ?? Buffer.alloc(0)) && (st.mode & 0o7777) === (w.mode ?? 0o644);
+    readRegularFile(w.path, (w.content?.length ?? 0) + 1).equals(w.content ?? Buffer.alloc(0)) &&
+    (st.mode & 0o7777) === (w.mode ?? 0o644);
   return same ? "unchanged" : "replace";
 }
 

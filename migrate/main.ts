@@ -11,6 +11,8 @@ import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
 import { findConfig } from "./find";
 import { interpret } from "./interpret";
 import { FatalError } from "../src/errors";
+import { MAX_CONFIG_BYTES } from "../src/config/yaml-source";
+import { readRegularFile } from "../src/util/read-regular";
 import { readBrokerConfig } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
 import { BROKER_PATTERNS, DISPATCHER_PATTERNS, planScripts, scanScript } from "./scripts";
@@ -151,7 +153,8 @@ export function migrate(o: Options): { report: Report; code: number } {
   };
   let text: string;
   try {
-    const bytes = readFileSync(f.file);
+    const bytes = readRegularFile(f.file, MAX_CONFIG_BYTES);
+    if (bytes.length > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`);
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (err) {
     r.errors.push(`${f.file}: cannot read it: ${(err as Error).message}`);

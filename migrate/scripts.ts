@@ -2,10 +2,14 @@
 // mode kept, owned root:root; symlinks kept as links. What netevd would refuse
 // or ignore is reported with the reason and the fix, and every script is
 // scanned for variables netevd gives differently.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, type Stats, statSync } from "node:fs";
+import { readRegularFile } from "../src/util/read-regular";
 import { join, resolve, dirname } from "node:path";
 import { isEventName } from "../src/events/names";
 import { byteOrder, isIgnoredName, ruleBroken } from "../src/scripts/discover";
+
+/** A hook larger than this is no shell script; copying it is refused (the read would be unbounded). */
+const MAX_SCRIPT_BYTES = 16 << 20;
 
 export interface ScriptPlan {
   source: string;
@@ -211,13 +215,22 @@ export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPl
         files.push({ source: path, target: to, kind: "symlink", mode: 0o777, linkTarget, problem, fix });
         continue;
       }
-      if (!lst.isFile()) {
+      // Read without blocking: a FIFO swapped in after lstat is refused, not waited on.
+      let content: Buffer | undefined;
+      try {
+        content = lst.isFile() ? readRegularFile(path, MAX_SCRIPT_BYTES) : undefined;
+      } catch {
+        content = undefined;
+      }
+      if (!content || content.length > MAX_SCRIPT_BYTES) {
         files.push({
           source: path,
           target: null,
           kind: "file",
           mode: 0,
-          problem: "not a regular file; not copied",
+          problem: content
+            ? `larger than ${MAX_SCRIPT_BYTES} bytes; not copied`
+            : "not a regular file; not copied",
         });
         continue;
       }
@@ -227,7 +240,7 @@ export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPl
         target: to,
         kind: "file",
         mode: lst.mode & 0o7777,
-        content: readFileSync(path),
+        content,
         ...(m ? { problem: `${m.problem} (copied with its mode)`, fix: `${m.fix} ${to}` } : {}),
       });
     }

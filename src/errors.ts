@@ -7,6 +7,7 @@
 //   OverrunError      the kernel dropped messages: cached state must be re-read
 //   NetlinkError      the kernel refused a request; `errno` negative like native errors
 //   NetlinkParseError a malformed message: logged and dropped, never thrown out of the loop
+//   NotRegularFileError a FIFO or device where a file was expected: refused without blocking
 //   FatalError        ends the command or the daemon with its exit code (EXIT: usage 2,
 //                     unavailable 69, permission 77, configuration 78)
 
@@ -77,6 +78,18 @@ export class NetlinkError extends NetevdError {
 export class NetlinkParseError extends NetevdError {
   override name = "NetlinkParseError";
   readonly code = "EBADMSG";
+}
+
+/** A FIFO, socket, device or directory where a file was expected: refused, never waited on. */
+export class NotRegularFileError extends NetevdError {
+  override name = "NotRegularFileError";
+  readonly code = "EFTYPE";
+  constructor(
+    readonly path: string,
+    readonly kind: string,
+  ) {
+    super(`${path}: not a regular file (${kind})`);
+  }
 }
 
 export class FatalError extends NetevdError {

@@ -2,7 +2,8 @@
 // the daemon's group), optionally on TCP when api.listen is set, and then every
 // request needs the bearer token from api.token_file. Read-only endpoints plus
 // POST /v1/reload; /v1/events?follow=1 streams newline-delimited JSON.
-import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, rmSync } from "node:fs";
+import { readRegularFile } from "../util/read-regular";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { timingSafeEqual } from "node:crypto";
@@ -37,6 +38,31 @@ export interface ApiOptions {
   log: Logger;
 }
 
+/** Followers of /v1/events at once, and the bytes one may leave unread before it is dropped. */
+export const MAX_FOLLOWERS = 64;
+const FOLLOWER_BUFFER = 1 << 20;
+/** Open connections per listener; more wait in the kernel's backlog. */
+const MAX_CONNECTIONS = 256;
+
+/** One event's line, serialized once however many follow it. */
+const lines = new WeakMap<object, string>();
+const lineOf = (e: object): string => {
+  let line = lines.get(e);
+  if (line === undefined) {
+    line = `${JSON.stringify(e)}\n`;
+    lines.set(e, line);
+  }
+  return line;
+};
+
+const decodeName = (text: string): string | null => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+};
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
@@ -68,6 +94,7 @@ export class ApiServer {
   async start(): Promise<void> {
     await clearStaleSocket(this.opts.socket);
     const local = createServer((req, res) => void this.handle(req, res, false));
+    local.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       local.once("error", reject);
       local.listen(this.opts.socket, () => resolve());
@@ -75,12 +102,13 @@ export class ApiServer {
     chmodSync(this.opts.socket, 0o660);
     this.servers.push(local);
     if (this.opts.listen) {
-      this.token = Buffer.from(readFileSync(this.opts.tokenFile, "utf8").trim());
+      this.token = Buffer.from(readRegularFile(this.opts.tokenFile, 4096).toString("utf8").trim());
       if (this.token.length === 0) throw new Error(`api.token_file ${this.opts.tokenFile} is empty`);
       const i = this.opts.listen.lastIndexOf(":");
       const host = this.opts.listen.slice(0, i).replace(/^\[|\]$/g, "");
       const port = Number(this.opts.listen.slice(i + 1));
       const tcp = createServer((req, res) => void this.handle(req, res, true));
+      tcp.maxConnections = MAX_CONNECTIONS;
       await new Promise<void>((resolve, reject) => {
         tcp.once("error", reject);
         tcp.listen(port, host, () => resolve());
@@ -90,7 +118,8 @@ export class ApiServer {
   }
 
   private authorized(req: IncomingMessage): boolean {
-    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+    // The scheme is case-insensitive (RFC 7235); the token is not.
+    const m = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? "");
     if (!m || !this.token) return false;
     const given = Buffer.from(m[1] ?? "");
     return given.length === this.token.length && timingSafeEqual(given, this.token);
@@ -127,7 +156,9 @@ export class ApiServer {
       if (path === "/v1/status") return send(res, 200, h.status());
       if (path === "/v1/links") return send(res, 200, h.links());
       if (path.startsWith("/v1/links/")) {
-        const link = h.link(decodeURIComponent(path.slice("/v1/links/".length)));
+        const name = decodeName(path.slice("/v1/links/".length));
+        if (name === null) return send(res, 400, { error: "the link name is not valid percent-encoding" });
+        const link = h.link(name);
         return link ? send(res, 200, link) : send(res, 404, { error: "no such link" });
       }
       if (path === "/v1/routes") return send(res, 200, h.routes());
@@ -139,15 +170,7 @@ export class ApiServer {
           ...(url.searchParams.get("event") ? { event: url.searchParams.get("event") as string } : {}),
         };
         if (url.searchParams.get("follow") !== "1") return send(res, 200, h.recentEvents(f));
-        res.writeHead(200, { "content-type": "application/x-ndjson" });
-        for (const e of h.recentEvents(f)) res.write(`${JSON.stringify(e)}\n`);
-        this.streams.add(res);
-        const off = h.subscribe(f, (e) => res.write(`${JSON.stringify(e)}\n`));
-        res.on("close", () => {
-          off();
-          this.streams.delete(res);
-        });
-        return;
+        return this.follow(res, f);
       }
       send(res, 404, { error: `no endpoint ${path}` });
     } catch (err) {
@@ -155,6 +178,35 @@ export class ApiServer {
       if (!res.headersSent) send(res, 500, { error: (err as Error).message });
       else res.end();
     }
+  }
+
+  /**
+   * A follower gets every new event, written as it comes. One that stops
+   * reading is dropped once FOLLOWER_BUFFER bytes wait for it, so a stalled
+   * reader costs a bounded amount of memory; at most MAX_FOLLOWERS at once.
+   */
+  private follow(res: ServerResponse, f: EventFilter): void {
+    const h = this.opts.handlers;
+    if (this.streams.size >= MAX_FOLLOWERS)
+      return send(res, 503, { error: `too many event followers (at most ${MAX_FOLLOWERS})` });
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    for (const e of h.recentEvents(f)) res.write(`${JSON.stringify(e)}\n`);
+    this.streams.add(res);
+    const off = h.subscribe(f, (e) => {
+      if (res.writableLength > FOLLOWER_BUFFER) {
+        this.opts.log.warn(
+          `an event follower stopped reading (${res.writableLength} bytes waiting); dropped`,
+        );
+        off();
+        res.destroy();
+        return;
+      }
+      res.write(lineOf(e));
+    });
+    res.on("close", () => {
+      off();
+      this.streams.delete(res);
+    });
   }
 
   close(): void {

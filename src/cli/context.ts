@@ -27,7 +27,7 @@ export function contextOf(cmd: Command): Context {
   if (g.logFormat || g.logLevel) {
     configureLogging({
       ...(g.logFormat ? { format: g.logFormat } : {}),
-      ...(g.logLevel ? { level: g.logLevel } : {}),
+      ...(g.logLevel ? { level: g.logLevel, pinLevel: true } : {}),
     });
   }
   const { path, explicit } = resolveConfigPath(g.config);

@@ -10,6 +10,11 @@ export interface ApiReply<T> {
 }
 
 function unreachable(socket: string, what: string, reason: string): FatalError {
+  if (reason === "EACCES")
+    return new FatalError(
+      `netevd ${what}: permission denied on ${socket}: root and members of group netevd may use it`,
+      EXIT.NOPERM,
+    );
   return new FatalError(
     `netevd ${what}: the daemon is not reachable at ${socket} (${reason}); is it running? (systemctl status netevd)`,
     EXIT.UNAVAILABLE,

@@ -1,5 +1,6 @@
-import { closeSync, openSync, readSync } from "node:fs";
 import type { z } from "zod";
+import { NotRegularFileError } from "../errors";
+import { readRegularFile } from "../util/read-regular";
 import { nearest } from "../util/suggest";
 import { type Diagnostic, formatPath } from "./diagnostic";
 import { configJsonSchema } from "./json-schema";
@@ -32,13 +33,19 @@ export function resolveConfigPath(
 export function loadConfigFile(file: string, explicit = true): LoadResult {
   let bytes: Buffer;
   try {
-    bytes = readBounded(file);
+    bytes = readRegularFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !explicit)
       return { file, config: ConfigSchema.parse({}), diagnostics: [], fileFound: false };
     const why =
-      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message;
+      err instanceof NotRegularFileError
+        ? `not a regular file (${err.kind})`
+        : code === "ENOENT"
+          ? "no such file"
+          : code === "EACCES"
+            ? "permission denied"
+            : (err as Error).message;
     return {
       file,
       fileFound: code !== "ENOENT",
@@ -46,23 +53,6 @@ export function loadConfigFile(file: string, explicit = true): LoadResult {
     };
   }
   return { ...loadConfigBytes(file, bytes), fileFound: true };
-}
-
-/** Reads at most one byte past the cap, so a huge (or endless) file is refused without reading it all. */
-function readBounded(file: string): Buffer {
-  const fd = openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-    let used = 0;
-    while (used < buf.length) {
-      const n = readSync(fd, buf, used, buf.length - used, null);
-      if (n === 0) break;
-      used += n;
-    }
-    return buf.subarray(0, used);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function loadConfigBytes(file: string, bytes: Uint8Array): Omit<LoadResult, "fileFound"> {

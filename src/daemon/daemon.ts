@@ -61,6 +61,8 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private readonly notifier: Notifier;
   private ready = false;
+  /** The first sync is done: from now on a lease change is an event (before, the sync itself covers it). */
+  private synced = false;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -135,6 +137,7 @@ export class Daemon {
       this.leases?.start(k.links.values());
       this.states.syncAll(!c.scripts.run_startup_triggers);
     }
+    this.synced = true;
     k.onChange((change) => {
       if (this.policy?.affectedBy(change)) void this.policy.schedule();
       routeKernelChange(change, {
@@ -216,6 +219,7 @@ export class Daemon {
   }
 
   private onLeaseChange(ifname: string): void {
+    if (!this.synced) return; // the lease files' first read, during start
     const link = [...this.kernel.links.values()].find((l) => l.name === ifname);
     if (!link) return;
     this.states.leaseChanged(link);

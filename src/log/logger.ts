@@ -35,8 +35,14 @@ const settings: LogSettings = {
   color: process.stderr.isTTY === true && !process.env.NO_COLOR,
 };
 
-export function configureLogging(change: Partial<LogSettings>): void {
-  Object.assign(settings, change);
+/** A level given on the command line (--log-level) wins over the configuration's, also on reload. */
+let pinnedLevel: Level | undefined;
+
+export function configureLogging(change: Partial<LogSettings> & { pinLevel?: boolean }): void {
+  const { pinLevel, ...rest } = change;
+  if (pinLevel && rest.level) pinnedLevel = rest.level;
+  Object.assign(settings, rest);
+  if (pinnedLevel) settings.level = pinnedLevel;
 }
 
 export function logSettings(): Readonly<LogSettings> {
@@ -79,14 +85,17 @@ export function render(rec: LogRecord, format: LogFormat, color = false): string
   }
 }
 
+/** One line, and no control character reaches a terminal or the journal raw (a link name can hold any). */
 function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, "\\n");
+  return text
+    .replace(/\r?\n/g, "\\n")
+    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 function formatValue(value: unknown): string {
   if (value instanceof Error) return JSON.stringify(value.message);
   const text = typeof value === "string" ? value : (JSON.stringify(value, jsonSafe) ?? "undefined");
-  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+  return /^[^\s"=\x00-\x1f\x7f]+$/.test(text) ? text : JSON.stringify(text);
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

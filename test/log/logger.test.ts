@@ -19,6 +19,15 @@ describe("logging", () => {
     expect(render(rec("debug"), "journal").startsWith("<7>")).toBe(true);
   });
 
+  it("never writes a control character raw: a hostile link name or message is escaped", () => {
+    const hostile = { ...rec("info"), message: "x\x1b[31mred\x07", fields: { link: "e\x1b]0;t\x07" } };
+    for (const format of ["text", "journal"] as const) {
+      const line = render(hostile, format);
+      expect(line.slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
+      expect(line).toContain("x\\x1b[31mred\\x07");
+    }
+  });
+
   it("renders readable text and JSON", () => {
     expect(render(rec("info", { path: "/a b" }), "text")).toBe(
       '05:00:00.123 INFO  scripts [eth0]: ran\\nscript path="/a b"\n',

@@ -3,11 +3,15 @@
 // and rewrite (same inode), and a new file renamed over the old one. Changes
 // are debounced briefly and the file is re-read whole; only complete blocks
 // count (lease-parser). A directory that does not exist yet is polled for.
-import { type FSWatcher, readFileSync, statSync, watch, readdirSync } from "node:fs";
+import { type FSWatcher, watch, readdirSync } from "node:fs";
+import { readRegularFile } from "../../util/read-regular";
 import { basename, dirname, join } from "node:path";
 import picomatch from "picomatch";
 import type { Logger } from "../../log/logger";
 import { currentLeases, type Lease } from "./lease-parser";
+
+/** dhclient rewrites its lease files at start; a file this large is not one of them. */
+const MAX_LEASE_FILE_BYTES = 16 << 20;
 
 /** Where dhclient keeps leases on Debian (ifupdown per-interface files, plain) and RHEL/Fedora. */
 export const DEFAULT_LEASE_FILES = [
@@ -107,8 +111,11 @@ export class LeaseFiles {
     if (this.closed) return;
     let text: string;
     try {
-      if (!statSync(file).isFile()) return;
-      text = readFileSync(file, "utf8");
+      text = readRegularFile(file, MAX_LEASE_FILE_BYTES).toString("utf8");
+      if (text.length > MAX_LEASE_FILE_BYTES) {
+        this.opts.log.warn(`lease file ${file} is larger than ${MAX_LEASE_FILE_BYTES} bytes; ignored`);
+        return;
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") this.opts.onChange(file, new Map());
       else this.opts.log.warn(`cannot read lease file ${file}: ${(err as Error).message}`);
