@@ -14,6 +14,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readlinkSync,
   renameSync,
   symlinkSync,
@@ -21,6 +22,7 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { processAlive } from "../src/util/process-alive";
 import { readRegularFile } from "../src/util/read-regular";
 
 export interface Write {
@@ -86,10 +88,29 @@ function mkdirs(dir: string): void {
   if (asRoot) chownSync(dir, 0, 0);
 }
 
+const TEMP = /^\.(.+)\.netevd-migrate-(\d+)$/;
+const tempName = (path: string) => join(dirname(path), `.${basename(path)}.netevd-migrate-${process.pid}`);
+
+/** Temporary files of an earlier run that was killed (its PID is gone), in the directories written to. */
+function removeStaleTemps(dirs: Iterable<string>): void {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue; // not made yet
+    }
+    for (const name of names) {
+      const pid = Number(TEMP.exec(name)?.[2]);
+      if (pid && pid !== process.pid && !processAlive(pid)) unlinkSync(join(dir, name));
+    }
+  }
+}
+
 function atomicWrite(w: Write): void {
   const dir = dirname(w.path);
   mkdirs(dir);
-  const tmp = join(dir, `.${basename(w.path)}.netevd-migrate-${process.pid}`);
+  const tmp = tempName(w.path);
   try {
     if (w.kind === "symlink") {
       symlinkSync(w.linkTarget ?? "", tmp);
@@ -136,6 +157,7 @@ export function applyWrites(
       error: `${conflicts.length} file(s) exist and differ (${conflicts.map((c) => c.path).join(", ")}); nothing was written. Use --force to replace them (a timestamped backup of each is kept)`,
     };
   }
+  removeStaleTemps(new Set(writes.map((w) => dirname(w.path))));
   writes.forEach((w, i) => {
     const r = results[i] as WriteResult;
     if (r.state === "unchanged") return;

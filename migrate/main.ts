@@ -224,8 +224,9 @@ function writeScripts(
   }));
   for (const s of plan.files)
     if (s.content) r.findings.push(...scanScript(s.source, s.content.toString("utf8"), patterns));
+  // Scripts first, the configuration last: a run killed half-way never leaves
+  // a new netevd.yaml beside scripts that are not all there yet.
   const writes: Write[] = [
-    ...extra,
     ...plan.files.flatMap((s): Write[] =>
       s.target === null
         ? []
@@ -233,6 +234,7 @@ function writeScripts(
           ? [{ path: s.target, kind: "symlink", linkTarget: s.linkTarget }]
           : [{ path: s.target, kind: "file", content: s.content, mode: s.mode }],
     ),
+    ...extra,
   ];
   const applied = o.apply ? applyWrites(writes, o.force) : { results: planWrites(writes) };
   const byPath = new Map(applied.results.map((w) => [w.path, w]));

@@ -2,15 +2,7 @@
 // those whose process is gone were left by a run that was killed, and go.
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
+import { processAlive } from "./process-alive";
 
 /** `owner` matches a namespace name and captures its maker's PID. */
 export function removeStaleNamespaces(owner: RegExp): void {
@@ -22,7 +14,7 @@ export function removeStaleNamespaces(owner: RegExp): void {
   }
   for (const name of names) {
     const pid = Number(owner.exec(name)?.[1]);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
     try {
       execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
     } catch {
