@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { CLI } from "./cli";
 import { writeScript } from "./tmp";
 
@@ -10,6 +11,13 @@ export interface Running {
   output: () => string;
   exit: Promise<number | null>;
 }
+
+/** Daemons still running when a test ends (say, it timed out before its own clean-up) are killed. */
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+});
 
 export function startDaemon(
   ns: string,
@@ -28,7 +36,13 @@ export function startDaemon(
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  running.add(child);
+  const exit = new Promise<number | null>((r) =>
+    child.on("exit", (code) => {
+      running.delete(child);
+      r(code);
+    }),
+  );
   return { child, output: () => out, exit };
 }
 
