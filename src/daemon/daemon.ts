@@ -10,6 +10,7 @@ import { formatDiagnostic } from "../config/diagnostic";
 import { type LoadResult, loadConfigFile } from "../config/load";
 import type { Config } from "../config/schema";
 import { EXIT, FatalError } from "../errors";
+import { isManagerBackend } from "../events/names";
 import { EventFilters } from "../filters/apply";
 import { KernelState } from "../kernel/state";
 import { LinkStates } from "../links/link-states";
@@ -183,7 +184,7 @@ export class Daemon {
   /** Link states (one record per link), leases under dhclient, and the event dispatcher. */
   private wireLinks(c: Config): void {
     const k = this.kernel;
-    const managed = c.system.backend === "systemd-networkd" || c.system.backend === "NetworkManager";
+    const managed = isManagerBackend(c.system.backend);
     if (c.system.backend === "dhclient")
       this.leases = new LeaseWatch({
         config: c,

@@ -2,6 +2,9 @@
 export const BACKENDS = ["systemd-networkd", "NetworkManager", "dhclient", "none"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
+/** A network manager reports the link states; the others derive them from the kernel. */
+export const isManagerBackend = (b: Backend): boolean => b === "systemd-networkd" || b === "NetworkManager";
+
 export const NETWORKD_OPERATIONAL = [
   "carrier",
   "no-carrier",

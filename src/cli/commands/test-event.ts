@@ -6,6 +6,7 @@ import { eventJson, type NetworkEvent } from "../../events/event";
 import {
   ALL_EVENTS,
   type Backend,
+  isManagerBackend,
   KERNEL_STATES,
   NETWORKD_ADMINISTRATIVE,
   NETWORKD_OPERATIONAL,
@@ -58,7 +59,7 @@ async function eventFor(eventName: string, linkName: string, config: Config): Pr
     const link = [...kernel.links.values()].find((l) => l.name === linkName);
     if (!link) throw new FatalError(`netevd test: no link named "${linkName}"`, EXIT.FAILURE);
     const backend = config.system.backend;
-    const managed = backend === "systemd-networkd" || backend === "NetworkManager";
+    const managed = isManagerBackend(backend);
     const event = buildEvent(
       eventName,
       link,
