@@ -1,7 +1,9 @@
 // The kernel's links, addresses, routes and rules, kept equal to the kernel's
 // own. Subscribes first, then dumps; dump replies and events go through the
 // same apply(). An overrun (ENOBUFS) re-dumps everything, diffs against the
-// table and emits the changes that were missed.
+// table and emits the changes that were missed. Route flushes the kernel does
+// not announce (a link taken down, its last IPv4 address removed) re-read only
+// that link's routes, coalesced: churn costs per link, not per table.
 import type { Logger } from "../log/logger";
 import { getLogger } from "../log/logger";
 import type { NativeBinding } from "../native/binding";
@@ -11,10 +13,11 @@ import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F, RTM, RTNLGRP } from "../netlink/co
 import { decodeRt, type RtMessage } from "../netlink/decode";
 import { ifinfomsg } from "../netlink/link";
 import type { NlMessage } from "../netlink/message";
-import { routeBody, type RouteSpec } from "../netlink/route";
+import { type Route, routeBody, type RouteSpec } from "../netlink/route";
 import { ruleBody, type RuleSpec } from "../netlink/rule";
 import { addressKey, routeIdentity, routeKey, ruleKey } from "./keys";
-import { diffTables, emptyTables, type KernelChange, type Tables } from "./tables";
+import { NetlinkError } from "../errors";
+import { diffTables, emptyTables, type KernelChange, sameValue, type Tables } from "./tables";
 import { Coalesced } from "../util/coalesced";
 
 const DEFAULT_RECEIVE_BUFFER = 8 * 1024 * 1024;
@@ -52,8 +55,17 @@ function familyOfMessage(m: RtMessage): number {
 const isIpFamily = (f: number): boolean => f === AF_INET || f === AF_INET6;
 
 export interface KernelStats {
+  /** Full re-reads of every table (after an overrun). */
   resyncs: number;
+  /** Re-reads of one link's routes. */
+  routeRereads: number;
   changes: number;
+}
+
+/** A link's routes being re-read: the dump's answer, kept current by events that arrive meanwhile. */
+interface RouteReread {
+  index: number;
+  fresh: Map<string, Route>;
 }
 
 export interface KernelStateOptions {
@@ -74,9 +86,16 @@ export class KernelState {
     () => this.resyncPass(),
     () => !this.closed,
   );
-  private routeResyncTimer: NodeJS.Timeout | undefined;
+  /** Links whose routes are to be re-read, and the one being re-read now. */
+  private readonly routeRereadsDue = new Set<number>();
+  private reread: RouteReread | undefined;
+  private readonly routeRereads = new Coalesced(
+    () => this.routeRereadPass(),
+    () => !this.closed,
+  );
+  private routeRereadTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  readonly stats: KernelStats = { resyncs: 0, changes: 0 };
+  readonly stats: KernelStats = { resyncs: 0, routeRereads: 0, changes: 0 };
 
   constructor(binding: NativeBinding, opts: KernelStateOptions = {}) {
     this.log = opts.log ?? getLogger("kernel");
@@ -182,8 +201,14 @@ export class KernelState {
             t.addresses.delete(k);
             emit({ kind: "address", action: "remove", address: a });
           }
+          // Its routes go with it (IPv4 ones unannounced): no route can name a link that is gone.
+          for (const [k, r] of t.routes) {
+            if (r.oif !== m.link.index) continue;
+            t.routes.delete(k);
+            emit({ kind: "route", action: "remove", route: r });
+          }
+          this.routeRereadsDue.delete(m.link.index);
           emit({ kind: "link", action: "remove", link: m.link });
-          this.scheduleRouteResync();
           return;
         }
         t.links.set(m.link.index, m.link);
@@ -191,7 +216,7 @@ export class KernelState {
         else {
           emit({ kind: "link", action: "change", link: m.link, previous });
           // Taking a link down flushes its IPv4 routes without events.
-          if (previous.up && !m.link.up) this.scheduleRouteResync();
+          if (previous.up && !m.link.up) this.scheduleRouteReread(m.link.index);
         }
         return;
       }
@@ -213,7 +238,7 @@ export class KernelState {
                 emit({ kind: "route", action: "remove", route: r });
               }
             }
-            this.scheduleRouteResync();
+            this.scheduleRouteReread(index);
           }
         } else {
           t.addresses.set(key, m.address);
@@ -222,24 +247,9 @@ export class KernelState {
         return;
       }
       case "route": {
-        const key = routeKey(m.route);
-        if (m.action === "del") {
-          const old = t.routes.get(key);
-          if (old && t.routes.delete(key)) emit({ kind: "route", action: "remove", route: old });
-          return;
-        }
-        if (m.replace) {
-          const id = routeIdentity(m.route);
-          for (const [k, r] of t.routes) {
-            if (k !== key && routeIdentity(r) === id) {
-              t.routes.delete(k);
-              emit({ kind: "route", action: "remove", route: r });
-            }
-          }
-        }
-        const had = t.routes.has(key);
-        t.routes.set(key, m.route);
-        emit({ kind: "route", action: had ? "change" : "add", route: m.route });
+        applyRoute(t.routes, m, emit);
+        if (this.reread && m.route.oif === this.reread.index)
+          applyRoute(this.reread.fresh, m, () => undefined);
         return;
       }
       case "rule": {
@@ -255,13 +265,73 @@ export class KernelState {
     }
   }
 
-  /** Route flushes the kernel does not announce are caught by re-reading routes soon after. */
-  private scheduleRouteResync(): void {
-    if (this.routeResyncTimer || this.closed) return;
-    this.routeResyncTimer = setTimeout(() => {
-      this.routeResyncTimer = undefined;
-      void this.resync();
+  /** Route flushes the kernel does not announce are caught by re-reading that link's routes soon after. */
+  private scheduleRouteReread(index: number): void {
+    if (this.closed) return;
+    this.routeRereadsDue.add(index);
+    this.routeRereadTimer ??= setTimeout(() => {
+      this.routeRereadTimer = undefined;
+      void this.routeRereads.run();
     }, 20);
+  }
+
+  private async routeRereadPass(): Promise<void> {
+    for (const index of this.routeRereadsDue) {
+      this.routeRereadsDue.delete(index);
+      // A link deleted meanwhile took its routes with it (see apply).
+      if (!this.tables.links.has(index) || this.next) continue;
+      try {
+        await this.rereadRoutes(index);
+      } catch (err) {
+        if (this.closed) return;
+        this.log.warn(
+          `re-reading the routes of link ${index} failed (${(err as Error).message}): re-reading all`,
+        );
+        void this.resync();
+        return;
+      }
+    }
+  }
+
+  /** One link's routes as the kernel has them now (a dump filtered by RTA_OIF); the difference is emitted. */
+  private async rereadRoutes(index: number): Promise<void> {
+    const fresh = new Map<string, Route>();
+    this.reread = { index, fresh };
+    try {
+      for (let tries = 1; ; tries++) {
+        fresh.clear();
+        const r = await this.events.dump(
+          RTM.GETROUTE,
+          routeBody({ family: AF_UNSPEC, oif: index }),
+          (msg) => {
+            const m = decodeRt(msg);
+            // Multipath routes through the link come too; netevd tracks next hops by RTA_OIF.
+            if (m?.kind === "route" && isIpFamily(m.route.family) && m.route.oif === index)
+              applyRoute(fresh, m, () => undefined);
+          },
+        );
+        if (!r.interrupted || tries >= MAX_DUMP_TRIES) break;
+      }
+    } catch (err) {
+      // The link went away before the dump: it has no routes left.
+      if (!(err instanceof NetlinkError && err.code === "ENODEV")) throw err;
+      fresh.clear();
+    } finally {
+      this.reread = undefined;
+    }
+    this.stats.routeRereads++;
+    const routes = this.tables.routes;
+    for (const [k, r] of routes) {
+      if (r.oif !== index || fresh.has(k)) continue;
+      routes.delete(k);
+      this.emit({ kind: "route", action: "remove", route: r });
+    }
+    for (const [k, r] of fresh) {
+      const old = routes.get(k);
+      if (old && sameValue(old, r)) continue;
+      routes.set(k, r);
+      this.emit({ kind: "route", action: old ? "change" : "add", route: r });
+    }
   }
 
   private emit(change: KernelChange): void {
@@ -296,8 +366,34 @@ export class KernelState {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.routeResyncTimer);
+    clearTimeout(this.routeRereadTimer);
     this.events.close();
     this.requests.close();
   }
+}
+
+/** A route message applied to a table of routes: NLM_F_REPLACE replaces routes of the same identity. */
+function applyRoute(
+  routes: Map<string, Route>,
+  m: Extract<RtMessage, { kind: "route" }>,
+  emit: (c: KernelChange) => void,
+): void {
+  const key = routeKey(m.route);
+  if (m.action === "del") {
+    const old = routes.get(key);
+    if (old && routes.delete(key)) emit({ kind: "route", action: "remove", route: old });
+    return;
+  }
+  if (m.replace) {
+    const id = routeIdentity(m.route);
+    for (const [k, r] of routes) {
+      if (k !== key && routeIdentity(r) === id) {
+        routes.delete(k);
+        emit({ kind: "route", action: "remove", route: r });
+      }
+    }
+  }
+  const had = routes.has(key);
+  routes.set(key, m.route);
+  emit({ kind: "route", action: had ? "change" : "add", route: m.route });
 }

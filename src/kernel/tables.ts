@@ -21,7 +21,8 @@ export type KernelChange =
   | { kind: "route"; action: "add" | "change" | "remove"; route: Route }
   | { kind: "rule"; action: "add" | "remove"; rule: Rule };
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as the kernel reported them (plain data: JSON compares every field). */
+export const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The changes that turn `before` into `after` (used after a re-dump). */
 export function diffTables(before: Tables, after: Tables): KernelChange[] {
@@ -35,7 +36,7 @@ export function diffTables(before: Tables, after: Tables): KernelChange[] {
     for (const [k, v] of b) {
       const old = a.get(k);
       if (old === undefined) out.push(make("add", v));
-      else if (!same(old, v)) out.push(make("change", v, old));
+      else if (!sameValue(old, v)) out.push(make("change", v, old));
     }
   };
   diff(before.links, after.links, (action, link, previous) =>

@@ -10,6 +10,8 @@ export interface Sampled {
   netlinkMessages: () => number;
   overruns: () => number;
   resyncs: () => number;
+  routeRereads: () => number;
+  links: () => number;
   managedRules: () => number;
   managedRoutes: () => number;
 }
@@ -77,6 +79,12 @@ export class Metrics {
     counter("netevd_netlink_messages_total", "rtnetlink messages read", sampled.netlinkMessages);
     counter("netevd_netlink_overruns_total", "Kernel event overruns (ENOBUFS)", sampled.overruns);
     counter("netevd_netlink_resyncs_total", "Full re-reads of the kernel's tables", sampled.resyncs);
+    counter(
+      "netevd_netlink_route_rereads_total",
+      "Re-reads of one link's routes (after it went down or lost its last IPv4 address)",
+      sampled.routeRereads,
+    );
+    gauge("netevd_links", "Links in the kernel's table as netevd knows it", sampled.links);
     gauge("netevd_managed_rules", "Policy rules netevd manages now", sampled.managedRules);
     gauge("netevd_managed_routes", "Routes netevd manages now", sampled.managedRoutes);
     new Gauge({
@@ -104,6 +112,8 @@ export function kernelSamples(k: KernelState): Sampled {
     netlinkMessages: () => k.netlinkStats.messages,
     overruns: () => k.netlinkStats.overruns,
     resyncs: () => k.stats.resyncs,
+    routeRereads: () => k.stats.routeRereads,
+    links: () => k.links.size,
     managedRules: () => owned(k.rules.values()).length,
     managedRoutes: () => owned(k.routes.values()).length,
   };

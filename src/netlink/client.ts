@@ -37,6 +37,8 @@ export interface DumpResult {
 interface Pending {
   seq: number;
   dump: boolean;
+  /** Where this dump's parts go instead of onMessage. */
+  onPart?: (msg: NlMessage) => void;
   interrupted: boolean;
   key: string | null;
   resolve: (r: DumpResult) => void;
@@ -91,9 +93,14 @@ export class NetlinkClient {
     return this.handle !== undefined;
   }
 
-  /** A dump request; its parts reach onMessage; resolves on NLMSG_DONE. Dumps run one at a time. */
-  dump(type: number, body: Buffer[]): Promise<DumpResult> {
-    const run = this.dumpChain.then(() => this.send(type, NLM_F.REQUEST | NLM_F.DUMP, body, true, null));
+  /**
+   * A dump request; its parts reach onPart if given, else onMessage (in order
+   * with events); resolves on NLMSG_DONE. Dumps run one at a time.
+   */
+  dump(type: number, body: Buffer[], onPart?: (msg: NlMessage) => void): Promise<DumpResult> {
+    const run = this.dumpChain.then(() =>
+      this.send(type, NLM_F.REQUEST | NLM_F.DUMP, body, true, null, onPart),
+    );
     this.dumpChain = run.catch(() => undefined);
     return run;
   }
@@ -121,6 +128,7 @@ export class NetlinkClient {
     body: Buffer[],
     dump: boolean,
     key: string | null,
+    onPart?: (msg: NlMessage) => void,
   ): Promise<DumpResult> {
     const max = this.opts.maxInFlight ?? 64;
     while (this.pending.size >= max) await new Promise<void>((r) => this.waiting.push(r));
@@ -132,6 +140,7 @@ export class NetlinkClient {
       const p: Pending = {
         seq,
         dump,
+        onPart,
         interrupted: false,
         key,
         resolve,
@@ -215,10 +224,12 @@ export class NetlinkClient {
       return;
     }
     if (type === NLMSG.NOOP || type === NLMSG.OVERRUN) return;
+    // A dump part carries the dump's sequence number and this socket's port id; events do not.
     const p = this.pending.get(seq);
-    if (p?.dump && flags & NLM_F.DUMP_INTR) p.interrupted = true;
+    const part = p?.dump && msg.header.pid === this.handle?.portId ? p : undefined;
+    if (part && flags & NLM_F.DUMP_INTR) part.interrupted = true;
     try {
-      this.opts.onMessage?.(msg);
+      (part?.onPart ?? this.opts.onMessage)?.(msg);
     } catch (e) {
       this.stats.parseErrors++;
       this.opts.log.warn(`netlink message type ${type} dropped: ${(e as Error).message}`);

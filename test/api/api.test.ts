@@ -4,31 +4,14 @@
 // Prometheus format, /healthz, and TCP only with the bearer token.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, netevd } from "../helpers/cli";
 import { startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, veth } from "../helpers/netns";
+import { httpGet as http } from "../helpers/http";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
-
-function http(
-  opts: { socketPath?: string; host?: string; port?: number; headers?: Record<string, string> },
-  path: string,
-): Promise<{ status: number; text: string; type: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ ...opts, path, method: "GET" }, (res) => {
-      let text = "";
-      res.on("data", (d: Buffer) => (text += d.toString()));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, text, type: String(res.headers["content-type"]) }),
-      );
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe.runIf(canNetns)("control API", () => {
   it("answers status, links, rules, routes, events, reload and metrics; TCP needs the token", async () => {

@@ -2,27 +2,14 @@
 // private bus: values from PropertiesChanged become events and scripts with the
 // exact environment; duplicates are not re-run; networkd restarting is survived.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
 import { type FakeLink, FakeNetworkd, startPrivateBus } from "../helpers/dbus";
 import { canNetns, createNetns, ifindexOf, ip, veth } from "../helpers/netns";
+import { httpGet } from "../helpers/http";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
-
-/** GET /metrics on the daemon's API socket. */
-function metrics(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ socketPath, path: "/metrics" }, (res) => {
-      let text = "";
-      res.on("data", (b: Buffer) => (text += b.toString()));
-      res.on("end", () => resolve(text));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
 
 /** A namespace with ve0 (192.0.2.7/24), a private bus and a fake networkd that knows ve0. */
 async function withFakeNetworkd(link: Omit<FakeLink, "ifindex" | "name">) {
@@ -66,7 +53,7 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
     const dbusErrors = async () =>
       Number(
         /^netevd_dbus_errors_total\{peer="systemd-networkd"\} (\d+)$/m.exec(
-          await metrics(`${run}/api.sock`),
+          (await httpGet({ socketPath: `${run}/api.sock` }, "/metrics")).text,
         )?.[1] ?? 0,
       );
     try {

@@ -36,7 +36,10 @@ export class FakeKernel implements FakeResponder {
       };
       // Only GET requests dump (the DUMP bits mean other things on NEW requests: EXCL is 0x200).
       if (type % 4 === 2 && flags & NLM_F.DUMP) {
-        const bodies = this.dumpBodies(type);
+        // A route dump filtered by RTA_OIF, as strict checking allows: that link's routes, ENODEV if it is gone.
+        const oif = type === RTM.GETROUTE ? parseRoute(msg.payload).oif : null;
+        if (oif !== null && !this.tables.links.has(oif)) return ack(ERRNO.ENODEV);
+        const bodies = this.dumpBodies(type, oif);
         if (!bodies) return ack(ERRNO.EOPNOTSUPP);
         const messages = bodies.map(([t, b]) => buildMessage(t, NLM_F.MULTI, seq, b, from.portId));
         const datagrams: Buffer[] = [];
@@ -80,14 +83,16 @@ export class FakeKernel implements FakeResponder {
     }
   }
 
-  private dumpBodies(type: number): [number, Buffer[]][] | undefined {
+  private dumpBodies(type: number, oif: number | null): [number, Buffer[]][] | undefined {
     switch (type) {
       case RTM.GETLINK:
         return [...this.tables.links.values()].map((l) => [RTM.NEWLINK, linkBody(l)]);
       case RTM.GETADDR:
         return [...this.tables.addresses.values()].map((a) => [RTM.NEWADDR, addressBody(a)]);
       case RTM.GETROUTE:
-        return [...this.tables.routes.values()].map((r) => [RTM.NEWROUTE, routeBody(r)]);
+        return [...this.tables.routes.values()]
+          .filter((r) => oif === null || r.oif === oif)
+          .map((r) => [RTM.NEWROUTE, routeBody(r)]);
       case RTM.GETRULE:
         return [...this.tables.rules.values()].map((r) => [
           RTM.NEWRULE,

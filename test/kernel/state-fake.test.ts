@@ -37,6 +37,8 @@ const addr = (index: number, address: string): Address => ({
 });
 const rule = { family: AF_INET, table: 1002, priority: 100, src: "192.0.2.10", srcLength: 32, protocol: 233 };
 const tick = () => new Promise((r) => setTimeout(r, 5));
+/** Past the 20 ms the re-read of a link's routes waits for more changes to coalesce. */
+const settle = () => new Promise((r) => setTimeout(r, 60));
 
 async function setup() {
   const kernel = new FakeKernel();
@@ -93,6 +95,47 @@ describe("kernel state (fake kernel)", () => {
     expect(state.netlinkStats.overruns).toBe(1);
     expect(state.addresses.size).toBe(0);
     expect(logs.some((l) => l.msg.includes("ENOBUFS"))).toBe(true);
+    state.close();
+  });
+
+  it("a link taken down re-reads only its own routes: unannounced flushes are caught, nothing else is dumped", async () => {
+    const { kernel, state, changes } = await setup();
+    kernel.setLink(link(3, "eth1"));
+    const route = (oif: number, dst: string) => ({
+      family: AF_INET,
+      table: 254,
+      protocol: 4,
+      scope: 253,
+      type: 1,
+      tos: 0,
+      flags: 0,
+      dst,
+      dstLength: 24,
+      src: null,
+      srcLength: 0,
+      gateway: null,
+      oif,
+      priority: null,
+      prefsrc: null,
+    });
+    kernel.changeRoute("new", route(2, "192.0.2.0"));
+    kernel.changeRoute("new", route(3, "198.51.100.0"));
+    await tick();
+    changes.length = 0;
+    const before = kernel.requests.length;
+    // Down, with its routes flushed the way IPv4 does it: without route events.
+    kernel.tables.routes.delete([...kernel.tables.routes.keys()].find((k) => k.includes("192.0.2.0"))!);
+    kernel.setLink(link(2, "eth0", { up: false, flags: 0x1002 }));
+    await settle();
+    expect(changes.map((c) => `${c.kind}:${c.action}`)).toEqual(["link:change", "route:remove"]);
+    expect(kernel.requests.slice(before)).toEqual([RTM.GETROUTE]);
+    expect(state.stats).toMatchObject({ resyncs: 0, routeRereads: 1 });
+    expect([...state.routes.values()].map((r) => r.dst)).toEqual(["198.51.100.0"]);
+    // Deleted: its routes go at once, and nothing is re-read.
+    kernel.removeLink(3);
+    await settle();
+    expect(state.routes.size).toBe(0);
+    expect(kernel.requests.slice(before)).toEqual([RTM.GETROUTE]);
     state.close();
   });
 
