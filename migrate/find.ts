@@ -1,8 +1,8 @@
 // Finding network-broker's configuration the way it did: in
 // /etc/network-broker/ (and /etc/network-event-broker/, which some docs name),
 // base name network-broker, the first extension in viper's order that exists.
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { posix } from "node:path";
+import type { ImageRoot } from "./image-root";
 import { BASE_NAME, CONFIG_DIRS, VIPER_EXTENSIONS } from "./model";
 
 interface Found {
@@ -15,38 +15,43 @@ interface Found {
   shadowed: string[];
 }
 
-const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
+/** Anything there but a directory counts: a FIFO or a device is found, then refused when read. */
+const exists = (image: ImageRoot, p: string) => {
+  const st = image.stat(p);
+  return st !== undefined && !st.isDirectory();
+};
 
 /** In one directory, viper's pick and the ones it shadowed; undefined when none exists. */
-function findInDir(dir: string): Found | undefined {
-  const present = VIPER_EXTENSIONS.map((ext) => ({ ext, file: join(dir, `${BASE_NAME}.${ext}`) })).filter(
-    (c) => isFile(c.file),
-  );
+function findInDir(image: ImageRoot, dir: string): Found | undefined {
+  const present = VIPER_EXTENSIONS.map((ext) => ({
+    ext,
+    file: posix.join(dir, `${BASE_NAME}.${ext}`),
+  })).filter((c) => exists(image, c.file));
   const [first, ...rest] = present;
   if (!first) return undefined;
   return { file: first.file, dir, extension: first.ext, shadowed: rest.map((c) => c.file) };
 }
 
 export interface FindOptions {
-  root: string;
+  /** Image paths. */
   from?: string;
   config?: string;
 }
 
 export type FindResult = { found: Found; searched: string[] } | { found: undefined; searched: string[] };
 
-export function findConfig(o: FindOptions): FindResult {
+export function findConfig(image: ImageRoot, o: FindOptions): FindResult {
   if (o.config) {
     const file = o.config;
     const ext = file.split(".").pop() ?? "";
-    const dir = o.from ?? file.slice(0, Math.max(0, file.lastIndexOf("/"))) ?? ".";
-    return isFile(file)
+    const dir = o.from ?? posix.dirname(file);
+    return exists(image, file)
       ? { found: { file, dir, extension: ext, shadowed: [] }, searched: [file] }
       : { found: undefined, searched: [file] };
   }
-  const dirs = o.from ? [o.from] : CONFIG_DIRS.map((d) => join(o.root, d));
+  const dirs = o.from ? [o.from] : CONFIG_DIRS.map((d) => posix.join("/", d));
   for (const d of dirs) {
-    const found = findInDir(d);
+    const found = findInDir(image, d);
     if (found) return { found, searched: dirs };
   }
   return { found: undefined, searched: dirs };

@@ -5,14 +5,14 @@
 // Exit: 0 migrated (or would migrate), 1 errors, 2 usage, 78 unreadable input.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { posix, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
 import { findConfig } from "./find";
 import { interpret } from "./interpret";
 import { FatalError } from "../src/errors";
 import { MAX_CONFIG_BYTES } from "../src/config/yaml-source";
-import { readRegularFile } from "../src/util/read-regular";
+import { ImageRoot, ImageRootError } from "./image-root";
 import { readBrokerConfig } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
 import { BROKER_PATTERNS, DISPATCHER_PATTERNS, planScripts, scanScript } from "./scripts";
@@ -66,10 +66,11 @@ function program(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 }
 
-function presentLinks(o: Options): string[] | null {
+function presentLinks(o: Options, image: ImageRoot): string[] | null {
   if (o.links !== undefined) return o.links.split(/[,\s]+/).filter(Boolean);
   try {
-    return readdirSync(join(o.root, "sys/class/net"))
+    return image
+      .readdir("/sys/class/net")
       .filter((n) => n !== "lo")
       .sort();
   } catch {
@@ -116,48 +117,75 @@ function output(r: Report, o: Options): void {
   process.stdout.write(o.format === "json" ? `${JSON.stringify(r, null, 2)}\n` : formatText(r));
 }
 
+/**
+ * A path the user gave, as a path in the image: without --root, relative to
+ * the working directory; with --root, inside the image (relative ones to its /).
+ */
+const imagePath = (o: Options, p: string) => (o.root === "/" ? resolve(p) : posix.resolve("/", p));
+
 /** networkd-dispatcher has no configuration file: only its <state>.d scripts move. */
-function migrateDispatcher(o: Options, r: Report, root: string): { report: Report; code: number } {
+function migrateDispatcher(o: Options, r: Report, image: ImageRoot): { report: Report; code: number } {
   const dir =
     typeof o.fromNetworkdDispatcher === "string"
-      ? o.fromNetworkdDispatcher
-      : join(root, "etc/networkd-dispatcher");
-  if (!existsSync(dir)) {
-    r.errors.push(`no networkd-dispatcher directory at ${dir}`);
+      ? imagePath(o, o.fromNetworkdDispatcher)
+      : "/etc/networkd-dispatcher";
+  const shown = image.show(dir);
+  if (!image.stat(dir)?.isDirectory()) {
+    r.errors.push(`no networkd-dispatcher directory at ${shown}`);
     return { report: r, code: EXIT.unreadable };
   }
-  r.source = { file: dir, format: "networkd-dispatcher", dir, shadowed: [], searched: [dir] };
+  r.source = { file: shown, format: "networkd-dispatcher", dir: shown, shadowed: [], searched: [shown] };
   r.notes.push(
     "networkd-dispatcher has no configuration file to translate: only its scripts move; netevd.yaml is left as it is (backend systemd-networkd is netevd's default)",
     "networkd-dispatcher ran only root-owned scripts of mode 0755; netevd's rules are the same or looser (owner-executable, not writable by group or others)",
   );
-  return writeScripts(o, r, planScripts(dir, join(root, "etc/netevd")), [], DISPATCHER_PATTERNS, root);
+  return writeScripts(o, r, planScripts(image, dir, "/etc/netevd"), [], DISPATCHER_PATTERNS, image);
 }
 
 export function migrate(o: Options): { report: Report; code: number } {
   const r = emptyReport(o);
-  const root = resolve(o.root);
-  if (o.fromNetworkdDispatcher !== undefined) return migrateDispatcher(o, r, root);
-  const found = findConfig({ root, from: o.from, config: o.config });
+  const image = new ImageRoot(resolve(o.root));
+  try {
+    return o.fromNetworkdDispatcher !== undefined
+      ? migrateDispatcher(o, r, image)
+      : migrateBroker(o, r, image);
+  } catch (err) {
+    // A path in the image that cannot be followed (a loop, a file where a directory should be, EACCES).
+    if (!(err instanceof ImageRootError)) throw err;
+    r.errors.push(err.message);
+    return { report: r, code: EXIT.unreadable };
+  } finally {
+    image.close();
+  }
+}
+
+function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Report; code: number } {
+  const found = findConfig(image, {
+    from: o.from === undefined ? undefined : imagePath(o, o.from),
+    config: o.config === undefined ? undefined : imagePath(o, o.config),
+  });
   if (!found.found) {
-    r.errors.push(`no network-broker configuration found (looked in ${found.searched.join(", ")})`);
+    r.errors.push(
+      `no network-broker configuration found (looked in ${found.searched.map((p) => image.show(p)).join(", ")})`,
+    );
     return { report: r, code: EXIT.unreadable };
   }
   const f = found.found;
   r.source = {
-    file: f.file,
+    file: image.show(f.file),
     format: f.extension,
-    dir: f.dir,
-    shadowed: f.shadowed,
-    searched: found.searched,
+    dir: image.show(f.dir),
+    shadowed: f.shadowed.map((p) => image.show(p)),
+    searched: found.searched.map((p) => image.show(p)),
   };
   let text: string;
   try {
-    const bytes = readRegularFile(f.file, MAX_CONFIG_BYTES);
+    const bytes = image.readFile(f.file, MAX_CONFIG_BYTES);
     if (bytes.length > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`);
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (err) {
-    r.errors.push(`${f.file}: cannot read it: ${(err as Error).message}`);
+    const shown = image.show(f.file);
+    r.errors.push(`${shown}: cannot read it: ${(err as Error).message.replace(`${shown}: `, "")}`);
     return { report: r, code: EXIT.unreadable };
   }
   let read;
@@ -165,17 +193,17 @@ export function migrate(o: Options): { report: Report; code: number } {
     read = readBrokerConfig(text, f.extension);
   } catch (err) {
     if (err instanceof FatalError) {
-      r.errors.push(`${f.file}: ${err.message}`);
+      r.errors.push(`${image.show(f.file)}: ${err.message}`);
       return { report: r, code: EXIT.unreadable };
     }
     throw err;
   }
   r.syntax_error = read.syntaxError;
   if (read.syntaxError && read.entries.length === 0 && o.intent) {
-    r.errors.push(`${f.file}: cannot tell what the file means: ${read.syntaxError.message}`);
+    r.errors.push(`${image.show(f.file)}: cannot tell what the file means: ${read.syntaxError.message}`);
     return { report: r, code: EXIT.unreadable };
   }
-  r.links_present = presentLinks({ ...o, root });
+  r.links_present = presentLinks(o, image);
   const i = interpret(read, r.links_present);
   Object.assign(r, { crashed: i.crashed, differences: i.differences, warnings: i.warnings, notes: i.notes });
   if (r.links_present === null)
@@ -192,15 +220,15 @@ export function migrate(o: Options): { report: Report; code: number } {
     );
     return { report: r, code: EXIT.error };
   }
-  const target = join(root, "etc/netevd");
-  const configPath = join(target, "netevd.yaml");
+  const target = "/etc/netevd";
+  const configPath = posix.join(target, "netevd.yaml");
   const config: Write = { path: configPath, kind: "file", content: Buffer.from(yaml), mode: 0o644 };
-  const done = writeScripts(o, r, planScripts(f.dir, target), [config], BROKER_PATTERNS, root);
+  const done = writeScripts(o, r, planScripts(image, f.dir, target), [config], BROKER_PATTERNS, image);
   const cw = done.results.get(configPath);
   r.config = {
-    path: configPath,
+    path: image.show(configPath),
     state: cw?.state ?? null,
-    backup: cw?.backup ?? null,
+    backup: cw?.backup ? image.show(cw.backup) : null,
     refused: cw?.refused ?? null,
     yaml,
   };
@@ -214,16 +242,17 @@ function writeScripts(
   plan: ReturnType<typeof planScripts>,
   extra: Write[],
   patterns: typeof BROKER_PATTERNS,
-  root: string,
+  image: ImageRoot,
 ): { report: Report; code: number; results: Map<string, WriteResult> } {
+  const show = (p: string | null | undefined) => (p ? image.show(p) : null);
   r.directories = plan.dirs.map((d) => ({
     name: d.name,
-    source: d.source,
-    target: d.target,
+    source: image.show(d.source),
+    target: show(d.target),
     problem: d.problem ?? null,
   }));
   for (const s of plan.files)
-    if (s.content) r.findings.push(...scanScript(s.source, s.content.toString("utf8"), patterns));
+    if (s.content) r.findings.push(...scanScript(image.show(s.source), s.content.toString("utf8"), patterns));
   // Scripts first, the configuration last: a run killed half-way never leaves
   // a new netevd.yaml beside scripts that are not all there yet.
   const writes: Write[] = [
@@ -236,16 +265,16 @@ function writeScripts(
     ),
     ...extra,
   ];
-  const applied = o.apply ? applyWrites(writes, o.force) : { results: planWrites(writes) };
+  const applied = o.apply ? applyWrites(image, writes, o.force) : { results: planWrites(image, writes) };
   const byPath = new Map(applied.results.map((w) => [w.path, w]));
   r.scripts = plan.files.map((s) => {
     const w = s.target ? byPath.get(s.target) : undefined;
     return {
-      source: s.source,
-      target: s.target,
+      source: image.show(s.source),
+      target: show(s.target),
       kind: s.kind,
       state: w?.state ?? null,
-      backup: w?.backup ?? null,
+      backup: show(w?.backup),
       problem: w?.refused ?? s.problem ?? null,
       fix: s.fix ?? null,
     };
@@ -254,11 +283,11 @@ function writeScripts(
     const replace = applied.results.filter((w) => w.state === "replace");
     for (const w of replace)
       r.warnings.push(
-        `${w.path} exists and differs: --apply will refuse it unless --force (then a backup is kept)`,
+        `${image.show(w.path)} exists and differs: --apply will refuse it unless --force (then a backup is kept)`,
       );
   }
 
-  const stale = findStaleRules(ifindexes({ ...o, root }));
+  const stale = findStaleRules(ifindexes(o));
   r.stale_rules = stale.rules;
   r.stale_rules_error = stale.error ?? null;
 
@@ -269,6 +298,7 @@ function writeScripts(
   }
   const changed = applied.results.some((w) => w.state !== "unchanged");
   if (o.switchService) {
+    const root = image.root;
     const offline = root !== "/";
     const sc = (verb: string, unit: string) => [
       ...(offline ? [`--root=${root}`] : []),

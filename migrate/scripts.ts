@@ -2,9 +2,9 @@
 // mode kept, owned root:root; symlinks kept as links. What netevd would refuse
 // or ignore is reported with the reason and the fix, and every script is
 // scanned for variables netevd gives differently.
-import { lstatSync, readdirSync, readlinkSync, type Stats, statSync } from "node:fs";
-import { readRegularFile } from "../src/util/read-regular";
-import { join, resolve, dirname } from "node:path";
+import type { Stats } from "node:fs";
+import { posix } from "node:path";
+import type { ImageRoot } from "./image-root";
 import { isEventName } from "../src/events/names";
 import { byteOrder, isIgnoredName, ruleBroken } from "../src/scripts/discover";
 
@@ -143,18 +143,23 @@ function modeProblem(st: Stats): { problem: string; fix: string } | undefined {
   return { problem: `netevd will not run it: ${broken.detail}`, fix };
 }
 
-export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPlan[]; files: ScriptPlan[] } {
+/** The script directories in sourceDir and their files, as image paths (see ImageRoot). */
+export function planScripts(
+  image: ImageRoot,
+  sourceDir: string,
+  targetDir: string,
+): { dirs: DirPlan[]; files: ScriptPlan[] } {
   const dirs: DirPlan[] = [];
   const files: ScriptPlan[] = [];
   let names: string[];
   try {
-    names = readdirSync(sourceDir).sort(byteOrder);
+    names = image.readdir(sourceDir).sort(byteOrder);
   } catch {
     return { dirs, files };
   }
   for (const d of names) {
-    const src = join(sourceDir, d);
-    if (!d.endsWith(".d") || !lstatSync(src).isDirectory()) continue;
+    const src = posix.join(sourceDir, d);
+    if (!d.endsWith(".d") || !image.lstat(src)?.isDirectory()) continue;
     const event = d.slice(0, -2);
     if (!isEventName(event)) {
       dirs.push({
@@ -165,12 +170,13 @@ export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPl
       });
       continue;
     }
-    const target = join(targetDir, d);
+    const target = posix.join(targetDir, d);
     dirs.push({ name: d, source: src, target });
-    for (const f of readdirSync(src).sort(byteOrder)) {
-      const path = join(src, f);
-      const lst = lstatSync(path);
-      const to = join(target, f);
+    for (const f of image.readdir(src).sort(byteOrder)) {
+      const path = posix.join(src, f);
+      const lst = image.lstat(path);
+      if (!lst) continue; // gone since readdir
+      const to = posix.join(target, f);
       if (lst.isDirectory()) {
         files.push({
           source: path,
@@ -197,28 +203,27 @@ export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPl
         continue;
       }
       if (lst.isSymbolicLink()) {
-        const linkTarget = readlinkSync(path);
+        const linkTarget = image.readlink(path);
         let problem: string | undefined;
         let fix: string | undefined;
-        try {
-          const st = statSync(path);
-          const m = modeProblem(st);
-          if (m)
-            ({ problem, fix } = {
-              problem: `its target ${m.problem.slice("netevd will not run it: ".length)}; netevd will not run it`,
-              fix: `${m.fix} ${resolve(dirname(path), linkTarget)}`,
-            });
-        } catch {
+        // Followed inside the image: an absolute target is the image's file, not this system's.
+        const st = image.stat(path);
+        const m = st && modeProblem(st);
+        if (!st) {
           problem = `broken symlink to ${linkTarget}: kept as a link, netevd will skip it`;
           fix = "point it at an existing script or remove it";
-        }
+        } else if (m)
+          ({ problem, fix } = {
+            problem: `its target ${m.problem.slice("netevd will not run it: ".length)}; netevd will not run it`,
+            fix: `${m.fix} ${image.show(posix.resolve(posix.dirname(path), linkTarget))}`,
+          });
         files.push({ source: path, target: to, kind: "symlink", mode: 0o777, linkTarget, problem, fix });
         continue;
       }
       // Read without blocking: a FIFO swapped in after lstat is refused, not waited on.
       let content: Buffer | undefined;
       try {
-        content = lst.isFile() ? readRegularFile(path, MAX_SCRIPT_BYTES) : undefined;
+        content = lst.isFile() ? image.readFile(path, MAX_SCRIPT_BYTES) : undefined;
       } catch {
         content = undefined;
       }
@@ -241,7 +246,7 @@ export function planScripts(sourceDir: string, targetDir: string): { dirs: DirPl
         kind: "file",
         mode: lst.mode & 0o7777,
         content,
-        ...(m ? { problem: `${m.problem} (copied with its mode)`, fix: `${m.fix} ${to}` } : {}),
+        ...(m ? { problem: `${m.problem} (copied with its mode)`, fix: `${m.fix} ${image.show(to)}` } : {}),
       });
     }
   }

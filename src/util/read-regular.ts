@@ -22,12 +22,22 @@ function kindOf(mode: number): string {
   }
 }
 
-export function readRegularFile(path: string, maxBytes: number): Buffer {
+export interface ReadOptions {
+  /** The name errors give (when `path` is a /proc/self/fd path). */
+  name?: string;
+  /** Refuse a symlink as the last component (it was resolved already). */
+  noFollow?: boolean;
+}
+
+export function readRegularFile(path: string, maxBytes: number, o: ReadOptions = {}): Buffer {
   // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  const fd = openSync(
+    path,
+    constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (o.noFollow ? constants.O_NOFOLLOW : 0),
+  );
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new NotRegularFileError(path, kindOf(st.mode));
+    if (!st.isFile()) throw new NotRegularFileError(o.name ?? path, kindOf(st.mode));
     const buf = Buffer.alloc(Math.min(maxBytes + 1, st.size + 1));
     let used = 0;
     while (used < buf.length) {
