@@ -19,6 +19,7 @@ import { kernelSamples, Metrics } from "../metrics/metrics";
 import type { NativeBinding } from "../native/binding";
 import { PolicyReconciler } from "../routing/reconciler";
 import { type RunnerOptions, ScriptRunner } from "../scripts/runner";
+import { describeKillScope, detectKillScope, type KillScope } from "../scripts/cgroup";
 import { runnerSettings } from "../scripts/settings";
 import { grantScriptCapabilities } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
@@ -64,6 +65,7 @@ export class Daemon {
   private ready = false;
   /** The first sync is done: from now on a lease change is an event (before, the sync itself covers it). */
   private synced = false;
+  private killScope: KillScope = { kind: "process-group", reason: "not started" };
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -95,6 +97,7 @@ export class Daemon {
   private runnerOptions(c: Config): RunnerOptions {
     return {
       ...runnerSettings(c, this.opts.dryRun),
+      killScope: this.killScope,
       onResult: (e, r) => recordScriptResult(e, r, this.metrics, this.audit),
     };
   }
@@ -105,6 +108,9 @@ export class Daemon {
     this.apply(r.config);
     const c = r.config;
     becomeDaemonUser(this.opts.binding, c, this.opts.dryRun);
+    // After the drop: a delegated cgroup belongs to the user netevd runs as.
+    this.killScope = detectKillScope();
+    log.info(`scripts: ${describeKillScope(this.killScope)}`);
     this.runner = new ScriptRunner(this.runnerOptions(c), getLogger("scripts"));
     this.kernel = new KernelState(this.opts.binding, { log: getLogger("kernel") });
     try {

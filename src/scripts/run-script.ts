@@ -1,8 +1,9 @@
-// Runs one script: its own process group, stdin /dev/null, cleared environment,
-// output logged line by line with caps, timeout → SIGTERM to the whole group →
-// SIGKILL 5 s later.
+// Runs one script: its own process group (and cgroup, where netevd has a
+// delegated one), stdin /dev/null, cleared environment, output logged line by
+// line with caps, timeout → SIGTERM to the whole group → SIGKILL 5 s later.
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../log/logger";
+import type { ScriptCgroup } from "./cgroup";
 import { LineSplitter } from "./line-splitter";
 
 export const KILL_GRACE_MS = 5000;
@@ -16,6 +17,26 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Called with the child once spawned: the runner tracks live groups for shutdown. */
   onSpawn?: (child: ChildProcess) => void;
+  /** The script's own cgroup: it enters it before its first instruction, and a timeout kills all of it. */
+  cgroup?: ScriptCgroup;
+}
+
+/**
+ * The script's process moves itself into its cgroup (writing 0 to cgroup.procs
+ * moves the writer) and then becomes the script, so nothing it starts is ever
+ * outside; if the move fails it runs anyway, ended by process group.
+ */
+const ENTER_CGROUP = 'echo 0 2>/dev/null >"$1"; shift; exec "$@"';
+
+/**
+ * The environment exactly as given. The single executable's packager (pkg)
+ * adds PKG_EXECPATH to every child's environment unless the key is present:
+ * present but not enumerable, it is not passed on.
+ */
+function exactEnv(env: Record<string, string>): Record<string, string> {
+  const copy = { ...env };
+  Object.defineProperty(copy, "PKG_EXECPATH", { value: "", enumerable: false });
+  return copy;
 }
 
 export interface ScriptResult {
@@ -31,7 +52,8 @@ export interface ScriptResult {
   outputTruncated: boolean;
 }
 
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals): boolean {
+/** Signals a process group; signal 0 asks whether it still exists. */
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(-pid, signal);
@@ -62,8 +84,11 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
         ...partial,
       });
     try {
-      child = spawn(path, [], {
-        env: opts.env,
+      const [file, args] = opts.cgroup
+        ? ["/bin/sh", ["-c", ENTER_CGROUP, "netevd-script", opts.cgroup.procs, path]]
+        : [path, []];
+      child = spawn(file, args, {
+        env: exactEnv(opts.env),
         cwd: "/",
         stdio: ["ignore", "pipe", "pipe"],
         // setsid(): the script leads its own process group, so the whole group
@@ -93,11 +118,18 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
     let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      log.warn(`timed out after ${opts.timeoutMs} ms, sending SIGTERM to its process group`);
+      const cg = opts.cgroup;
+      log.warn(
+        `timed out after ${opts.timeoutMs} ms, sending SIGTERM to ${cg ? "its cgroup" : "its process group"}`,
+      );
       killGroup(child.pid, "SIGTERM");
+      cg?.terminate();
       killTimer = setTimeout(() => {
-        if (killGroup(child.pid, "SIGKILL"))
-          log.warn(`still running ${grace} ms after SIGTERM, sent SIGKILL`);
+        const left = cg ? cg.pids().length > 0 : killGroup(child.pid, 0);
+        if (!left) return;
+        killGroup(child.pid, "SIGKILL");
+        cg?.kill();
+        log.warn(`still running ${grace} ms after SIGTERM, sent SIGKILL`);
       }, grace);
     }, opts.timeoutMs);
 

@@ -8,6 +8,7 @@ import { getLogger, type Logger } from "../log/logger";
 import { type Discovery, discoverScripts, type Skipped } from "./discover";
 import { scriptEnvironment } from "./environment";
 import { LinkQueues } from "./link-queue";
+import { type KillScope, ScriptCgroup } from "./cgroup";
 import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-script";
 
 export interface RunnerOptions {
@@ -18,6 +19,8 @@ export interface RunnerOptions {
   dryRun?: boolean;
   killGraceMs?: number;
   parentEnv?: NodeJS.ProcessEnv;
+  /** Per-script cgroups (where netevd has a delegated one) or process groups. */
+  killScope?: KillScope;
   /** Each finished script (the audit log). */
   onResult?: (event: NetworkEvent, result: ScriptResult) => void;
 }
@@ -40,6 +43,9 @@ export interface EventReport {
 export class ScriptRunner {
   private readonly queues: LinkQueues;
   private readonly live = new Set<ChildProcess>();
+  /** Cgroups of finished scripts whose background jobs still run: removed once empty. */
+  private readonly lingering = new Set<ScriptCgroup>();
+  private runs = 0;
   private readonly warned = new Set<string>();
   private readonly log: Logger;
 
@@ -111,21 +117,33 @@ export class ScriptRunner {
       return report;
     }
     for (const script of plan.scripts) {
+      const scope = this.opts.killScope;
+      const cgroup =
+        scope?.kind === "cgroup"
+          ? ScriptCgroup.create(scope.dir, `run-${process.pid}-${++this.runs}`)
+          : undefined;
       const result = await runScript(script.name, script.path, {
         env: plan.env,
         timeoutMs: this.opts.timeoutMs,
         killGraceMs: this.opts.killGraceMs,
         log,
+        cgroup,
         onSpawn: (child) => {
           this.live.add(child);
           child.once("exit", () => this.live.delete(child));
         },
       });
+      if (cgroup) this.lingering.add(cgroup);
+      this.removeEmptyCgroups();
       logResult(result, log);
       this.opts.onResult?.(plan.event, result);
       report.results.push(result);
     }
     return report;
+  }
+
+  private removeEmptyCgroups(): void {
+    for (const cg of this.lingering) if (cg.remove()) this.lingering.delete(cg);
   }
 
   /** One warning per skipped file, repeated only when the file changes. */
@@ -153,6 +171,7 @@ export class ScriptRunner {
     await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, grace)))]);
     clearTimeout(timer);
     for (const child of children) killGroup(child.pid, "SIGKILL");
+    this.removeEmptyCgroups();
   }
 }
 

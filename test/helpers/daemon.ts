@@ -19,20 +19,28 @@ afterEach(() => {
   running.clear();
 });
 
+/** Runs the daemon; with `cgroup`, it starts inside that cgroup v2 directory (as under a unit). */
 export function startDaemon(
   ns: string,
   config: string,
   env: NodeJS.ProcessEnv = {},
   args: string[] = [],
+  cgroup?: string,
 ): Running {
-  const child = spawn(
-    "ip",
-    ["netns", "exec", ns, process.execPath, CLI, "run", "--config", config, "--log-format", "json", ...args],
-    {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const run = [process.execPath, CLI, "run", "--config", config, "--log-format", "json", ...args];
+  // `ip netns exec` mounts a fresh /sys without the cgroup hierarchy; nsenter
+  // joins the namespace and leaves the mounts alone, as under a unit.
+  const [file, ...argv] = cgroup
+    ? [
+        "sh",
+        ["-c", 'echo 0 >"$1/cgroup.procs" && shift && exec "$@"', "in-cgroup", cgroup],
+        ["nsenter", `--net=/run/netns/${ns}`, ...run],
+      ].flat()
+    : ["ip", "netns", "exec", ns, ...run];
+  const child = spawn(file as string, argv, {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));

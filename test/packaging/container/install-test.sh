@@ -66,13 +66,24 @@ section "configure the kernel-only backend, a routable.d script"
 cat > /etc/netevd/netevd.yaml <<'EOC'
 # edited by the administrator
 system: { backend: none }
+scripts: { timeout: 3s }
 EOC
 cat > /etc/netevd/routable.d/50-record <<'EOS'
 #!/bin/sh
 grep -E '^(Uid|CapEff|CapAmb)' /proc/self/status > /run/netevd/routable.$LINK
 echo "LINK=$LINK STATE=$STATE ADDRESSES=$ADDRESSES" >> /run/netevd/routable.$LINK
+env > /run/netevd/env.$LINK
 EOS
 chmod 755 /etc/netevd/routable.d/50-record
+# A hung hook whose child leaves its session and ignores SIGTERM.
+mkdir -p /etc/netevd/degraded.d
+cat > /etc/netevd/degraded.d/50-escape <<'EOS'
+#!/bin/sh
+[ "$LINK" = nv3 ] || exit 0
+setsid sh -c 'trap "" TERM; echo $$ > /run/netevd/escapee.pid; exec sleep 300' </dev/null >/dev/null 2>&1 &
+sleep 300
+EOS
+chmod 755 /etc/netevd/degraded.d/50-escape
 
 section "systemctl enable --now netevd"
 systemctl enable --now netevd; echo "enable --now rc=$?"
@@ -101,6 +112,23 @@ cat /run/netevd/routable.nv0
 check "script CapEff = 0" grep -q "CapEff:	0000000000000000" /run/netevd/routable.nv0
 check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5" /run/netevd/routable.nv0
 check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
+check "script environment has nothing of the executable's packager (PKG_EXECPATH)" bash -c '! grep -q PKG_ /run/netevd/env.nv0'
+
+section "a hung hook's setsid child dies with the hook's timeout (its own cgroup, Delegate=yes)"
+check "journal: scripts run in cgroups of their own" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "each script runs in a cgroup of its own under /sys/fs/cgroup.*/netevd.service"'
+ip link add nv3 type veth peer name nv4
+ip link set nv4 up
+ip link set nv3 up
+check "the escaping hook ran" wait_for test -s /run/netevd/escapee.pid
+escapee=$(cat /run/netevd/escapee.pid)
+check "the child is gone after the timeout and the grace (3 s + 5 s)" bash -c "for i in \$(seq 1 150); do kill -0 $escapee 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+kill -9 "$escapee" 2>/dev/null
+check "the unit keeps its memory ceiling" test "$(systemctl show -P MemoryMax netevd)" = 536870912
+before=$(mainpid)
+kill -KILL "$before"  # what the OOM killer does at MemoryMax
+check "killed as by the OOM killer: restarted (new MainPID, active again)" wait_for bash -c "systemctl -q is-active netevd && [ \"\$(systemctl show -P MainPID netevd)\" != $before ] && [ \"\$(systemctl show -P MainPID netevd)\" != 0 ]"
+check "restarted: ready again after its first sync" wait_for bash -c 'test "$(journalctl -u netevd -b --no-pager | grep -c "ready: [0-9]* link(s)")" -ge 2'
+ip link del nv3
 
 section "backend dhclient: a lease's DNS and host name reach resolved and hostnamed as user netevd (the polkit rule)"
 systemctl start systemd-resolved
