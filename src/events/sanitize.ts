@@ -28,37 +28,87 @@ export function isAddress(text: string): boolean {
   return isIP(text) !== 0;
 }
 
-/** A copy of the event holding only values that passed validation. */
-export function sanitizeEvent(e: NetworkEvent): { event: NetworkEvent; dropped: Dropped[] } {
-  const dropped: Dropped[] = [];
-  const drop = (field: string, value: unknown, why: string) => {
+/** Checks values, keeping only the valid ones and why the others went. */
+class Checks {
+  readonly dropped: Dropped[] = [];
+
+  drop(field: string, value: unknown, why: string): void {
     const shown = JSON.stringify(
       typeof value === "string" && value.length > 80 ? `${value.slice(0, 77)}...` : value,
     );
-    dropped.push({ field, reason: `${shown}: ${why}` });
-  };
-  const address = (field: string, v: string | null): string | null => {
+    this.dropped.push({ field, reason: `${shown}: ${why}` });
+  }
+
+  address(field: string, v: string | null): string | null {
     if (v === null) return null;
     if (isAddress(v)) return v;
-    drop(field, v, "not an IP address");
+    this.drop(field, v, "not an IP address");
     return null;
-  };
-  const addressList = (field: string, list: string[]): string[] =>
-    capped(field, list).flatMap((v, i) => {
-      const ok = address(`${field}[${i}]`, v);
+  }
+
+  addressList(field: string, list: string[]): string[] {
+    return this.capped(field, list).flatMap((v, i) => {
+      const ok = this.address(`${field}[${i}]`, v);
       return ok === null ? [] : [ok];
     });
-  const name = (field: string, v: string | null): string | null => {
+  }
+
+  name(field: string, v: string | null): string | null {
     if (v === null) return null;
     if (isDnsName(v)) return v;
-    drop(field, v, "not an RFC 1123 name");
+    this.drop(field, v, "not an RFC 1123 name");
     return null;
-  };
-  const capped = <T>(field: string, list: T[]): T[] => {
+  }
+
+  nameList(field: string, list: string[]): string[] {
+    return this.capped(field, list).filter((d, i) => this.name(`${field}[${i}]`, d) !== null);
+  }
+
+  capped<T>(field: string, list: T[]): T[] {
     if (list.length <= MAX_LIST) return list;
-    drop(field, `${list.length} entries`, `more than ${MAX_LIST}; the rest are dropped`);
+    this.drop(field, `${list.length} entries`, `more than ${MAX_LIST}; the rest are dropped`);
     return list.slice(0, MAX_LIST);
+  }
+}
+
+/**
+ * A lease's values as scripts get them (DHCP_*) and as systemd-resolved and
+ * systemd-hostnamed are given them: one check for both. Invalid entries of a
+ * list go one by one; the rest stay.
+ */
+export function sanitizeDhcp(d: DhcpInfo, checks = new Checks()): { dhcp: DhcpInfo; dropped: Dropped[] } {
+  // dhclient's domain-name may be a space-separated search list.
+  const domains =
+    d.domain === null ? [] : checks.nameList("dhcp.domain", d.domain.split(" ").filter(Boolean));
+  let lease = d.lease_text;
+  if (lease !== null && (lease.length > MAX_LEASE_TEXT || hasControl(lease, true))) {
+    checks.drop(
+      "dhcp.lease",
+      `${lease.length} characters`,
+      `longer than ${MAX_LEASE_TEXT} or holds control characters`,
+    );
+    lease = null;
+  }
+  const dhcp: DhcpInfo = {
+    address: checks.address("dhcp.address", d.address),
+    gateway: checks.address("dhcp.gateway", d.gateway),
+    dns: checks.addressList("dhcp.dns", d.dns),
+    domain: domains.length ? domains.join(" ") : null,
+    hostname: checks.name("dhcp.hostname", d.hostname),
+    lease_seconds:
+      d.lease_seconds !== null && Number.isSafeInteger(d.lease_seconds) && d.lease_seconds >= 0
+        ? d.lease_seconds
+        : null,
+    server: checks.address("dhcp.server", d.server),
+    lease_text: lease,
   };
+  return { dhcp, dropped: checks.dropped };
+}
+
+/** A copy of the event holding only values that passed validation. */
+export function sanitizeEvent(e: NetworkEvent): { event: NetworkEvent; dropped: Dropped[] } {
+  const checks = new Checks();
+  const drop = checks.drop.bind(checks);
 
   const link = { ...e.link };
   if (hasControl(link.name) || link.name.length > 15 || link.name.includes("/")) {
@@ -70,50 +120,15 @@ export function sanitizeEvent(e: NetworkEvent): { event: NetworkEvent; dropped: 
     link.mac = null;
   }
 
-  const addresses: AddressInfo[] = capped("addresses", e.addresses).filter((a, i) => {
+  const addresses: AddressInfo[] = checks.capped("addresses", e.addresses).filter((a, i) => {
     const ok =
       isAddress(a.address) && a.prefix_length >= 0 && a.prefix_length <= (a.family === "ipv4" ? 32 : 128);
     if (!ok) drop(`addresses[${i}]`, a.address, "not an address with a valid prefix length");
     return ok;
   });
 
-  const domains = capped("domains", e.domains).filter((d, i) => name(`domains[${i}]`, d) !== null);
-  let dhcp: DhcpInfo | null = null;
-  if (e.dhcp) {
-    const domain = e.dhcp.domain === null ? null : domainList("dhcp.domain", e.dhcp.domain);
-    let lease = e.dhcp.lease_text;
-    if (lease !== null && (lease.length > MAX_LEASE_TEXT || hasControl(lease, true))) {
-      drop(
-        "dhcp.lease",
-        `${lease.length} characters`,
-        `longer than ${MAX_LEASE_TEXT} or holds control characters`,
-      );
-      lease = null;
-    }
-    dhcp = {
-      address: address("dhcp.address", e.dhcp.address),
-      gateway: address("dhcp.gateway", e.dhcp.gateway),
-      dns: addressList("dhcp.dns", e.dhcp.dns),
-      domain,
-      hostname: name("dhcp.hostname", e.dhcp.hostname),
-      lease_seconds:
-        e.dhcp.lease_seconds !== null &&
-        Number.isSafeInteger(e.dhcp.lease_seconds) &&
-        e.dhcp.lease_seconds >= 0
-          ? e.dhcp.lease_seconds
-          : null,
-      server: address("dhcp.server", e.dhcp.server),
-      lease_text: lease,
-    };
-  }
-
-  function domainList(field: string, text: string): string | null {
-    // dhclient's domain-name may be a space-separated search list.
-    const parts = text.split(" ").filter(Boolean);
-    if (parts.length > 0 && parts.length <= MAX_LIST && parts.every(isDnsName)) return parts.join(" ");
-    drop(field, text, "not a list of RFC 1123 names");
-    return null;
-  }
+  const domains = checks.nameList("domains", e.domains);
+  const dhcp = e.dhcp ? sanitizeDhcp(e.dhcp, checks).dhcp : null;
 
   let route: RouteInfo | null = e.route;
   if (route && route.gateway !== null && !isAddress(route.gateway)) {
@@ -126,13 +141,13 @@ export function sanitizeEvent(e: NetworkEvent): { event: NetworkEvent; dropped: 
       ...e,
       link,
       addresses,
-      gateway: address("gateway", e.gateway),
-      gateway6: address("gateway6", e.gateway6),
-      dns: addressList("dns", e.dns),
+      gateway: checks.address("gateway", e.gateway),
+      gateway6: checks.address("gateway6", e.gateway6),
+      dns: checks.addressList("dns", e.dns),
       domains,
       dhcp,
       route,
     },
-    dropped,
+    dropped: checks.dropped,
   };
 }

@@ -1,9 +1,9 @@
 // What a lease's DNS servers, domains and host name become, per the use_*
 // flags: pushed once per change, per link in order, and reset when the lease
-// goes away. Values come from a DHCP server: only valid addresses and RFC 1123
-// names are pushed.
+// goes away. Values come from a DHCP server: they pass the same checks as
+// the DHCP_* variables of scripts, so both see the same servers and domains.
 import type { DhcpInfo } from "../events/event";
-import { isAddress, isDnsName } from "../events/sanitize";
+import { sanitizeDhcp } from "../events/sanitize";
 import type { Logger } from "../log/logger";
 import type { Hostnamed } from "./hostnamed";
 import type { Resolved } from "./resolved";
@@ -58,17 +58,17 @@ export class LeasePush {
     this.pushed.delete(ifindex);
   }
 
-  private async push(ifindex: number, ifname: string, info: DhcpInfo | null): Promise<void> {
+  private async push(ifindex: number, ifname: string, raw: DhcpInfo | null): Promise<void> {
     const log = this.log.child({ link: ifname });
-    const valid = <T>(list: T[], ok: (v: T) => boolean, what: string) =>
-      list.filter(
-        (v) => ok(v) || (log.warn(`lease ${what} ${JSON.stringify(v)} is not valid; not pushed`), false),
-      );
+    let info: DhcpInfo | null = null;
+    if (raw) {
+      const checked = sanitizeDhcp(raw);
+      info = checked.dhcp;
+      for (const d of checked.dropped) log.warn(`lease value not pushed: ${d.field} ${d.reason}`);
+    }
     const want: Pushed = {
-      dns: this.flags.useDns ? valid(info?.dns ?? [], isAddress, "DNS server") : [],
-      domains: this.flags.useDomain
-        ? valid(info?.domain?.split(/\s+/).filter(Boolean) ?? [], isDnsName, "domain")
-        : [],
+      dns: this.flags.useDns ? (info?.dns ?? []) : [],
+      domains: this.flags.useDomain ? (info?.domain?.split(" ") ?? []) : [],
     };
     const had = this.pushed.get(ifindex) ?? { dns: [], domains: [] };
     const set = async (
@@ -103,10 +103,6 @@ export class LeasePush {
     this.pushed.set(ifindex, had);
     const name = info?.hostname ?? null;
     if (!this.flags.useHostname || name === null || name === this.hostname) return;
-    if (!isDnsName(name)) {
-      log.warn(`lease host name ${JSON.stringify(name)} is not an RFC 1123 name; not set`);
-      return;
-    }
     try {
       if (this.flags.dryRun) log.info(`dry run: would set the transient host name ${name}`);
       else {

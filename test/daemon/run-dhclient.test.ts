@@ -14,7 +14,14 @@ import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
-const lease = (ifname: string, addr: string, dns: string, renew: string, host = "dh-host") => `lease {
+const lease = (
+  ifname: string,
+  addr: string,
+  dns: string,
+  renew: string,
+  host = "dh-host",
+  domain = "peers.test",
+) => `lease {
   interface "${ifname}";
   fixed-address ${addr};
   option subnet-mask 255.255.255.0;
@@ -23,7 +30,7 @@ const lease = (ifname: string, addr: string, dns: string, renew: string, host = 
   option domain-name-servers ${dns};
   option dhcp-server-identifier 10.213.3.1;
   option host-name "${host}";
-  option domain-name "peers.test";
+  option domain-name "${domain}";
   renew 0 2099/11/22 ${renew};
   rebind 0 2099/11/22 05:00:00;
   expire 0 2099/11/22 05:01:00;
@@ -117,6 +124,25 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
       expect(await waitFor(() => recorded(dir, "routable", "dh0").length === 2), d.output()).toBe(true);
       expect(recorded(dir, "routable", "dh0").map((e) => e.DHCP_DNS)).toContain("10.213.3.1 10.213.3.2");
       expect(await waitFor(() => resolved.links.get(dh0)?.dns.length === 2)).toBe(true);
+      // A hostile server: 100 DNS servers and a search list with one bad entry.
+      // Scripts and resolved get the same: the first 32 servers, the good domains.
+      const many = Array.from({ length: 100 }, (_, i) => `10.213.${4 + (i >> 8)}.${i & 255}`);
+      appendFileSync(
+        join(leases, "dhclient.dh0.leases"),
+        lease("dh0", "10.213.3.114", many.join(","), "04:03:00", "dh-host", "peers.test bad;name other.test"),
+      );
+      expect(await waitFor(() => recorded(dir, "routable", "dh0").length === 3), d.output()).toBe(true);
+      const third = recorded(dir, "routable", "dh0")[2];
+      expect(third?.DHCP_DNS).toBe(many.slice(0, 32).join(" "));
+      expect(third?.DHCP_DOMAIN).toBe("peers.test other.test");
+      expect(await waitFor(() => resolved.links.get(dh0)?.dns.length === 32), d.output()).toBe(true);
+      expect(resolved.links.get(dh0)).toEqual({
+        dns: many.slice(0, 32),
+        domains: [
+          ["peers.test", false],
+          ["other.test", false],
+        ],
+      });
 
       // dh1: resolved says LinkBusy (networkd manages it): the same call went to networkd.
       ip(ns, "addr", "add", "10.213.6.5/24", "dev", "dh1");

@@ -129,7 +129,7 @@ describe.runIf(isRoot)("script runner", () => {
       .map((l) => l.msg);
     expect(dropped.sort()).toEqual([
       `dropped a value from the network: dhcp.dns[1] "\`reboot\`": not an IP address`,
-      `dropped a value from the network: dhcp.domain "ok.lan;reboot": not a list of RFC 1123 names`,
+      `dropped a value from the network: dhcp.domain[0] "ok.lan;reboot": not an RFC 1123 name`,
       `dropped a value from the network: dhcp.hostname "$(touch ${marker})": not an RFC 1123 name`,
     ]);
   });
