@@ -196,14 +196,12 @@ export class KernelState {
           if (!previous) return;
           t.links.delete(m.link.index);
           // The kernel drops the link's addresses and routes; IPv4 route flushes come without events.
-          for (const [k, a] of t.addresses) {
-            if (a.index !== m.link.index) continue;
+          for (const [k, a] of [...t.addresses.ofLink(m.link.index)]) {
             t.addresses.delete(k);
             emit({ kind: "address", action: "remove", address: a });
           }
           // Its routes go with it (IPv4 ones unannounced): no route can name a link that is gone.
-          for (const [k, r] of t.routes) {
-            if (r.oif !== m.link.index) continue;
+          for (const [k, r] of [...t.routes.ofLink(m.link.index)]) {
             t.routes.delete(k);
             emit({ kind: "route", action: "remove", route: r });
           }
@@ -230,10 +228,10 @@ export class KernelState {
           // and re-read the routes soon after to be sure.
           if (m.address.family === AF_INET) {
             const index = m.address.index;
-            const left = [...t.addresses.values()].some((a) => a.index === index && a.family === AF_INET);
+            const left = [...t.addresses.ofLink(index).values()].some((a) => a.family === AF_INET);
             if (!left) {
-              for (const [k, r] of t.routes) {
-                if (r.family !== AF_INET || r.oif !== index) continue;
+              for (const [k, r] of [...t.routes.ofLink(index)]) {
+                if (r.family !== AF_INET) continue;
                 t.routes.delete(k);
                 emit({ kind: "route", action: "remove", route: r });
               }
@@ -321,8 +319,8 @@ export class KernelState {
     }
     this.stats.routeRereads++;
     const routes = this.tables.routes;
-    for (const [k, r] of routes) {
-      if (r.oif !== index || fresh.has(k)) continue;
+    for (const [k, r] of [...routes.ofLink(index)]) {
+      if (fresh.has(k)) continue;
       routes.delete(k);
       this.emit({ kind: "route", action: "remove", route: r });
     }

@@ -4,15 +4,71 @@ import type { Link } from "../netlink/link";
 import type { Route } from "../netlink/route";
 import type { Rule } from "../netlink/rule";
 
+/**
+ * A table that also knows its entries by link, so that what one link has
+ * costs that link's entries, not the whole table: with thousands of links,
+ * per-link questions on every event would otherwise grow with the square.
+ */
+export class LinkKeyed<V> extends Map<string, V> {
+  private readonly byLink = new Map<number, Map<string, V>>();
+
+  constructor(private readonly linkOf: (v: V) => number) {
+    super();
+  }
+
+  override set(key: string, value: V): this {
+    const old = super.get(key);
+    if (old !== undefined) this.unindex(key, old);
+    super.set(key, value);
+    const i = this.linkOf(value);
+    let m = this.byLink.get(i);
+    if (!m) this.byLink.set(i, (m = new Map<string, V>()));
+    m.set(key, value);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const old = super.get(key);
+    if (old === undefined) return false;
+    this.unindex(key, old);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.byLink.clear();
+    super.clear();
+  }
+
+  /** The entries of one link (by ifindex), live: copy before changing the table while iterating. */
+  ofLink(index: number): ReadonlyMap<string, V> {
+    return this.byLink.get(index) ?? EMPTY;
+  }
+
+  private unindex(key: string, v: V): void {
+    const i = this.linkOf(v);
+    const m = this.byLink.get(i);
+    m?.delete(key);
+    if (m?.size === 0) this.byLink.delete(i);
+  }
+}
+
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
 export interface Tables {
   links: Map<number, Link>;
-  addresses: Map<string, Address>;
-  routes: Map<string, Route>;
+  addresses: LinkKeyed<Address>;
+  /** By RTA_OIF (0: none, as for multipath routes). */
+  routes: LinkKeyed<Route>;
   rules: Map<string, Rule>;
 }
 
 export function emptyTables(): Tables {
-  return { links: new Map(), addresses: new Map(), routes: new Map(), rules: new Map() };
+  return {
+    links: new Map(),
+    addresses: new LinkKeyed((a) => a.index),
+    routes: new LinkKeyed((r) => r.oif ?? 0),
+    rules: new Map(),
+  };
 }
 
 export type KernelChange =

@@ -59,9 +59,8 @@ export function networkOf(address: string, prefixLength: number): string {
 }
 
 function policyAddresses(t: Tables, link: Link, ipv6: boolean): Address[] {
-  return [...t.addresses.values()].filter(
+  return [...t.addresses.ofLink(link.index).values()].filter(
     (a) =>
-      a.index === link.index &&
       a.scope === RT_SCOPE.UNIVERSE &&
       !(a.flags & IFA_F_DADFAILED) &&
       (a.family === AF_INET || (ipv6 && a.family === AF_INET6)),

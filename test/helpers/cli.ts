@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-export const CLI = join(__dirname, "..", "..", "dist", "src", "cli", "main.js");
+/** The built CLI; NETEVD_CLI points the benchmarks at another build (an older checkout, to compare). */
+export const CLI = process.env.NETEVD_CLI ?? join(__dirname, "..", "..", "dist", "src", "cli", "main.js");
 
 export interface CliRun {
   status: number | null;
