@@ -6,7 +6,7 @@
 //     PropertiesChanged(OperationalState=routable) signal itself.
 // Times are wall-clock (CLOCK_REALTIME) from just before the trigger to the
 // hook's `date +%s.%N` (so a script's own start-up is included, as users see it).
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Message, type MessageBus, sessionBus } from "dbus-next";
@@ -16,7 +16,7 @@ import { createNetns, ip, veth } from "../test/helpers/netns";
 import { havePeers, networkdTopology } from "../test/helpers/peers";
 import { waitFor } from "../test/helpers/proc";
 import { tempDir } from "../test/helpers/tmp";
-import { nowMs, type Summary, summarize, table } from "./stats";
+import { nowMs, type Summary, summarize, table, writeResults } from "./stats";
 
 const TRIALS = Number(process.env.NETEVD_BENCH_TRIALS ?? 20);
 const rows: { scenario: string; subject: string; summary: Summary; samples: number[] }[] = [];
@@ -49,13 +49,7 @@ function outDir(): string {
 afterAll(() => {
   if (!rows.length) return;
   console.log(`\nevent → script latency (${TRIALS} trials each)\n${table(rows)}\n`);
-  const file = join(__dirname, "..", "dist", "bench-results.json");
-  mkdirSync(join(__dirname, "..", "dist"), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), trials: TRIALS, kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(), results: rows }, null, 2)}\n`,
-  );
-  console.log(`written: ${file}`);
+  writeResults("bench-results.json", { trials: TRIALS, results: rows });
 });
 
 describe("latency", () => {

@@ -5,18 +5,17 @@
 //     the daemon's RSS before and after, its peak, /healthz time at the end;
 //  2. churn: 1,000 veth pairs deleted among 2,000 links: netlink messages the
 //     daemon read and the CPU time it spent.
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { CLI } from "../test/helpers/cli";
-import { startDaemon } from "../test/helpers/daemon";
+import { apiConfig, startDaemon } from "../test/helpers/daemon";
 import { httpGet, metric } from "../test/helpers/http";
 import { createNetns, ip, veth } from "../test/helpers/netns";
 import { waitFor } from "../test/helpers/proc";
-import { tempDir } from "../test/helpers/tmp";
-import { nowMs } from "./stats";
+import { nowMs, writeResults } from "./stats";
 
 type Row = { scenario: string; measure: string; value: number; unit: string };
 const rows: Row[] = [];
@@ -33,19 +32,8 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-function daemon(opts: { interfaces?: string }) {
-  const ns = createNetns();
-  const dir = tempDir();
-  const run = join(dir, "run");
-  mkdirSync(run);
-  chmodSync(run, 0o777);
-  const socket = join(run, "api.sock");
-  const config = join(dir, "netevd.yaml");
-  writeFileSync(
-    config,
-    `system: { backend: none, user: nobody }\n${opts.interfaces ? `monitoring: { interfaces: [${opts.interfaces}] }\n` : ""}scripts: { dir: ${dir} }\napi: { socket: ${socket} }\n`,
-  );
-  return { ns, dir, socket, config };
+function daemon(opts: { interfaces?: string[] }) {
+  return { ns: createNetns(), ...apiConfig(opts) };
 }
 
 /** Links the daemon knows: its metric, or (older builds) the length of /v1/links. */
@@ -81,7 +69,7 @@ async function addressEvents(ns: string, dir: string, dev: string, count: number
 }
 
 async function followers(scenario: string, stalled: number, reading: number, events: number) {
-  const { ns, dir, socket, config } = daemon({ interfaces: "bf0" });
+  const { ns, dir, socket, config } = daemon({ interfaces: ["bf0"] });
   veth(ns, "bf0", "bf1");
   const d = startDaemon(ns, config);
   try {
@@ -123,13 +111,7 @@ afterAll(() => {
     console.log(
       `${r.scenario.padEnd(w[0]!)}  ${r.measure.padEnd(w[1]!)}  ${String(r.value).padStart(w[2]!)} ${r.unit}`,
     );
-  const file = join(__dirname, "..", "dist", "bench-resilience.json");
-  mkdirSync(join(__dirname, "..", "dist"), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), cli: CLI, kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(), results: rows }, null, 2)}\n`,
-  );
-  console.log(`written: ${file}`);
+  writeResults("bench-resilience.json", { cli: CLI, results: rows });
 });
 
 describe("resilience", () => {

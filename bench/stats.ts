@@ -1,4 +1,8 @@
-// Summaries of latency samples (milliseconds).
+// Summaries of latency samples (milliseconds), and the results file.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
 export interface Summary {
   n: number;
   median: number;
@@ -39,4 +43,14 @@ export function table(rows: { scenario: string; subject: string; summary: Summar
   const line = (cells: string[]) =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+/** Writes dist/NAME with the date and kernel added, and says where. */
+export function writeResults(name: string, data: Record<string, unknown>): void {
+  const dir = join(__dirname, "..", "dist");
+  mkdirSync(dir, { recursive: true });
+  const kernel = execFileSync("uname", ["-r"], { encoding: "utf8" }).trim();
+  const file = join(dir, name);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), kernel, ...data }, null, 2)}\n`);
+  console.log(`written: ${file}`);
 }

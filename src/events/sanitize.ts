@@ -24,7 +24,7 @@ export function isDnsName(name: string): boolean {
   return bare.split(".").every((label) => LABEL.test(label));
 }
 
-export function isAddress(text: string): boolean {
+function isAddress(text: string): boolean {
   return isIP(text) !== 0;
 }
 

@@ -3,10 +3,10 @@
 // deleted or downed link re-dumped all four tables; deleting 1,000 veth pairs
 // read about 2,000 netlink messages per pair. The bound here counts messages
 // the daemon read (netevd_netlink_messages_total) per deleted pair.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startDaemon } from "../helpers/daemon";
+import { apiConfig, startDaemon } from "../helpers/daemon";
 import { metric } from "../helpers/http";
 import { canNetns, createNetns, ip } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
@@ -33,15 +33,7 @@ describe.runIf(canNetns)("link churn", () => {
     }
     writeFileSync(join(dir, "add"), `${lines.join("\n")}\n`);
     ip(ns, "-batch", join(dir, "add"));
-    const run = join(dir, "run");
-    mkdirSync(run);
-    chmodSync(run, 0o777);
-    const socket = join(run, "api.sock");
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: none, user: nobody }\nscripts: { dir: ${dir} }\napi: { socket: ${socket} }\n`,
-    );
+    const { socket, config } = apiConfig({ dir });
     const d = startDaemon(ns, config);
     try {
       expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);

@@ -3,14 +3,13 @@
 // bounded, and readers that keep reading are served on. Without the bound, 20
 // stalled readers each kept every event queued for them (3 MB apiece here).
 import { connect, type Socket } from "node:net";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_FOLLOWERS } from "../../src/api/server";
-import { startDaemon } from "../helpers/daemon";
+import { apiConfig, startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, veth } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
-import { tempDir } from "../helpers/tmp";
 
 const STALLED = 20;
 const rssMiB = (pid: number) =>
@@ -40,16 +39,7 @@ describe.runIf(canNetns)("event followers", () => {
   it("a follower that stops reading is dropped with a logged reason; memory stays bounded; readers go on", async () => {
     const ns = createNetns();
     veth(ns, "fo0", "fo1");
-    const dir = tempDir();
-    const run = join(dir, "run");
-    mkdirSync(run);
-    chmodSync(run, 0o777);
-    const socket = join(run, "api.sock");
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: none, user: nobody }\nmonitoring: { interfaces: [fo0] }\nscripts: { dir: ${dir} }\napi: { socket: ${socket} }\n`,
-    );
+    const { dir, socket, config } = apiConfig({ interfaces: ["fo0"] });
     const d = startDaemon(ns, config);
     try {
       expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);

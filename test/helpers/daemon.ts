@@ -1,10 +1,10 @@
 // Runs the built daemon in a namespace, and scripts that record what they got.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { CLI } from "./cli";
-import { writeScript } from "./tmp";
+import { tempDir, writeScript } from "./tmp";
 
 export interface Running {
   child: ChildProcess;
@@ -52,6 +52,29 @@ export function startDaemon(
     }),
   );
   return { child, output: () => out, exit };
+}
+
+/**
+ * A configuration for the kernel-only backend as user nobody, with the API on
+ * a socket in a directory nobody may write to, in `dir` (a fresh one by default).
+ */
+export function apiConfig(o: { dir?: string; interfaces?: string[] } = {}): {
+  dir: string;
+  socket: string;
+  config: string;
+} {
+  const dir = o.dir ?? tempDir();
+  const run = join(dir, "run");
+  mkdirSync(run);
+  chmodSync(run, 0o777);
+  const socket = join(run, "api.sock");
+  const config = join(dir, "netevd.yaml");
+  const monitoring = o.interfaces ? `monitoring: { interfaces: [${o.interfaces.join(", ")}] }\n` : "";
+  writeFileSync(
+    config,
+    `system: { backend: none, user: nobody }\n${monitoring}scripts: { dir: ${dir} }\napi: { socket: ${socket} }\n`,
+  );
+  return { dir, socket, config };
 }
 
 /** Each script writes `env -0` and its CapEff to a file per run, in out/ (writable by the daemon's user). */
