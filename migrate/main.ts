@@ -78,8 +78,7 @@ function presentLinks(o: Options, image: ImageRoot): string[] | null {
   }
 }
 
-function ifindexes(o: Options): number[] | null {
-  if (o.root !== "/") return null;
+function ifindexes(): number[] | null {
   try {
     return readdirSync("/sys/class/net").map((n) =>
       Number(readFileSync(`/sys/class/net/${n}/ifindex`, "utf8")),
@@ -287,9 +286,20 @@ function writeScripts(
       );
   }
 
-  const stale = findStaleRules(ifindexes(o));
-  r.stale_rules = stale.rules;
-  r.stale_rules_error = stale.error ?? null;
+  // network-broker's rules live in the running system's kernel: an image
+  // (--root) has none to read, and networkd-dispatcher never made any.
+  if (r.source?.format !== "networkd-dispatcher") {
+    const stale =
+      image.root === "/"
+        ? findStaleRules(ifindexes())
+        : {
+            rules: [],
+            error:
+              "not checked: with --root the rules are those of the system the image boots; run netevd-migrate there",
+          };
+    r.stale_rules = stale.rules;
+    r.stale_rules_error = stale.error ?? null;
+  }
 
   if ("error" in applied && applied.error) {
     r.errors.push(applied.error);

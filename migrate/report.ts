@@ -112,13 +112,15 @@ export function formatText(r: Report): string {
     for (const f of r.findings)
       out.push(`- ${f.file}:${f.line}: ${f.variable}: ${f.text}`, `    ${f.replacement}`);
   }
-  h("stale network-broker policy rules (tables 9999 + ifindex)");
-  if (r.stale_rules_error) out.push(`  ${r.stale_rules_error}`);
-  else if (!r.stale_rules.length) out.push("  none found in ip rule");
-  for (const s of r.stale_rules)
-    out.push(
-      `- ${s.family} priority ${s.priority} ${s.selector} table ${s.table}: remove with: ${s.command}`,
-    );
+  if (r.source?.format !== "networkd-dispatcher") {
+    h("stale network-broker policy rules (tables 9999 + ifindex)");
+    if (r.stale_rules_error) out.push(`  ${r.stale_rules_error}`);
+    else if (!r.stale_rules.length) out.push("  none found in ip rule");
+    for (const s of r.stale_rules)
+      out.push(
+        `- ${s.family} priority ${s.priority} ${s.selector} table ${s.table}: remove with: ${s.command}`,
+      );
+  }
   if (r.service) {
     h("service");
     for (const c of r.service.commands) out.push(`  ${r.service.done ? "ran" : "would run"}: ${c}`);

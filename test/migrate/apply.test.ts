@@ -260,6 +260,11 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
     expect(cli(root, "--from-networkd-dispatcher", "--apply").stdout).toContain(
       '"result": "already-migrated"',
     );
+    // networkd-dispatcher made no policy rules: no network-broker section in the report.
+    expect(report.stale_rules_error).toBeNull();
+    expect(netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout).not.toContain(
+      "network-broker policy rules",
+    );
   });
 });
 
