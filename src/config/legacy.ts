@@ -55,8 +55,14 @@ export function translateLegacyKeys(data: Obj): LegacyFinding[] {
   }
   const audit = data.audit;
   if (isObj(audit)) {
+    // The Rust netevd's documentation wrote log_path; its code read `path`
+    // (as netevd does), so there this value was ignored.
     for (const key of ["log_path", "log_file", "file"].filter((k) => k in audit)) {
-      found.push({ path: ["audit", key], message: "became audit.path" });
+      found.push({
+        path: ["audit", key],
+        message:
+          "read as audit.path; the Rust netevd read only audit.path (its documentation said log_path), so it ignored this value",
+      });
       if (audit.path === undefined) audit.path = audit[key];
       delete audit[key];
     }

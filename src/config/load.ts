@@ -4,6 +4,8 @@ import { readRegularFile } from "../util/read-regular";
 import { nearest } from "../util/suggest";
 import { type Diagnostic, formatPath } from "./diagnostic";
 import { configJsonSchema } from "./json-schema";
+import { unmatchedFilterScripts } from "./filter-scripts";
+import { silencedLinks } from "./monitoring";
 import { translateLegacyKeys } from "./legacy";
 import { type Config, ConfigSchema } from "./schema";
 import { findUnknownKeys } from "./unknown-keys";
@@ -18,6 +20,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** False when the default file is absent and built-in defaults were used. */
   fileFound: boolean;
+  /** The file uses keys of the Rust netevd (its configuration, carried over). */
+  rustStyle?: boolean;
 }
 
 /** --config FILE, else $NETEVD_CONFIG, else the default path. */
@@ -30,7 +34,12 @@ export function resolveConfigPath(
   return { path: DEFAULT_CONFIG_PATH, explicit: false };
 }
 
-export function loadConfigFile(file: string, explicit = true): LoadResult {
+export interface LoadOptions {
+  /** The links present: a Rust netevd configuration is warned about those monitoring.interfaces leaves out. */
+  links?: string[];
+}
+
+export function loadConfigFile(file: string, explicit = true, o: LoadOptions = {}): LoadResult {
   let bytes: Buffer;
   try {
     bytes = readRegularFile(file, MAX_CONFIG_BYTES);
@@ -52,10 +61,14 @@ export function loadConfigFile(file: string, explicit = true): LoadResult {
       diagnostics: [{ severity: "error", file, line: 1, col: 1, path: "", message: `cannot read: ${why}` }],
     };
   }
-  return { ...loadConfigBytes(file, bytes), fileFound: true };
+  return { ...loadConfigBytes(file, bytes, o), fileFound: true };
 }
 
-export function loadConfigBytes(file: string, bytes: Uint8Array): Omit<LoadResult, "fileFound"> {
+export function loadConfigBytes(
+  file: string,
+  bytes: Uint8Array,
+  o: LoadOptions = {},
+): Omit<LoadResult, "fileFound"> {
   const src = parseYamlBytes(file, bytes);
   if ("severity" in src) return { file, diagnostics: [src] };
   const data = src.data ?? {};
@@ -86,7 +99,8 @@ export function loadConfigBytes(file: string, bytes: Uint8Array): Omit<LoadResul
       message,
     });
 
-  for (const legacy of translateLegacyKeys(record)) warn(legacy.path, legacy.message);
+  const legacy = translateLegacyKeys(record);
+  for (const l of legacy) warn(l.path, l.message);
   for (const unknown of findUnknownKeys(record, configJsonSchema())) warn(unknown.path, unknown.message);
 
   const parsed = ConfigSchema.safeParse(record);
@@ -94,7 +108,19 @@ export function loadConfigBytes(file: string, bytes: Uint8Array): Omit<LoadResul
     for (const issue of parsed.error.issues) diagnostics.push(issueDiagnostic(src, issue, record));
     return { file, diagnostics: sortDiagnostics(diagnostics) };
   }
-  return { file, config: parsed.data, diagnostics: sortDiagnostics(diagnostics) };
+  for (const u of unmatchedFilterScripts(parsed.data)) warn(u.path, u.message);
+  const silenced = legacy.length && o.links ? silencedLinks(parsed.data, o.links) : [];
+  if (silenced.length)
+    warn(
+      ["monitoring", "interfaces"],
+      `leaves out ${silenced.join(", ")}, present here: the Rust netevd ignored this key and ran scripts for every link`,
+    );
+  return {
+    file,
+    config: parsed.data,
+    diagnostics: sortDiagnostics(diagnostics),
+    rustStyle: legacy.length > 0,
+  };
 }
 
 function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {

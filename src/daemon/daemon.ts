@@ -32,7 +32,8 @@ import { EventDispatcher } from "./dispatch";
 import { EventLog } from "./event-log";
 import { LeaseWatch } from "./lease-watch";
 import { recordScriptResult } from "./script-results";
-import { monitoredMatcher, policySettings } from "./settings";
+import { monitoredMatcher, silencedLinks } from "../config/monitoring";
+import { policySettings } from "./settings";
 
 const log = getLogger("daemon");
 
@@ -121,6 +122,11 @@ export class Daemon {
     // Counted from the first event on (startup triggers included).
     const k = this.kernel;
     this.metrics = new Metrics(kernelSamples(k));
+    if (r.rustStyle)
+      warnSilenced(
+        c,
+        [...k.links.values()].map((l) => l.name),
+      );
     this.wireLinks(c);
     this.backend = createBackend(
       c,
@@ -278,4 +284,13 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+/** A Rust netevd configuration carried over: say which links it served that netevd will not. */
+function warnSilenced(c: Config, present: string[]): void {
+  const silenced = silencedLinks(c, present);
+  if (silenced.length)
+    log.warn(
+      `monitoring.interfaces leaves out ${silenced.join(", ")}: the Rust netevd ignored that key and ran scripts for every link; add them, or remove the key, to keep that`,
+    );
 }

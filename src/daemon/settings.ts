@@ -5,14 +5,6 @@ import type { Config } from "../config/schema";
 import type { PushFlags } from "../push/lease-push";
 import type { PolicySettings } from "../routing/desired";
 
-/** monitoring.interfaces and monitoring.exclude: empty interfaces means every link but lo. */
-export function monitoredMatcher(c: Config): (name: string) => boolean {
-  const include = compileInterfaceMatcher(c.monitoring.interfaces);
-  const exclude = compileInterfaceMatcher(c.monitoring.exclude);
-  const all = c.monitoring.interfaces.length === 0;
-  return (name) => (all ? name !== "lo" : include(name)) && !exclude(name);
-}
-
 export function pushFlags(c: Config, dryRun: boolean): PushFlags {
   const d = c.backends.dhclient;
   return { useDns: d.use_dns, useDomain: d.use_domain, useHostname: d.use_hostname, dryRun };

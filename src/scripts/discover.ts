@@ -1,6 +1,6 @@
 // Which files in <dir>/<event>.d are scripts netevd will run (netevd-scripts.7).
 import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
 
 export type SkipRule =
   | "unsafe-directory"
@@ -14,6 +14,14 @@ export type SkipRule =
 interface Script {
   name: string;
   path: string;
+}
+
+/**
+ * Whether a filter's `scripts` list selects this script: by its name, or by
+ * its absolute path (as the Rust netevd's documentation wrote them).
+ */
+export function selects(only: readonly string[] | null, s: Script): boolean {
+  return !only || only.some((e) => e === s.name || (e.startsWith("/") && normalize(e) === s.path));
 }
 
 export interface Skipped {

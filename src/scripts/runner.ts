@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { NetworkEvent } from "../events/event";
 import { type Dropped, sanitizeEvent } from "../events/sanitize";
 import { getLogger, type Logger } from "../log/logger";
-import { type Discovery, discoverScripts, type Skipped } from "./discover";
+import { type Discovery, discoverScripts, selects, type Skipped } from "./discover";
 import { scriptEnvironment } from "./environment";
 import { LinkQueues } from "./link-queue";
 import { type KillScope, ScriptCgroup } from "./cgroup";
@@ -76,7 +76,7 @@ export class ScriptRunner {
 
   /**
    * Queues the event behind earlier ones of the same link (by index: a rename
-   * keeps its place). With `only`, just the scripts of those names run (filters).
+   * keeps its place). With `only`, just the scripts it selects run (filters).
    */
   dispatch(
     raw: NetworkEvent,
@@ -89,7 +89,7 @@ export class ScriptRunner {
     // link's queue for nothing (a link coming up brings several routes events).
     return this.queues.enqueue(String(raw.link.index), async () => {
       const found = discoverScripts(this.eventDir(raw.event));
-      const runs = found.scripts.some((s) => !only || only.includes(s.name));
+      const runs = found.scripts.some((s) => selects(only, s));
       return this.runEvent(prepare && runs ? await prepare(raw) : raw, found, queuedAt, only);
     });
   }
@@ -101,7 +101,7 @@ export class ScriptRunner {
     only: readonly string[] | null,
   ): Promise<EventReport> {
     const plan = this.plan(raw, found);
-    if (only) plan.scripts = plan.scripts.filter((s) => only.includes(s.name));
+    plan.scripts = plan.scripts.filter((s) => selects(only, s));
     const log = this.log.child({ link: plan.event.link.name, event: plan.event.event });
     for (const d of plan.dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
     for (const s of plan.skipped) this.warnSkipped(s, log);

@@ -159,6 +159,46 @@ describe("netevd CLI", () => {
     expect(netevd(["test", "routable", "--link", "nosuchlink0", "--config", config]).status).toBe(1);
   });
 
+  it.runIf(isRoot)("`test` applies the filters: execute with script names or absolute paths, ignore", () => {
+    const dir = tempDir();
+    for (const n of ["10-a", "20-b", "30-c"]) writeScript(join(dir, "routable.d"), n, "true");
+    const plan = (filters: string) =>
+      JSON.parse(
+        netevd([
+          "test",
+          "routable",
+          "--link",
+          "lo",
+          "--dry-run",
+          "--config",
+          configIn(dir, `filters:\n${filters}`),
+          "--format",
+          "json",
+        ]).stdout,
+      ) as { scripts: string[]; filter: string | null };
+    // As the Rust netevd's documentation wrote them: a name and an absolute path.
+    const execute = plan(
+      `  - match_rule: { interface: lo }\n    action: execute\n    scripts: [10-a, "${dir}/routable.d/30-c"]\n`,
+    );
+    expect(execute).toMatchObject({
+      filter: null,
+      scripts: [`${dir}/routable.d/10-a`, `${dir}/routable.d/30-c`],
+    });
+    const ignore = plan("  - match_rule: { event_type: routable }\n    action: ignore\n");
+    expect(ignore).toEqual(expect.objectContaining({ filter: "ignored by filters[0]", scripts: [] }));
+    const run = netevd([
+      "test",
+      "routable",
+      "--link",
+      "lo",
+      "--config",
+      configIn(dir, "filters:\n  - match_rule: { event_type: routable }\n    action: ignore\n"),
+      "--format",
+      "table",
+    ]);
+    expect(run.stdout).toBe("no scripts run: the event is ignored by filters[0]\n");
+  });
+
   it.runIf(isRoot)("`list scripts` shows what will run and why the rest will not, without a daemon", () => {
     const dir = tempDir();
     const config = configIn(dir);

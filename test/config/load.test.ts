@@ -6,6 +6,7 @@ import { parseDuration } from "../../src/config/duration";
 import { loadConfigBytes } from "../../src/config/load";
 import { defaultConfig } from "../../src/config/schema";
 import { MAX_CONFIG_BYTES } from "../../src/config/yaml-source";
+import { tempDir, writeScript } from "../helpers/tmp";
 
 const load = (text: string | Uint8Array) =>
   loadConfigBytes("netevd.yaml", typeof text === "string" ? Buffer.from(text) : text);
@@ -53,6 +54,35 @@ describe("configuration loading", () => {
       "(it belongs in routing.policy_rules)",
     );
     expect(load("bogus: 1\n").config).toBeDefined();
+  });
+
+  it("warns, naming the line, about a filter's script entry that selects no script", () => {
+    const dir = tempDir();
+    writeScript(join(dir, "routable.d"), "10-notify", "true");
+    const filters = (entries: string) =>
+      messages(
+        `scripts: { dir: ${dir} }\nfilters:\n  - match_rule: { event_type: routable }\n    action: execute\n    scripts: [${entries}]\n`,
+      );
+    // Names and absolute paths of existing scripts are fine.
+    expect(filters(`10-notify, "${dir}/routable.d/10-notify"`)).toEqual([]);
+    expect(filters(`10-notfy, "/usr/local/bin/10-notify"`)).toEqual([
+      `netevd.yaml:5:15: warning: filters[0].scripts[0]: "10-notfy" names no script in ${dir}/routable.d: this filter will run nothing for it (entries are script names or absolute paths)`,
+      `netevd.yaml:5:25: warning: filters[0].scripts[1]: "/usr/local/bin/10-notify" names no script in ${dir}/routable.d: this filter will run nothing for it (entries are script names or absolute paths)`,
+    ]);
+  });
+
+  it("tells a Rust netevd configuration which present links monitoring.interfaces now leaves out", () => {
+    const rust = "api:\n  port: 9090\nmonitoring:\n  interfaces: [eth0]\n";
+    const links = ["lo", "eth0", "eth1", "wlan0"];
+    const warned = loadConfigBytes("netevd.yaml", Buffer.from(rust), { links }).diagnostics.map(
+      formatDiagnostic,
+    );
+    expect(warned).toContain(
+      "netevd.yaml:4:3: warning: monitoring.interfaces: leaves out eth1, wlan0, present here: the Rust netevd ignored this key and ran scripts for every link",
+    );
+    // netevd's own configuration means what it says: no warning.
+    const own = loadConfigBytes("netevd.yaml", Buffer.from("monitoring:\n  interfaces: [eth0]\n"), { links });
+    expect(own.diagnostics).toEqual([]);
   });
 
   it("validates interface globs and names", () => {

@@ -100,4 +100,26 @@ describe.runIf(canNetns)("netevd run (backend none)", () => {
     }
     expect(existsSync(sock)).toBe(true);
   });
+
+  it("a Rust netevd configuration: warns at start which present links monitoring.interfaces leaves out", async () => {
+    const ns = createNetns();
+    veth(ns, "ru0", "ru1");
+    const dir = tempDir();
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }\nmonitoring: { interfaces: [ru0] }\nscripts: { dir: ${dir} }\napi: { port: 9090 }\n`,
+    );
+    const d = startDaemon(ns, config);
+    try {
+      expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+      expect(d.output()).toContain(
+        "monitoring.interfaces leaves out ru1: the Rust netevd ignored that key and ran scripts for every link",
+      );
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+    }
+  });
 });

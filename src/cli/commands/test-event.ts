@@ -17,6 +17,8 @@ import { buildEvent } from "../../links/event-builder";
 import type { LinkProperties } from "../../links/link-table";
 import { getLogger } from "../../log/logger";
 import { realBinding } from "../../native/real";
+import { EventFilters } from "../../filters/apply";
+import { selects } from "../../scripts/discover";
 import { ScriptRunner } from "../../scripts/runner";
 import { runnerSettings } from "../../scripts/settings";
 import { contextOf, requireConfig } from "../context";
@@ -93,11 +95,15 @@ export function registerTest(program: Command): void {
       const event = await eventFor(eventName, opts.link, config);
       const plan = runner.plan(event);
       const directory = runner.eventDir(eventName);
+      // The daemon's filters decide here too: what they ignore, or leave out, does not run.
+      const decision = new EventFilters(config.filters).decide(plan.event, getLogger("filters"));
+      const only = decision.run ? decision.only : [];
       const listing = {
         event: eventName,
         link: plan.event.link.name,
         directory,
-        scripts: plan.scripts.map((s) => s.path),
+        filter: decision.run ? null : `ignored by filters[${decision.filter}]`,
+        scripts: plan.scripts.filter((s) => selects(only, s)).map((s) => s.path),
         skipped: plan.skipped.map((s) => ({ path: s.path, rule: s.rule, detail: s.detail })),
         dropped: plan.dropped,
         environment: plan.env,
@@ -108,7 +114,7 @@ export function registerTest(program: Command): void {
         else ctx.out(renderData(listing, ctx.format));
         return;
       }
-      const report = await runner.dispatch(event);
+      const report = await runner.dispatch(event, only);
       const results = report.results.map((r) => ({
         script: r.path,
         exit_code: r.exitCode,
@@ -126,7 +132,9 @@ export function registerTest(program: Command): void {
                 { header: "timed out", value: (r) => (r.timed_out ? "yes" : "no") },
                 { header: "ms", value: (r) => r.duration_ms },
               ])
-            : `no scripts in ${directory}\n`,
+            : listing.filter
+              ? `no scripts run: the event is ${listing.filter}\n`
+              : `no scripts in ${directory}\n`,
         );
       } else {
         ctx.out(renderData({ ...listing, results }, ctx.format));
@@ -137,12 +145,14 @@ export function registerTest(program: Command): void {
 
 function planText(p: {
   directory: string;
+  filter: string | null;
   scripts: string[];
   skipped: { path: string; rule: string; detail: string }[];
   environment: Record<string, string>;
 }): string {
   const lines = [`Scripts in ${p.directory}, in order:`];
-  lines.push(...(p.scripts.length ? p.scripts.map((s) => `  ${s}`) : ["  (none)"]));
+  const none = p.filter ? `  (none: the event is ${p.filter})` : "  (none)";
+  lines.push(...(p.scripts.length ? p.scripts.map((s) => `  ${s}`) : [none]));
   for (const s of p.skipped) lines.push(`  skipped ${s.path}: ${s.rule}: ${s.detail}`);
   lines.push("Environment:");
   for (const key of Object.keys(p.environment).sort()) lines.push(`  ${key}=${p.environment[key]}`);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { readdirSync } from "node:fs";
 import { formatDiagnostic } from "../../config/diagnostic";
 import { loadConfigFile } from "../../config/load";
 import { contextOf } from "../context";
@@ -11,7 +12,8 @@ export function registerValidate(program: Command): void {
     .description("check the configuration file; errors exit 78")
     .action((_opts, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const result = loadConfigFile(ctx.configPath, ctx.configExplicit);
+      // The links here: a Rust netevd configuration is told which ones it would now leave alone.
+      const result = loadConfigFile(ctx.configPath, ctx.configExplicit, { links: presentLinks() });
       const errors = result.diagnostics.filter((d) => d.severity === "error");
       const warnings = result.diagnostics.filter((d) => d.severity === "warning");
       // Findings go to stderr in the compiler-style form editors understand; the
@@ -37,6 +39,14 @@ export function registerValidate(program: Command): void {
       }
       process.exitCode = errors.length ? EXIT.CONFIG : EXIT.OK;
     });
+}
+
+function presentLinks(): string[] | undefined {
+  try {
+    return readdirSync("/sys/class/net");
+  } catch {
+    return undefined;
+  }
 }
 
 function plain(d: ReturnType<typeof loadConfigFile>["diagnostics"][number]) {

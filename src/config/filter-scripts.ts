@@ -1,0 +1,45 @@
+// Filter `scripts:` entries that select nothing: a name no event directory
+// holds, or an absolute path that is not a script there. The Rust netevd
+// ignored these lists; netevd runs only what they name, so a typo would
+// silently run nothing. Checked when the configuration is loaded.
+import { readdirSync } from "node:fs";
+import { join, normalize } from "node:path";
+import type { Config } from "./schema";
+
+export function unmatchedFilterScripts(c: Config): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  if (!c.filters.some((f) => f.scripts.length)) return out;
+  const present = new Map<string, Set<string>>(); // event → names
+  let dirs: string[];
+  try {
+    dirs = readdirSync(c.scripts.dir).filter((d) => d.endsWith(".d"));
+  } catch {
+    return out; // no script directory yet: nothing to compare with
+  }
+  for (const d of dirs) {
+    try {
+      present.set(d.slice(0, -2), new Set(readdirSync(join(c.scripts.dir, d))));
+    } catch {
+      // not a directory
+    }
+  }
+  c.filters.forEach((f, i) => {
+    const events = f.match_rule.event_type ? [f.match_rule.event_type] : [...present.keys()];
+    f.scripts.forEach((entry, j) => {
+      const found = events.some((e) => {
+        const names = present.get(e);
+        if (!names) return false;
+        if (!entry.startsWith("/")) return names.has(entry);
+        const p = normalize(entry);
+        const dir = join(c.scripts.dir, `${e}.d`);
+        return p.startsWith(`${dir}/`) && names.has(p.slice(dir.length + 1));
+      });
+      if (!found)
+        out.push({
+          path: ["filters", i, "scripts", j],
+          message: `"${entry}" names no script in ${join(c.scripts.dir, `${f.match_rule.event_type ?? "*"}.d`)}: this filter will run nothing for it (entries are script names or absolute paths)`,
+        });
+    });
+  });
+  return out;
+}
