@@ -14,6 +14,20 @@ function configIn(dir: string, extra = ""): string {
   return file;
 }
 
+/** `netevd test routable --link lo` with CONFIG, in FORMAT; --dry-run unless `run`. */
+const testRoutable = (config: string, format = "json", run = false) =>
+  netevd([
+    "test",
+    "routable",
+    "--link",
+    "lo",
+    ...(run ? [] : ["--dry-run"]),
+    "--config",
+    config,
+    "--format",
+    format,
+  ]);
+
 describe("netevd CLI", () => {
   it("prints help on every level and the version, exit 0", () => {
     for (const args of [
@@ -76,17 +90,7 @@ describe("netevd CLI", () => {
       dir,
       `system: { backend: dhclient }\nbackends: { dhclient: { lease_files: ["${dir}/dhclient.*.leases"] } }\n`,
     );
-    const r = netevd([
-      "test",
-      "routable",
-      "--link",
-      "lo",
-      "--dry-run",
-      "--config",
-      config,
-      "--format",
-      "json",
-    ]);
+    const r = testRoutable(config, "json");
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).environment).toMatchObject({
       BACKEND: "dhclient",
@@ -104,17 +108,7 @@ describe("netevd CLI", () => {
     const out = join(dir, "ran");
     writeScript(join(dir, "routable.d"), "10-record", `echo "$LINK $LINKINDEX $STATE $BACKEND" > ${out}`);
     writeScript(join(dir, "routable.d"), "20-unsafe", "true", 0o777);
-    const dry = netevd([
-      "test",
-      "routable",
-      "--link",
-      "lo",
-      "--dry-run",
-      "--config",
-      config,
-      "--format",
-      "json",
-    ]);
+    const dry = testRoutable(config, "json");
     expect(dry.status).toBe(0);
     const plan = JSON.parse(dry.stdout);
     expect(plan.scripts).toEqual([`${dir}/routable.d/10-record`]);
@@ -134,23 +128,13 @@ describe("netevd CLI", () => {
     });
     expect(plan.json.schema).toBe("netevd.event.v1");
     expect(plan.json.link.name).toBe("lo");
-    const table = netevd([
-      "test",
-      "routable",
-      "--link",
-      "lo",
-      "--dry-run",
-      "--config",
-      config,
-      "--format",
-      "table",
-    ]);
+    const table = testRoutable(config, "table");
     expect(table.stdout).toContain(
       `Scripts in ${dir}/routable.d, in order:\n  ${dir}/routable.d/10-record\n`,
     );
     expect(table.stdout).toContain("  LINK=lo\n");
 
-    const run = netevd(["test", "routable", "--link", "lo", "--config", config, "--format", "json"]);
+    const run = testRoutable(config, "json", true);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).results).toMatchObject([
       { script: `${dir}/routable.d/10-record`, exit_code: 0 },
