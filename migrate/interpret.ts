@@ -100,6 +100,14 @@ function listActual(v: unknown, present: string[] | null): { names: string[] | n
   return { names: present.filter((n) => s.includes(n)), empty: false };
 }
 
+/** The network-broker (v0.3.1) source that decides each policy-routing fact, quoted. */
+const POLICY_SKIPPED =
+  'network-broker skips policy rules when netlink.LinkList() returns at most 2 links, lo counted (pkg/network/routing_policy_rule.go: "links, err := netlink.LinkList()" then "if len(links) <= 2 { return nil }"); that list';
+const POLICY_NOT_BUILT =
+  'network-broker built the per-link tables and rules only in its systemd-networkd listener (pkg/listeners/networkd.go: "network.ConfigureNetwork(n.LinksByIndex[index], n)", on OperationalState routable)';
+const IPV4_ONLY =
+  'pkg/network/routing_policy_rule.go lists and adds rules with netlink.FAMILY_V4 and /32 masks: "netlink.RuleList(netlink.FAMILY_V4)", "net.CIDRMask(32, 32)"';
+
 export function interpret(read: ReadResult, presentLinks: string[] | null): Interpretation {
   const warnings: string[] = [];
   const notes: string[] = [];
@@ -216,11 +224,17 @@ export function interpret(read: ReadResult, presentLinks: string[] | null): Inte
         const r = listActual(a.value, presentLinks);
         if (field === "interfaces") actual.interfaces = r.empty ? null : (r.names ?? []);
         else actual.policy = r.empty ? [] : (r.names ?? []);
-        if (Array.isArray(a.value))
-          warnings.push(
-            `${label(k)} is a list; network-broker read a list here as "" (${field === "interfaces" ? "every link" : "no policy rules"})`,
-          );
-        else if (scalar(a.value) !== "" && scalar(a.value).trim() === "")
+        // mapstructure cannot decode a list into the string field
+        // (pkg/conf/conf.go: `Links string \`mapstructure:"Links"\``), so
+        // `viper.Unmarshal(&c)` failed, conf.Parse returned nil and
+        // network-broker stopped at start.
+        if (Array.isArray(a.value)) {
+          crashed.push(use(k, a));
+          // As for a crashing boolean: the values meant, never run.
+          const meant = a.value.map(String).filter(Boolean);
+          if (field === "interfaces") actual.interfaces = meant;
+          else actual.policy = meant;
+        } else if (scalar(a.value) !== "" && scalar(a.value).trim() === "")
           warnings.push(`${label(k)} is only whitespace: network-broker matched no link with it`);
       }
       if (i) {
@@ -233,13 +247,21 @@ export function interpret(read: ReadResult, presentLinks: string[] | null): Inte
     }
   }
 
-  // network-broker skipped policy routing on hosts with at most 2 links.
-  if (parsed && presentLinks !== null && presentLinks.length <= 2 && actual.policy.length) {
-    notes.push(
-      `network-broker skipped policy routing on hosts with at most 2 links (this one has ${presentLinks.length}); netevd does not`,
-    );
+  // Why network-broker had no policy routing although the file names links.
+  let policyWhy: string | undefined;
+  if (parsed && actual.policy.length && actual.backend === "dhclient") {
+    policyWhy = `${POLICY_NOT_BUILT}; under Generator="${scalar(actualVals.get(findKey("Generator") as BrokerKey)?.value)}" it ran its dhclient listener, which never calls it, so the rules (if any) pointed at empty tables`;
     actual.policy = [];
   }
+  // It counted netlink.LinkList(), lo included: only a host with one link besides lo was skipped.
+  if (parsed && presentLinks !== null && presentLinks.length + 1 <= 2 && actual.policy.length) {
+    policyWhy = `${POLICY_SKIPPED} returned ${presentLinks.length + 1} links here (lo and ${presentLinks.length} more): no rules were added; netevd does not skip`;
+    actual.policy = [];
+  }
+  if (intent.policy.length)
+    notes.push(
+      `network-broker's policy routing was IPv4 only (${IPV4_ONLY}): where the translation keeps policy rules it says routing.ipv6: false; with --intent, routing.ipv6: true (netevd's default) also routes each link's IPv6 addresses`,
+    );
   // Generator only mattered for the listener: use_* were honoured by the dhclient listener only.
   for (const [field, key] of [
     ["useDns", "UseDNS"],
@@ -258,10 +280,13 @@ export function interpret(read: ReadResult, presentLinks: string[] | null): Inte
     if (!parsed)
       return `network-broker could not parse the file (${read.syntaxError?.message}) and ran on its defaults`;
     const c = crashed.find((u) => u.key === sources[field]?.key);
+    if (c && Array.isArray(c.value))
+      return `network-broker stopped at start on ${c.key}=${JSON.stringify(c.value)}: a list does not decode into its string field, viper.Unmarshal failed and conf.Parse returned nil (pkg/conf/conf.go)`;
     if (c)
       return `network-broker stopped at start on ${c.key}=${JSON.stringify(c.value)} (not a boolean it accepts: 1 t T TRUE true True 0 f F FALSE false False)`;
+    if (field === "policy" && policyWhy) return policyWhy;
     if (field === "interfaces" || field === "policy")
-      return "network-broker matched link names as substrings of the value against the links present, and read a list value as empty";
+      return "network-broker matched link names as substrings of the value against the links present (strings.Contains)";
     if (field === "backend")
       return 'network-broker ran its dhclient listener for any Generator not containing "systemd-networkd"';
     return "network-broker ignored this key where it is (misplaced or misspelt) or could not read its value";

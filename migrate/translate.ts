@@ -39,6 +39,11 @@ export function translate(i: Interpretation, mode: "actual" | "intent", source: 
     `  policy_rules: ${list(r.policy)} ${from("policy", "RoutingPolicyRules unset: none")}`,
     "  # network-broker's tables were 9999 + ifindex; netevd's are table_base + ifindex",
     "  table_base: 200",
+    ...(r.policy.length === 0
+      ? []
+      : mode === "actual"
+        ? ["  ipv6: false # network-broker's policy routing was IPv4 only (see the report)"]
+        : ["  ipv6: true # netevd's default: IPv6 addresses too; network-broker's was IPv4 only"]),
     "backends:",
     "  systemd_networkd:",
     `    emit_json: ${r.emitJson} ${from("emitJson", "EmitJSON unset: network-broker's default is false (netevd's is true)")}`,
