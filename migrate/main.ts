@@ -136,9 +136,23 @@ function migrateDispatcher(o: Options, r: Report, image: ImageRoot): { report: R
   r.source = { file: shown, format: "networkd-dispatcher", dir: shown, shadowed: [], searched: [shown] };
   r.notes.push(
     "networkd-dispatcher has no configuration file to translate: only its scripts move; netevd.yaml is left as it is (backend systemd-networkd is netevd's default)",
-    "networkd-dispatcher ran only root-owned scripts of mode 0755; netevd's rules are the same or looser (owner-executable, not writable by group or others)",
+    "networkd-dispatcher ran regular files owned by uid 0 and gid 0 with the owner's execute bit, with no rule on mode or writability; netevd also refuses a script writable by group or others, or setuid/setgid: each such script is listed with the fix",
   );
-  return writeScripts(o, r, planScripts(image, dir, "/etc/netevd"), [], DISPATCHER_PATTERNS, image);
+  const plan = planScripts(image, dir, "/etc/netevd");
+  // Its ignore list: it never ran these, netevd runs them on those events.
+  for (const d of plan.dirs.filter((x) => x.name === "carrier.d" || x.name === "degraded.d")) {
+    const n = plan.files.filter((f) => f.target && posix.dirname(f.source) === d.source).length;
+    if (n)
+      r.warnings.push(
+        `${image.show(d.source)}: networkd-dispatcher never ran ${d.name} (its ignore list); netevd runs these ${n} script(s) on every ${d.name.slice(0, -2)} event: remove them from the copy to keep the old behaviour`,
+      );
+  }
+  const packaged = "/usr/lib/networkd-dispatcher";
+  if (typeof o.fromNetworkdDispatcher !== "string" && image.stat(packaged)?.isDirectory())
+    r.notes.push(
+      `networkd-dispatcher also ran the scripts of ${image.show(packaged)} (packages' hooks); this run copies only ${shown}: add them with --from-networkd-dispatcher ${packaged}`,
+    );
+  return writeScripts(o, r, plan, [], DISPATCHER_PATTERNS, image);
 }
 
 export function migrate(o: Options): { report: Report; code: number } {

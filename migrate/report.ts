@@ -50,7 +50,11 @@ export function formatText(r: Report): string {
   const out: string[] = [];
   const h = (t: string) => out.push("", `== ${t}`);
   if (r.source) {
-    out.push(`network-broker configuration: ${r.source.file} (${r.source.format})`);
+    out.push(
+      r.source.format === "networkd-dispatcher"
+        ? `networkd-dispatcher scripts: ${r.source.dir}`
+        : `network-broker configuration: ${r.source.file} (${r.source.format})`,
+    );
     for (const s of r.source.shadowed) out.push(`  shadowed (network-broker did not read it): ${s}`);
   }
   out.push(

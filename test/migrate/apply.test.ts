@@ -245,6 +245,17 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
     const s = join(nd, "routable.d", "50-up");
     writeFileSync(s, '#!/bin/sh\nlogger "$IFACE is $STATE with $IP_ADDRS"\necho "$json" | jq .\n');
     chmodSync(s, 0o755);
+    // On its ignore list: networkd-dispatcher never ran it; and packages' hooks in /usr/lib.
+    mkdirSync(join(nd, "degraded.d"));
+    writeFileSync(join(nd, "degraded.d", "10-never"), "#!/bin/sh\ntrue\n");
+    chmodSync(join(nd, "degraded.d", "10-never"), 0o755);
+    mkdirSync(join(root, "usr/lib/networkd-dispatcher/routable.d"), { recursive: true });
+    const text = netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout;
+    expect(text).toContain(`networkd-dispatcher scripts: ${nd}\n`);
+    expect(text).toContain(
+      `${join(nd, "degraded.d")}: networkd-dispatcher never ran degraded.d (its ignore list); netevd runs these 1 script(s) on every degraded event`,
+    );
+    expect(text).toContain("add them with --from-networkd-dispatcher /usr/lib/networkd-dispatcher");
     const r = cli(root, "--from-networkd-dispatcher", "--apply");
     expect(r.status, r.stderr).toBe(0);
     const report = parse(r.stdout);
