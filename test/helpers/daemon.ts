@@ -77,7 +77,7 @@ export function apiConfig(o: { dir?: string; interfaces?: string[] } = {}): {
   return { dir, socket, config };
 }
 
-/** Each script writes `env -0` and its CapEff to a file per run, in out/ (writable by the daemon's user). */
+/** Each script writes `env -0` and its CapEff to a file per run, in out/ (writable by the daemon's user), atomically. */
 export function recordingScripts(dir: string, events: string[]): void {
   mkdirSync(join(dir, "out"), { mode: 0o777 });
   chmodSync(join(dir, "out"), 0o777);
@@ -85,7 +85,8 @@ export function recordingScripts(dir: string, events: string[]): void {
     writeScript(
       join(dir, `${e}.d`),
       "10-record",
-      `f=${dir}/out/${e}.$LINK.$$; env -0 > $f; grep CapEff /proc/self/status >> $f`,
+      // Written aside and renamed into place: a reader never sees half a record.
+      `f=${dir}/out/${e}.$LINK.$$; t=${dir}/out/.tmp.$$; env -0 > $t; grep CapEff /proc/self/status >> $t; mv $t $f`,
     );
   }
 }
