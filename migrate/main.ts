@@ -248,6 +248,16 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
   return done;
 }
 
+/** A script's text, or null for a binary (a NUL byte, or not UTF-8): it cannot be scanned. */
+function scriptText(content: Buffer): string | null {
+  if (content.includes(0)) return null;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(content);
+  } catch {
+    return null;
+  }
+}
+
 /** Plans or applies the writes (config, if any, first), fills the report, runs --switch-service. */
 function writeScripts(
   o: Options,
@@ -264,8 +274,15 @@ function writeScripts(
     target: show(d.target),
     problem: d.problem ?? null,
   }));
-  for (const s of plan.files)
-    if (s.content) r.findings.push(...scanScript(image.show(s.source), s.content.toString("utf8"), patterns));
+  for (const s of plan.files) {
+    if (!s.content) continue;
+    const text = scriptText(s.content);
+    if (text === null)
+      r.warnings.push(
+        `${image.show(s.source)}: not scanned for the variables netevd gives differently (a binary file): check by hand which environment variables it reads`,
+      );
+    else r.findings.push(...scanScript(image.show(s.source), text, patterns));
+  }
   // Scripts first, the configuration last: a run killed half-way never leaves
   // a new netevd.yaml beside scripts that are not all there yet.
   const writes: Write[] = [

@@ -43,22 +43,47 @@ export interface Finding {
 /** Patterns of network-broker's environment that netevd gives differently, with the replacement. */
 type Pattern = { re: RegExp; variable: string; replacement: string };
 
+/**
+ * A reference to one of these environment variables in any of the languages
+ * hooks are written in: shell ($X, ${X}, printenv X), Python
+ * (os.environ["X"], os.environ.get("X"), os.getenv("X")), Perl ($ENV{X}),
+ * Ruby (ENV["X"], ENV.fetch("X")), awk (ENVIRON["X"]), JavaScript (process.env.X), C, Go,
+ * Java and Rust (getenv("X"), Getenv, env::var("X")). The name is group 1.
+ */
+function envRef(names: string): RegExp {
+  const quoted = `\\s*['"](${names})['"]`;
+  return new RegExp(
+    [
+      `\\$\\{?(${names})\\b`,
+      `\\bprintenv\\s+(${names})\\b`,
+      `\\bos\\.environ(?:\\.get\\(|\\[)${quoted}`,
+      `\\b(?:os\\.)?(?:getenv|Getenv|LookupEnv|env::var)\\(${quoted}`,
+      `\\$ENV\\{\\s*['"]?(${names})\\b`,
+      `\\b(?:ENV|ENVIRON)\\[${quoted}`,
+      `\\bENV\\.fetch\\(${quoted}`,
+      `\\bprocess\\.env(?:\\.(${names})\\b|\\[${quoted})`,
+    ].join("|"),
+  );
+}
+
 /** network-broker's environment. */
 export const BROKER_PATTERNS: Pattern[] = [
   {
-    re: /\$\{?(OperationalState|AdministrativeState|CarrierState|AddressState|OnlineState|IPv4AddressState|IPv6AddressState)\b/,
+    re: envRef(
+      "OperationalState|AdministrativeState|CarrierState|AddressState|OnlineState|IPv4AddressState|IPv6AddressState",
+    ),
     variable: "$1",
     replacement:
       "netevd gives the new state as STATE (and EVENT); the others are in JSON's .state (e.g. jq -r .state.administrative)",
   },
   {
-    re: /\$\{?DHCP_LEASE\b/,
+    re: envRef("DHCP_LEASE"),
     variable: "DHCP_LEASE",
     replacement:
       "netevd's DHCP_LEASE is the lease block as dhclient wrote it (dhclient backend); use DHCP_ADDRESS DHCP_GATEWAY DHCP_DNS DHCP_DOMAIN DHCP_HOSTNAME",
   },
   {
-    re: /\$\{?DOMAIN\b(?!S)/,
+    re: envRef("DOMAIN"),
     variable: "DOMAIN",
     replacement: "netevd gives DOMAINS (space-separated), and DHCP_DOMAIN for the lease's",
   },
@@ -78,29 +103,29 @@ export const BROKER_PATTERNS: Pattern[] = [
 /** networkd-dispatcher's environment (IFACE STATE ADDR IP_ADDRS IP6_ADDRS ESSID json). */
 export const DISPATCHER_PATTERNS: Pattern[] = [
   {
-    re: /\$\{?IFACE\b/,
+    re: envRef("IFACE"),
     variable: "IFACE",
     replacement: "netevd gives the link's name as LINK (and its index as LINKINDEX)",
   },
   {
-    re: /\$\{?(IP_ADDRS|IP6_ADDRS|ADDR)\b/,
+    re: envRef("IP_ADDRS|IP6_ADDRS|ADDR"),
     variable: "$1",
     replacement:
       "netevd gives every address of the link, space-separated and without prefix length, as ADDRESSES (IPv4 and IPv6)",
   },
   {
-    re: /\$\{?ESSID\b/,
+    re: envRef("ESSID"),
     variable: "ESSID",
     replacement: "netevd does not give the wireless ESSID (ask iw or nmcli in the script)",
   },
   {
-    re: /\$\{?(OperationalState|AdministrativeState)\b/,
+    re: envRef("OperationalState|AdministrativeState"),
     variable: "$1",
     replacement:
       "netevd gives the new state as STATE; both are in JSON's .state.operational and .state.administrative",
   },
   {
-    re: /\$\{?json\b/,
+    re: envRef("json"),
     variable: "json",
     replacement: "netevd's variable is JSON (upper case), a netevd.event.v1 object, not networkctl's output",
   },
@@ -116,7 +141,7 @@ export function scanScript(file: string, text: string, patterns: Pattern[] = BRO
       out.push({
         file,
         line: i + 1,
-        variable: p.variable.replace("$1", m[1] ?? ""),
+        variable: p.variable.replace("$1", m.slice(1).find((g) => g !== undefined) ?? ""),
         text: line.trim().slice(0, 160),
         replacement: p.replacement,
       });

@@ -250,7 +250,13 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
     writeFileSync(join(nd, "degraded.d", "10-never"), "#!/bin/sh\ntrue\n");
     chmodSync(join(nd, "degraded.d", "10-never"), 0o755);
     mkdirSync(join(root, "usr/lib/networkd-dispatcher/routable.d"), { recursive: true });
+    // A compiled hook cannot be scanned: the report says so.
+    writeFileSync(join(nd, "routable.d", "60-binary"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]));
+    chmodSync(join(nd, "routable.d", "60-binary"), 0o755);
     const text = netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout;
+    expect(text).toContain(
+      `${join(nd, "routable.d", "60-binary")}: not scanned for the variables netevd gives differently (a binary file)`,
+    );
     expect(text).toContain(`networkd-dispatcher scripts: ${nd}\n`);
     expect(text).toContain(
       `${join(nd, "degraded.d")}: networkd-dispatcher never ran degraded.d (its ignore list); netevd runs these 1 script(s) on every degraded event`,
