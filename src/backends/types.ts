@@ -9,6 +9,13 @@ export interface BackendSink {
   removed?(ifindex: number): void;
   /** The manager's own state changed (the `manager` event). */
   manager(props: LinkProperties, initial: boolean): void;
+  /**
+   * A happening that is not a state, with the values it brings: a link's
+   * (NetworkManager's dhcp4-change) or the manager's (index 0: hostname,
+   * connectivity-change). `initial`: read while (re)enumerating, an event only
+   * after netevd's start, and then even with the same values.
+   */
+  event?(ifindex: number, event: string, props?: LinkProperties, initial?: boolean): void;
 }
 
 export interface Backend {

@@ -5,6 +5,7 @@
 import { readdirSync } from "node:fs";
 import { join, normalize } from "node:path";
 import type { Config } from "./schema";
+import { scriptDirectories } from "./script-styles";
 
 export function unmatchedFilterScripts(c: Config): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
@@ -34,7 +35,7 @@ export function unmatchedFilterScripts(c: Config): { path: (string | number)[]; 
         const dir = join(c.scripts.dir, `${e}.d`);
         return p.startsWith(`${dir}/`) && names.has(p.slice(dir.length + 1));
       });
-      if (!found)
+      if (!found && !inStyleDirectories(c, entry))
         out.push({
           path: ["filters", i, "scripts", j],
           message: `"${entry}" names no script in ${join(c.scripts.dir, `${f.match_rule.event_type ?? "*"}.d`)}: this filter will run nothing for it (entries are script names or absolute paths)`,
@@ -42,4 +43,30 @@ export function unmatchedFilterScripts(c: Config): { path: (string | number)[]; 
     });
   });
   return out;
+}
+
+/** Whether a script of that name (or path) is in a directory of another style, or in one of its subdirectories. */
+function inStyleDirectories(c: Config, entry: string): boolean {
+  const dirs = scriptDirectories(c)
+    .slice(1)
+    .flatMap((d) => d.paths);
+  if (c.scripts.style !== "netevd") dirs.push(c.scripts.dir);
+  const names = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const dir of dirs)
+    for (const sub of ["", ...names(dir).filter((n) => n.endsWith(".d"))]) {
+      const d = join(dir, sub);
+      if (
+        entry.startsWith("/")
+          ? names(d).some((n) => join(d, n) === normalize(entry))
+          : names(d).includes(entry)
+      )
+        return true;
+    }
+  return false;
 }

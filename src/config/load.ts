@@ -6,6 +6,7 @@ import { type Diagnostic, formatPath } from "./diagnostic";
 import { configJsonSchema } from "./json-schema";
 import { unmatchedFilterScripts } from "./filter-scripts";
 import { silencedLinks } from "./monitoring";
+import { styleProblems } from "./script-styles";
 import { translateLegacyKeys } from "./legacy";
 import { type Config, ConfigSchema } from "./schema";
 import { findUnknownKeys } from "./unknown-keys";
@@ -109,6 +110,16 @@ export function loadConfigBytes(
     return { file, diagnostics: sortDiagnostics(diagnostics) };
   }
   for (const u of unmatchedFilterScripts(parsed.data)) warn(u.path, u.message);
+  for (const p of styleProblems(parsed.data))
+    diagnostics.push({
+      severity: p.severity,
+      file,
+      ...positionOf(src, p.path, true),
+      path: formatPath(p.path),
+      message: p.message,
+    });
+  if (diagnostics.some((d) => d.severity === "error"))
+    return { file, diagnostics: sortDiagnostics(diagnostics) };
   const silenced = legacy.length && o.links ? silencedLinks(parsed.data, o.links) : [];
   if (silenced.length)
     warn(

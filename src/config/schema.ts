@@ -8,6 +8,7 @@ import { CAPABILITIES } from "../util/capabilities";
 import { nearest } from "../util/suggest";
 import { DURATION_ALLOWED, parseDuration } from "./duration";
 import { INTERFACE_PATTERN_ALLOWED, interfacePatternProblem } from "./ifname";
+import { SCRIPT_STYLES } from "./style-names";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 
@@ -38,6 +39,12 @@ const interfaceList = (description: string) => z.array(interfacePattern).default
 
 const absolutePath = z.string().superRefine((value, ctx) => {
   if (!value.startsWith("/")) problem(ctx, `"${value}" is not an absolute path`, "an absolute path");
+});
+
+const pathList = z.string().superRefine((value, ctx) => {
+  const parts = value.split(":");
+  if (!parts.every((p) => p.startsWith("/")))
+    problem(ctx, `"${value}" is not a list of absolute paths`, "absolute paths separated by ':'");
 });
 
 const optionalPath = z.string().superRefine((value, ctx) => {
@@ -170,6 +177,29 @@ export const ConfigSchema = z
     scripts: z
       .object({
         dir: absolutePath.default("/etc/netevd").describe("holds one <event>.d directory per event"),
+        style: z
+          .enum(SCRIPT_STYLES)
+          .default("netevd")
+          .describe("what the scripts in dir were written for (netevd-scripts.7, STYLES)"),
+        directories: z
+          .array(
+            z
+              .object({
+                path: pathList.describe(
+                  "a directory, or several separated by ':' (the first holding a name wins)",
+                ),
+                style: z.enum(SCRIPT_STYLES).describe("the dispatcher its scripts were written for"),
+                ignore_states: z
+                  .array(z.string())
+                  .optional()
+                  .describe(
+                    "networkd-dispatcher style: states whose scripts never run; default carrier, degraded",
+                  ),
+              })
+              .strict(),
+          )
+          .default([])
+          .describe("more script directories, each run as its own dispatcher ran it, after dir"),
         // prefault: the default is written as the user would write it, and parsed like it.
         timeout: duration("a script still running after this gets SIGTERM, then SIGKILL 5 s later").prefault(
           "30s",

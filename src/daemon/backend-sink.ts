@@ -44,6 +44,19 @@ export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
       }
     },
     removed: (ifindex) => d.states.remove(ifindex),
+    event: (ifindex, event, props = {}, initial = false) => {
+      if (ifindex === 0) {
+        const prev = manager.props;
+        manager.props = { ...prev, ...props };
+        if (initial && d.starting()) return;
+        const changed = Object.entries(props).some(([k, v]) => prev[k as keyof LinkProperties] !== v);
+        if (initial || changed) d.dispatcher.link(event, 0, "");
+        return;
+      }
+      const name = d.states.get(ifindex)?.name ?? d.kernelName(ifindex);
+      if (name === undefined || !d.monitored(name) || d.starting()) return;
+      d.dispatcher.link(event, ifindex, name);
+    },
     manager: (props, initial) => {
       const prev = manager.props;
       manager.props = { ...prev, ...props };

@@ -21,6 +21,7 @@ import { PolicyReconciler } from "../routing/reconciler";
 import { type RunnerOptions, ScriptRunner } from "../scripts/runner";
 import { describeKillScope, detectKillScope, type KillScope } from "../scripts/cgroup";
 import { runnerSettings } from "../scripts/settings";
+import { networkctlStatus } from "../system/networkctl";
 import { grantScriptCapabilities } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
 import { reloadBody, startControlApi } from "./control-api";
@@ -98,6 +99,7 @@ export class Daemon {
   private runnerOptions(c: Config): RunnerOptions {
     return {
       ...runnerSettings(c, this.opts.dryRun),
+      styleContext: { networkctlStatus },
       killScope: this.killScope,
       onResult: (e, r) => recordScriptResult(e, r, this.metrics, this.audit),
     };

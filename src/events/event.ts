@@ -95,7 +95,33 @@ export type RouteInfo = z.infer<typeof RouteInfoSchema>;
 export type DhcpInfo = z.infer<typeof DhcpJsonSchema> & {
   /** The lease block as dhclient wrote it; DHCP_LEASE only, not in JSON. */
   lease_text: string | null;
+  /** The lease's subnet mask (IPv4); for scripts of the Rust netevd (DHCP_SUBNET_MASK), not in JSON. */
+  subnet_mask?: string | null;
 };
+
+/** One IP configuration as NetworkManager reports it (its IP4Config/IP6Config objects). */
+export interface NmIpConfig {
+  addresses: { address: string; prefix: number }[];
+  gateway: string;
+  routes: { dest: string; prefix: number; nextHop: string; metric: number }[];
+  nameservers: string[];
+  domains: string[];
+}
+
+/**
+ * NetworkManager's view of a device when the event ran: the active
+ * connection, its IP configurations and DHCP options. Scripts written for
+ * NetworkManager-dispatcher get it in its variables; not in JSON.
+ */
+export interface NmView {
+  connection: { id: string; uuid: string; path: string; filename: string; external: boolean } | null;
+  iface: string;
+  ipIface: string;
+  ip4: NmIpConfig | null;
+  ip6: NmIpConfig | null;
+  dhcp4: Record<string, string> | null;
+  dhcp6: Record<string, string> | null;
+}
 
 export interface NetworkEvent {
   event: string;
@@ -110,6 +136,8 @@ export interface NetworkEvent {
   domains: string[];
   dhcp: DhcpInfo | null;
   route: RouteInfo | null;
+  /** NetworkManager backend: the device as NetworkManager saw it (read when scripts run). */
+  nm?: NmView | null;
 }
 
 export function emptyStates(): LinkStates {

@@ -37,11 +37,13 @@ export const NM_DEVICE_STATES = [
   "failed",
   "unmanaged",
 ] as const;
+/** NetworkManager events that are not states: a link's new DHCP data; the manager's host name and connectivity. */
+const NM_HAPPENINGS = ["dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"] as const;
 export const KERNEL_STATES = ["no-carrier", "carrier", "degraded", "routable", "off"] as const;
 
 export const EVENTS_BY_BACKEND: Record<Backend, readonly string[]> = {
   "systemd-networkd": [...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE, "manager", "routes"],
-  NetworkManager: [...NM_DEVICE_STATES, "manager", "routes"],
+  NetworkManager: [...NM_DEVICE_STATES, ...NM_HAPPENINGS, "manager", "routes"],
   dhclient: [...KERNEL_STATES, "routes"],
   none: [...KERNEL_STATES, "routes"],
 };

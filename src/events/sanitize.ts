@@ -101,6 +101,9 @@ export function sanitizeDhcp(d: DhcpInfo, checks = new Checks()): { dhcp: DhcpIn
         : null,
     server: checks.address("dhcp.server", d.server),
     lease_text: lease,
+    ...(d.subnet_mask === undefined
+      ? {}
+      : { subnet_mask: checks.address("dhcp.subnet_mask", d.subnet_mask) }),
   };
   return { dhcp, dropped: checks.dropped };
 }

@@ -102,5 +102,5 @@ function withLease(e: NetworkEvent, lease: DhcpInfo | null): NetworkEvent {
 
 /** What the manager knows of the link (DescribeLink, Ip4Config…): its DNS, domains and DHCP data. */
 export function withDetails(e: NetworkEvent, d: LinkDetails | null | undefined): NetworkEvent {
-  return d ? { ...e, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? e.dhcp } : e;
+  return d ? { ...e, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? e.dhcp, nm: d.nm ?? e.nm } : e;
 }

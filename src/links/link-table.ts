@@ -4,7 +4,7 @@
 // waits for the kernel's address, the two bounded waits, and its DHCP lease.
 // One function changes the state (setState, like networkd's link_set_state):
 // the only place that decides whether a change is an event.
-import type { DhcpInfo } from "../events/event";
+import type { DhcpInfo, NmView } from "../events/event";
 
 /** The values a network manager reports for a link (networkd's properties, NetworkManager's device state). */
 export type LinkProperty =
@@ -14,7 +14,9 @@ export type LinkProperty =
   | "AddressState"
   | "OnlineState"
   /** NetworkManager's device state name (activated, disconnected, …). */
-  | "DeviceState";
+  | "DeviceState"
+  /** NetworkManager's host name (the manager's own value). */
+  | "Hostname";
 
 export type LinkProperties = Partial<Record<LinkProperty, string>>;
 
@@ -23,6 +25,8 @@ export interface LinkDetails {
   dns: string[];
   domains: string[];
   dhcp?: DhcpInfo | null;
+  /** NetworkManager: the device's connection and configurations. */
+  nm?: NmView | null;
 }
 
 /** A link's current lease and what of it makes a new event when it changes. */

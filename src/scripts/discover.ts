@@ -67,12 +67,38 @@ export function ruleBroken(st: Stats): { rule: SkipRule; detail: string } | unde
   return undefined;
 }
 
+export interface DiscoverOptions {
+  /** The file rule (netevd's unless a style has its own). */
+  rule?: (st: Stats) => { rule: SkipRule; detail: string } | undefined;
+  /** Directories among the entries are part of the layout (NetworkManager's pre-up.d …), not scripts. */
+  layoutDirs?: boolean;
+}
+
 /**
- * Lists the scripts of one event directory. A missing directory has no
- * scripts. A directory others could write to is refused as a whole: anyone
- * who can add a file there could run code as netevd.
+ * Lists the scripts of one event directory, or of several: a name in an
+ * earlier one hides the same name in later ones (networkd-dispatcher's and
+ * NetworkManager's /etc over /usr/lib). A missing directory has no scripts. A
+ * directory others could write to is refused as a whole: anyone who can add
+ * a file there could run code as netevd.
  */
-export function discoverScripts(dir: string): Discovery {
+export function discoverScripts(dirs: string | readonly string[], o: DiscoverOptions = {}): Discovery {
+  const list = typeof dirs === "string" ? [dirs] : dirs;
+  if (list.length === 1) return discoverOne(list[0]!, o);
+  const out: Discovery = { scripts: [], skipped: [], ignored: [] };
+  const seen = new Set<string>();
+  for (const dir of list) {
+    const one = discoverOne(dir, o);
+    for (const s of one.scripts) if (!seen.has(s.name)) out.scripts.push(s);
+    for (const s of one.skipped) if (!seen.has(s.name)) out.skipped.push(s);
+    for (const n of one.ignored) if (!seen.has(n)) out.ignored.push(n);
+    for (const n of [...one.scripts.map((s) => s.name), ...one.skipped.map((s) => s.name)]) seen.add(n);
+  }
+  out.scripts.sort((a, b) => byteOrder(a.name, b.name));
+  return out;
+}
+
+function discoverOne(dir: string, o: DiscoverOptions): Discovery {
+  const rule = o.rule ?? ruleBroken;
   const out: Discovery = { scripts: [], skipped: [], ignored: [] };
   let dirStat: Stats;
   try {
@@ -121,7 +147,11 @@ export function discoverScripts(dir: string): Discovery {
       });
       continue;
     }
-    const broken = ruleBroken(st);
+    if (o.layoutDirs && !link.isSymbolicLink() && st.isDirectory()) {
+      out.ignored.push(name);
+      continue;
+    }
+    const broken = rule(st);
     const target = link.isSymbolicLink() ? ` (symlink to ${safeRealpath(path)})` : "";
     if (broken) {
       out.skipped.push({

@@ -12,6 +12,8 @@ export const MAX_OUTPUT_LINES = 1000;
 
 export interface RunOptions {
   env: Record<string, string>;
+  /** Arguments (NetworkManager-dispatcher scripts get the interface and the action). */
+  args?: string[];
   timeoutMs: number;
   log: Logger;
   killGraceMs?: number;
@@ -85,8 +87,8 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
       });
     try {
       const [file, args] = opts.cgroup
-        ? ["/bin/sh", ["-c", ENTER_CGROUP, "netevd-script", opts.cgroup.procs, path]]
-        : [path, []];
+        ? ["/bin/sh", ["-c", ENTER_CGROUP, "netevd-script", opts.cgroup.procs, path, ...(opts.args ?? [])]]
+        : [path, opts.args ?? []];
       child = spawn(file, args, {
         env: exactEnv(opts.env),
         cwd: "/",

@@ -6,13 +6,26 @@ import type { NetworkEvent } from "../events/event";
 import { type Dropped, sanitizeEvent } from "../events/sanitize";
 import { getLogger, type Logger } from "../log/logger";
 import { type Discovery, discoverScripts, selects, type Skipped } from "./discover";
+import type { ScriptStyle, StyleContext, StyleRun } from "./styles/style";
 import { scriptEnvironment } from "./environment";
+import { netevdStyle } from "./styles/netevd";
 import { LinkQueues } from "./link-queue";
 import { type KillScope, ScriptCgroup } from "./cgroup";
 import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-script";
 
+/** A script directory (one or several paths) and the style its scripts were written for. */
+export interface RunnerDirectory {
+  paths: string[];
+  style: ScriptStyle;
+}
+
 export interface RunnerOptions {
+  /** The main directory (scripts.dir); `netevd test` lists its scripts. */
   dir: string;
+  /** Every script directory, the main one first, in the order their scripts run. */
+  directories?: RunnerDirectory[];
+  /** What styles may read when their scripts are about to run. */
+  styleContext?: StyleContext;
   timeoutMs: number;
   maxParallel: number;
   emitJson: boolean;
@@ -57,10 +70,32 @@ export class ScriptRunner {
     this.log = log;
   }
 
-  /** New settings (on reload) apply to events dispatched from now on. */
+  /**
+   * New settings (on reload) apply to events dispatched from now on. A
+   * directory kept with the same style keeps its style's memory (which
+   * NetworkManager devices are up).
+   */
   update(opts: RunnerOptions): void {
-    this.opts = opts;
+    const kept = new Map((this.opts.directories ?? []).map((d) => [directoryKey(d), d.style]));
+    const directories = opts.directories?.map((d) => ({ ...d, style: kept.get(directoryKey(d)) ?? d.style }));
+    this.opts = { ...opts, directories };
     this.queues.setLimit(opts.maxParallel);
+  }
+
+  private directories(): RunnerDirectory[] {
+    return this.opts.directories ?? [{ paths: [this.opts.dir], style: netevdStyle }];
+  }
+
+  /** The directories and scripts an event runs, per its styles. */
+  private work(e: NetworkEvent): DirectoryWork[] {
+    const out: DirectoryWork[] = [];
+    for (const d of this.directories())
+      for (const run of d.style.runs(e)) {
+        const dirs = d.paths.map((p) => join(p, run.subdir));
+        const found = discoverScripts(dirs, { rule: d.style.rule, layoutDirs: d.style.layoutDirs });
+        out.push({ style: d.style, run, found, dirs });
+      }
+    return out;
   }
 
   eventDir(event: string): string {
@@ -72,6 +107,26 @@ export class ScriptRunner {
     const { event, dropped } = sanitizeEvent(raw);
     const env = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
     return { event, env, dropped, ...found };
+  }
+
+  /** What the directories of other styles would run for this event, with their arguments and variables. */
+  async planStyles(raw: NetworkEvent): Promise<StylePlan[]> {
+    const { event } = sanitizeEvent(raw);
+    const base = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
+    const out: StylePlan[] = [];
+    for (const w of this.work(raw)) {
+      if (w.style.name === "netevd") continue;
+      const extra = await w.style.environment(event, w.run, this.opts.styleContext ?? {}, base);
+      out.push({
+        style: w.style.name,
+        directory: w.dirs.join(":"),
+        arguments: w.run.args,
+        scripts: w.found.scripts.map((s) => s.path),
+        skipped: w.found.skipped,
+        environment: { ...base, ...extra },
+      });
+    }
+    return out;
   }
 
   /**
@@ -88,58 +143,87 @@ export class ScriptRunner {
     // An event without scripts skips `prepare`: no D-Bus round trip holds up the
     // link's queue for nothing (a link coming up brings several routes events).
     return this.queues.enqueue(String(raw.link.index), async () => {
-      const found = discoverScripts(this.eventDir(raw.event));
-      const runs = found.scripts.some((s) => selects(only, s));
-      return this.runEvent(prepare && runs ? await prepare(raw) : raw, found, queuedAt, only);
+      const work = this.work(raw);
+      const runs = work.some((w) => w.found.scripts.some((s) => selects(only, s)));
+      return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only);
     });
   }
 
   private async runEvent(
     raw: NetworkEvent,
-    found: Discovery,
+    work: DirectoryWork[],
     queuedAt: number,
     only: readonly string[] | null,
   ): Promise<EventReport> {
-    const plan = this.plan(raw, found);
-    plan.scripts = plan.scripts.filter((s) => selects(only, s));
-    const log = this.log.child({ link: plan.event.link.name, event: plan.event.event });
-    for (const d of plan.dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
-    for (const s of plan.skipped) this.warnSkipped(s, log);
+    const { event, dropped } = sanitizeEvent(raw);
+    const base = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
+    const log = this.log.child({ link: event.link.name, event: event.event });
+    for (const d of dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
     const report: EventReport = {
-      event: plan.event.event,
-      link: plan.event.link.name,
+      event: event.event,
+      link: event.link.name,
       results: [],
-      skipped: plan.skipped,
+      skipped: work.flatMap((w) => w.found.skipped),
       queuedMs: performance.now() - queuedAt,
     };
-    if (this.opts.dryRun) {
-      for (const s of plan.scripts) log.info(`dry run: would run ${s.path}`);
-      return report;
-    }
-    for (const script of plan.scripts) {
-      const scope = this.opts.killScope;
-      const cgroup =
-        scope?.kind === "cgroup"
-          ? ScriptCgroup.create(scope.dir, `run-${process.pid}-${++this.runs}`)
-          : undefined;
-      const result = await runScript(script.name, script.path, {
-        env: plan.env,
-        timeoutMs: this.opts.timeoutMs,
-        killGraceMs: this.opts.killGraceMs,
-        log,
-        cgroup,
-        onSpawn: (child) => {
-          this.live.add(child);
-          child.once("exit", () => this.live.delete(child));
-        },
-      });
-      if (cgroup) this.lingering.add(cgroup);
-      this.removeEmptyCgroups();
-      logResult(result, log);
-      this.opts.onResult?.(plan.event, result);
-      report.results.push(result);
+    for (const s of report.skipped) this.warnSkipped(s, log);
+    for (const w of work) {
+      const scripts = w.found.scripts.filter((s) => selects(only, s));
+      if (scripts.length === 0) continue;
+      if (this.opts.dryRun) {
+        for (const s of scripts) log.info(`dry run: would run ${s.path}`);
+        continue;
+      }
+      let env = base;
+      if (w.style.name !== "netevd") {
+        try {
+          env = { ...base, ...(await w.style.environment(event, w.run, this.opts.styleContext ?? {}, base)) };
+        } catch (err) {
+          log.error(`${w.style.name} variables could not be read: ${(err as Error).message}`);
+        }
+      }
+      for (const script of scripts) {
+        const run = this.runOne(script, env, w.run.args, log, event);
+        if (w.style.noWait?.(script.path)) {
+          // Not waited for (NetworkManager's no-wait.d): its result is logged when it ends.
+          run.catch((err: Error) => log.error(`${script.path} failed: ${err.message}`));
+          continue;
+        }
+        report.results.push(await run);
+      }
     }
     return report;
+  }
+
+  private async runOne(
+    script: { name: string; path: string },
+    env: Record<string, string>,
+    args: string[],
+    log: Logger,
+    event: NetworkEvent,
+  ): Promise<ScriptResult> {
+    const scope = this.opts.killScope;
+    const cgroup =
+      scope?.kind === "cgroup"
+        ? ScriptCgroup.create(scope.dir, `run-${process.pid}-${++this.runs}`)
+        : undefined;
+    const result = await runScript(script.name, script.path, {
+      env,
+      args,
+      timeoutMs: this.opts.timeoutMs,
+      killGraceMs: this.opts.killGraceMs,
+      log,
+      cgroup,
+      onSpawn: (child) => {
+        this.live.add(child);
+        child.once("exit", () => this.live.delete(child));
+      },
+    });
+    if (cgroup) this.lingering.add(cgroup);
+    this.removeEmptyCgroups();
+    logResult(result, log);
+    this.opts.onResult?.(event, result);
+    return result;
   }
 
   private removeEmptyCgroups(): void {
@@ -174,6 +258,25 @@ export class ScriptRunner {
     this.removeEmptyCgroups();
   }
 }
+
+interface DirectoryWork {
+  style: ScriptStyle;
+  run: StyleRun;
+  found: Discovery;
+  dirs: string[];
+}
+
+/** What one directory of another style would run for an event (`netevd test`). */
+export interface StylePlan {
+  style: string;
+  directory: string;
+  arguments: string[];
+  scripts: string[];
+  skipped: Skipped[];
+  environment: Record<string, string>;
+}
+
+const directoryKey = (d: RunnerDirectory) => `${d.style.name}\0${d.paths.join(":")}`;
 
 function logResult(r: ScriptResult, log: Logger): void {
   const fields = { script: r.name, duration_ms: Math.round(r.durationMs) };

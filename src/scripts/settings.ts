@@ -1,11 +1,14 @@
 // The scripts.* settings as the runner takes them: one mapping for the daemon
 // and for `netevd test`.
 import type { Config } from "../config/schema";
+import { scriptDirectories } from "../config/script-styles";
 import type { RunnerOptions } from "./runner";
+import { createStyle } from "./styles/index";
 
 export function runnerSettings(c: Config, dryRun: boolean): RunnerOptions {
   return {
     dir: c.scripts.dir,
+    directories: scriptDirectories(c).map((d) => ({ paths: d.paths, style: createStyle(d) })),
     timeoutMs: c.scripts.timeout,
     maxParallel: c.scripts.max_parallel,
     emitJson: c.backends.systemd_networkd.emit_json,

@@ -102,6 +102,33 @@ describe("netevd CLI", () => {
     });
   });
 
+  it.runIf(isRoot)("`test --dry-run` lists the scripts of every style's directory with what they get", () => {
+    const dir = tempDir();
+    const nd = tempDir();
+    const rust = tempDir();
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `scripts:\n  dir: ${dir}\n  directories:\n    - { path: ${nd}, style: networkd-dispatcher }\n    - { path: ${rust}, style: netevd-rust }\napi:\n  socket: ${dir}/api.sock\n`,
+    );
+    writeScript(join(nd, "routable.d"), "50-hook", "true");
+    writeScript(join(rust, "routable.d"), "50-rust", "true");
+    const plan = JSON.parse(testRoutable(config, "json").stdout) as {
+      styles: { style: string; scripts: string[]; environment: Record<string, string> }[];
+    };
+    expect(plan.styles.map((s) => [s.style, s.scripts])).toEqual([
+      ["networkd-dispatcher", [`${nd}/routable.d/50-hook`]],
+      ["netevd-rust", [`${rust}/routable.d/50-rust`]],
+    ]);
+    expect(plan.styles[0]!.environment).toMatchObject({ IFACE: "lo", STATE: "routable", LINK: "lo" });
+    expect(JSON.parse(plan.styles[1]!.environment.JSON!)).toMatchObject({ ifname: "lo", ifindex: 1 });
+    const table = testRoutable(config, "table").stdout;
+    expect(table).toContain(
+      `Scripts in ${nd}/routable.d (style networkd-dispatcher), in order:\n  ${nd}/routable.d/50-hook\n`,
+    );
+    expect(table).toContain("  IFACE=lo\n");
+  });
+
   it.runIf(isRoot)("`test --dry-run` lists the scripts and the exact environment; `test` runs them", () => {
     const dir = tempDir();
     const config = configIn(dir);

@@ -26,6 +26,8 @@ export function startDaemon(
   env: NodeJS.ProcessEnv = {},
   args: string[] = [],
   cgroup?: string,
+  /** Shell lines run in the namespace before netevd starts (e.g. a manager's /run/systemd/netif). */
+  prelude?: string,
 ): Running {
   const run = [process.execPath, CLI, "run", "--config", config, "--log-format", "json", ...args];
   // `ip netns exec` mounts a fresh /sys without the cgroup hierarchy; nsenter
@@ -36,7 +38,9 @@ export function startDaemon(
         ["-c", 'echo 0 >"$1/cgroup.procs" && shift && exec "$@"', "in-cgroup", cgroup],
         ["nsenter", `--net=/run/netns/${ns}`, ...run],
       ].flat()
-    : ["ip", "netns", "exec", ns, ...run];
+    : prelude
+      ? ["ip", "netns", "exec", ns, "sh", "-c", `set -e\n${prelude}\nexec "$@"`, "netevd-prelude", ...run]
+      : ["ip", "netns", "exec", ns, ...run];
   const child = spawn(file as string, argv, {
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],

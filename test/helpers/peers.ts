@@ -208,6 +208,11 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/py
     return peer;
   }
 
+  /** Shell lines giving a process in `ns` networkd's view of /run/systemd/netif (for networkctl). */
+  networkdView(ns: string): string {
+    return networkdMounts(join(this.dir, `netif-${ns}`));
+  }
+
   /** dnsmasq serving DHCP (and DNS for peers.test) on `iface` in `ns`; the interface has `router`/24. */
   async startDnsmasq(ns: string, iface: string, net: string): Promise<Peer> {
     const leases = join(this.dir, `dnsmasq-${iface}.leases`);
@@ -318,8 +323,16 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/system
     return execFileSync("nsenter", ["-t", String(pid), "-u", "hostname"], { encoding: "utf8" }).trim();
   }
 
-  /** NetworkManager (extracted) in `ns`, managing only `nm*` links, with these keyfile profiles. */
-  async startNetworkManager(ns: string, profiles: Record<string, string>): Promise<Peer> {
+  /**
+   * NetworkManager (extracted) in `ns`, managing only `nm*` links, with these keyfile profiles.
+   * With `dispatcherDir`, that directory is its /etc/NetworkManager/dispatcher.d: NetworkManager
+   * calls its dispatcher only when that directory holds scripts.
+   */
+  async startNetworkManager(
+    ns: string,
+    profiles: Record<string, string>,
+    opts: { dispatcherDir?: string; connectivity?: string } = {},
+  ): Promise<Peer> {
     const conf = join(this.dir, "nm");
     const connections = join(conf, "system-connections");
     for (const d of ["conf.d", "empty", "system-connections", "run", "varlib"])
@@ -339,7 +352,7 @@ systemd-resolved=false
 path=${connections}
 unmanaged-devices=except:interface-name:nm*
 [connectivity]
-enabled=false
+${opts.connectivity ?? "enabled=false"}
 `,
     );
     chmodSync(connections, 0o700);
@@ -364,6 +377,7 @@ mount -n -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/NetworkManager && mount -n --bind ${conf}/run /run/NetworkManager
 mount -n -t tmpfs -o mode=0755 tmpfs /var/lib
 mkdir -p /var/lib/NetworkManager && mount -n --bind ${conf}/varlib /var/lib/NetworkManager
+${opts.dispatcherDir ? this.dispatcherMount("nm", opts.dispatcherDir) : ""}
 mount -n --bind ${resolv} /etc/resolv.conf
 exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${PEERS_ROOT}/usr/sbin/NetworkManager --debug --log-level=INFO \
 --config=${conf}/NetworkManager.conf --config-dir=${conf}/conf.d --system-config-dir=${conf}/empty \
@@ -374,6 +388,34 @@ exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${P
     return peer;
   }
 
+  /**
+   * NetworkManager's own dispatcher (extracted), kept running (--persist), with `dir`
+   * as its /etc/NetworkManager/dispatcher.d: the ground truth of what its scripts get.
+   */
+  async startNmDispatcher(ns: string, dir: string): Promise<Peer> {
+    const peer = launch(
+      "nm-dispatcher",
+      inNs(
+        ns,
+        `${this.dispatcherMount("nm-dispatcher", dir)}
+exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${PEERS_ROOT}/usr/lib/NetworkManager/nm-dispatcher --persist --debug`,
+      ),
+    );
+    await this.waitName("org.freedesktop.nm_dispatcher");
+    return peer;
+  }
+
+  /** Shell lines giving this mount namespace `dir` as /etc/NetworkManager/dispatcher.d (an overlay: the host's /etc is untouched). */
+  private dispatcherMount(who: string, dir: string): string {
+    const upper = join(this.dir, `${who}-etc-upper`);
+    const work = join(this.dir, `${who}-etc-work`);
+    mkdirSync(upper, { recursive: true });
+    mkdirSync(work, { recursive: true });
+    return `mount -n -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc
+mkdir -p /etc/NetworkManager/dispatcher.d
+mount -n --bind ${dir} /etc/NetworkManager/dispatcher.d`;
+  }
+
   /** nmcli (extracted), a plain D-Bus client. */
   nmcli(...args: string[]): string {
     return execFileSync(join(PEERS_ROOT, "usr/bin/nmcli"), args, {
@@ -382,6 +424,18 @@ exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${P
     });
   }
 }
+
+/** nd0 with a static address, gateway, DNS server and domain (the peer end is 10.213.1.1). */
+export const ND0_STATIC = `[Match]
+Name=nd0
+[Network]
+Address=10.213.1.2/24
+Gateway=10.213.1.1
+DNS=10.213.1.1
+Domains=static.peers.test
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+`;
 
 /**
  * The networkd setup of the real-peer tests and the benchmark: netevd's side

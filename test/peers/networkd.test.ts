@@ -7,24 +7,13 @@ import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
 import { validEventJson } from "../helpers/event-schema";
 import { ip } from "../helpers/netns";
-import { havePeers, networkdTopology } from "../helpers/peers";
+import { havePeers, ND0_STATIC, networkdTopology } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
-const STATIC = `[Match]
-Name=nd0
-[Network]
-Address=10.213.1.2/24
-Gateway=10.213.1.1
-DNS=10.213.1.1
-Domains=static.peers.test
-LinkLocalAddressing=no
-IPv6AcceptRA=no
-`;
-
 describe.runIf(havePeers)("real systemd-networkd", () => {
   it("peer up runs carrier.d, routable.d, configured.d; networkd and bus restarts are survived", async () => {
-    const t = await networkdTopology({ "10-nd0.network": STATIC });
+    const t = await networkdTopology({ "10-nd0.network": ND0_STATIC });
     const { client, server, nd0, env } = t;
     let networkd = t.networkd;
     const dir = tempDir();
@@ -88,7 +77,7 @@ describe.runIf(havePeers)("real systemd-networkd", () => {
       // networkd restarts while netevd runs: the next change still runs scripts.
       networkd.child.kill("SIGTERM");
       await new Promise((r) => networkd.child.once("exit", r));
-      networkd = await env.startNetworkd(client, { "10-nd0.network": STATIC });
+      networkd = await env.startNetworkd(client, { "10-nd0.network": ND0_STATIC });
       ip(server, "link", "set", "nd0p", "down");
       expect(await waitFor(() => count("no-carrier") >= 1), d.output()).toBe(true);
       ip(server, "link", "set", "nd0p", "up");
@@ -99,7 +88,7 @@ describe.runIf(havePeers)("real systemd-networkd", () => {
       networkd.child.kill("SIGTERM");
       await new Promise((r) => networkd.child.once("exit", r));
       await env.restartBus();
-      networkd = await env.startNetworkd(client, { "10-nd0.network": STATIC });
+      networkd = await env.startNetworkd(client, { "10-nd0.network": ND0_STATIC });
       expect(await waitFor(() => /systemd-networkd is back/.test(d.output()), 15_000), d.output()).toBe(true);
       const before = count("no-carrier");
       ip(server, "link", "set", "nd0p", "down");

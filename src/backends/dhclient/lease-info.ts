@@ -24,6 +24,7 @@ export function leaseInfo(lease: Lease): DhcpInfo {
     // A v6 server id is a DUID, not an address.
     server: v6 ? null : first(option(lease, "dhcp-server-identifier")),
     lease_text: lease.text,
+    subnet_mask: v6 ? null : first(option(lease, "subnet-mask")),
   };
 }
 

@@ -4,7 +4,8 @@
 // state names taken from Device.StateChanged's own arguments; the manager's
 // StateChanged is the `manager` event.
 import type { Message } from "dbus-next";
-import type { DhcpInfo } from "../../events/event";
+import type { DhcpInfo, NmIpConfig, NmView } from "../../events/event";
+import { formatIp } from "../../netlink/ip";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { LinkDetails } from "../../links/link-table";
 import type { Backend, BackendSink } from "../types";
@@ -13,6 +14,8 @@ const NM = "org.freedesktop.NetworkManager";
 const NM_PATH = "/org/freedesktop/NetworkManager";
 const DEVICE = "org.freedesktop.NetworkManager.Device";
 const PROPS = "org.freedesktop.DBus.Properties";
+/** NM_ACTIVATION_STATE_FLAG_EXTERNAL: a connection NetworkManager found configured, not one it made. */
+const ACTIVATION_EXTERNAL = 0x80;
 
 const DEVICE_STATES: Record<number, string> = {
   0: "unknown",
@@ -43,9 +46,29 @@ const MANAGER_STATES: Record<number, string> = {
 
 const stateName = (table: Record<number, string>, n: number) => table[n] ?? `state-${n}`;
 
+const SETTINGS_PATH = `${NM_PATH}/Settings`;
+
+/** NMConnectivityState by number, as nm-dispatcher names them (CONNECTIVITY_STATE), lower case. */
+const CONNECTIVITY: Record<number, string> = {
+  0: "unknown",
+  1: "none",
+  2: "portal",
+  3: "limited",
+  4: "full",
+};
+
+const changed = (path: string, pathKey = "path") =>
+  `type='signal',sender='${NM}',interface='${PROPS}',member='PropertiesChanged',${pathKey}='${path}'`;
+
 const MATCHES = [
   `type='signal',sender='${NM}',interface='${DEVICE}',member='StateChanged',path_namespace='${NM_PATH}/Devices'`,
   `type='signal',sender='${NM}',interface='${NM}',path='${NM_PATH}'`,
+  // Connectivity, the host name, a device's DHCP configuration and its options (dhcp4-change …).
+  changed(NM_PATH),
+  changed(SETTINGS_PATH),
+  changed(`${NM_PATH}/Devices`, "path_namespace"),
+  changed(`${NM_PATH}/DHCP4Config`, "path_namespace"),
+  changed(`${NM_PATH}/DHCP6Config`, "path_namespace"),
 ];
 
 type Props = Record<string, { value: unknown }>;
@@ -75,6 +98,10 @@ export class NetworkManagerBackend implements Backend {
   private readonly adding = new Map<string, Promise<void>>();
   /** The newest state a signal gave for a device still being read. */
   private readonly newer = new Map<string, number>();
+  /** DHCP4Config/DHCP6Config object → its device and family. */
+  private readonly dhcpOwner = new Map<string, { device: string; family: 4 | 6 }>();
+  /** Events of a device still being read, sent once it is known. */
+  private readonly pendingEvents = new Map<string, string[]>();
 
   constructor(private readonly opts: NetworkManagerOptions) {
     this.watch = new ServiceWatch({
@@ -104,6 +131,14 @@ export class NetworkManagerBackend implements Backend {
     const manager = await this.getAll(NM_PATH, NM);
     this.opts.sink.manager(
       { OperationalState: stateName(MANAGER_STATES, Number(manager.State?.value ?? 0)) },
+      true,
+    );
+    // NetworkManager dispatches both when it starts: here, when it (re)appears.
+    this.opts.sink.event?.(0, "hostname", { Hostname: await this.hostname() }, true);
+    this.opts.sink.event?.(
+      0,
+      "connectivity-change",
+      { OnlineState: connectivity(manager.Connectivity) },
       true,
     );
     const seen = new Set<string>();
@@ -150,6 +185,10 @@ export class NetworkManagerBackend implements Backend {
       return;
     }
     this.devices.set(path, { path, name, ifindex });
+    for (const family of [4, 6] as const) this.ownDhcp(path, family, str(props, `Dhcp${family}Config`, "/"));
+    // DHCP data that came while the device was read comes before its state, as it did in NetworkManager.
+    for (const event of this.pendingEvents.get(path) ?? []) this.opts.sink.event?.(ifindex, event);
+    this.pendingEvents.delete(path);
     const state = this.newer.get(path) ?? Number(props.State?.value ?? 0);
     this.newer.delete(path);
     this.opts.sink.link(ifindex, name, { DeviceState: stateName(DEVICE_STATES, state) }, initial);
@@ -165,7 +204,54 @@ export class NetworkManagerBackend implements Backend {
     return undefined;
   }
 
+  private async hostname(): Promise<string> {
+    try {
+      return str(await this.getAll(SETTINGS_PATH, `${NM}.Settings`), "Hostname");
+    } catch {
+      return "";
+    }
+  }
+
+  /** Connectivity and the host name (manager events); a device's DHCP lease (dhcp4-change, dhcp6-change). */
+  private onPropertiesChanged(path: string, iface: string, props: Props): void {
+    const sink = this.opts.sink;
+    if (path === NM_PATH && iface === NM && props.Connectivity)
+      sink.event?.(0, "connectivity-change", { OnlineState: connectivity(props.Connectivity) });
+    else if (path === SETTINGS_PATH && props.Hostname)
+      sink.event?.(0, "hostname", { Hostname: str(props, "Hostname") });
+    else if (iface === DEVICE) {
+      for (const family of [4, 6] as const) {
+        const config = props[`Dhcp${family}Config`]?.value;
+        if (typeof config === "string") this.ownDhcp(path, family, config);
+      }
+    } else if ((iface === `${NM}.DHCP4Config` || iface === `${NM}.DHCP6Config`) && props.Options) {
+      // New DHCP data (a lease, a renewal with new options): NetworkManager's dhcpN-change.
+      const owner = this.dhcpOwner.get(path);
+      if (!owner) return;
+      const event = `dhcp${owner.family}-change`;
+      const device = this.devices.get(owner.device);
+      if (device) sink.event?.(device.ifindex, event);
+      else if (this.adding.has(owner.device)) {
+        const list = this.pendingEvents.get(owner.device) ?? [];
+        if (list.length < 8) list.push(event);
+        this.pendingEvents.set(owner.device, list);
+      }
+    }
+  }
+
+  /** Which device a DHCP configuration object belongs to ("/": the device has none now). */
+  private ownDhcp(device: string, family: 4 | 6, config: string): void {
+    for (const [p, o] of this.dhcpOwner)
+      if (o.device === device && o.family === family) this.dhcpOwner.delete(p);
+    if (config !== "/") this.dhcpOwner.set(config, { device, family });
+  }
+
   private onSignal(msg: Message): void {
+    if (msg.interface === PROPS && msg.member === "PropertiesChanged" && msg.path) {
+      const [iface, props] = msg.body as [string, Props];
+      this.onPropertiesChanged(msg.path, iface, props);
+      return;
+    }
     if (msg.interface === DEVICE && msg.member === "StateChanged" && msg.path) {
       const [state] = msg.body as [number, number, number];
       if (this.adding.has(msg.path)) this.newer.set(msg.path, state);
@@ -190,43 +276,104 @@ export class NetworkManagerBackend implements Backend {
       const path = (msg.body as [string])[0];
       const device = this.devices.get(path);
       this.devices.delete(path);
+      for (const family of [4, 6] as const) this.ownDhcp(path, family, "/");
       if (device) this.opts.sink.removed?.(device.ifindex);
     }
   }
 
-  /** DNS servers and domains from the device's Ip4Config/Ip6Config; DHCP data from Dhcp4Config. */
+  /**
+   * DNS servers and domains from the device's Ip4Config/Ip6Config; DHCP data
+   * from Dhcp4Config; and the whole view nm-dispatcher style scripts get.
+   */
   async details(ifindex: number): Promise<LinkDetails | null> {
     const device = [...this.devices.values()].find((d) => d.ifindex === ifindex);
     if (!device) return null;
     try {
       const props = await this.getAll(device.path, DEVICE);
-      const dns: string[] = [];
-      const domains: string[] = [];
-      for (const [key, iface] of [
-        ["Ip4Config", `${NM}.IP4Config`],
-        ["Ip6Config", `${NM}.IP6Config`],
-      ] as const) {
-        const path = str(props, key, "/");
-        if (path === "/") continue;
-        const c = await this.getAll(path, iface);
-        for (const entry of (c.NameserverData?.value ?? []) as Props[]) {
-          const a = entry.address?.value;
-          if (typeof a === "string") dns.push(a);
-        }
-        for (const d of [
-          ...((c.Domains?.value ?? []) as string[]),
-          ...((c.Searches?.value ?? []) as string[]),
-        ])
-          if (!domains.includes(d)) domains.push(d);
-      }
-      const dhcpPath = str(props, "Dhcp4Config", "/");
-      const dhcp =
-        dhcpPath === "/" ? null : dhcpFromOptions((await this.getAll(dhcpPath, `${NM}.DHCP4Config`)).Options);
-      return { dns, domains, dhcp };
+      const ip4 = await this.ipConfig(str(props, "Ip4Config", "/"), 4);
+      const ip6 = await this.ipConfig(str(props, "Ip6Config", "/"), 6);
+      const dns = [...(ip4?.nameservers ?? []), ...(ip6?.nameservers ?? [])];
+      const domains = [...new Set([...(ip4?.searches ?? []), ...(ip6?.searches ?? [])])];
+      const dhcp4 = await this.dhcpOptions(str(props, "Dhcp4Config", "/"), "DHCP4Config");
+      const dhcp6 = await this.dhcpOptions(str(props, "Dhcp6Config", "/"), "DHCP6Config");
+      const nm: NmView = {
+        connection: await this.connection(str(props, "ActiveConnection", "/")),
+        iface: str(props, "Interface", device.name),
+        ipIface: str(props, "IpInterface", device.name),
+        ip4: ip4 && withoutSearches(ip4),
+        ip6: ip6 && withoutSearches(ip6),
+        dhcp4,
+        dhcp6,
+      };
+      return { dns, domains, dhcp: dhcp4 ? dhcpFromOptions(dhcp4) : null, nm };
     } catch (err) {
       this.opts.log.debug(`reading ${device.name}'s IP configuration failed: ${(err as Error).message}`);
       return null;
     }
+  }
+
+  /** One IP configuration; `searches` holds its Domains and Searches both (the resolver's list). */
+  private async ipConfig(path: string, family: 4 | 6): Promise<(NmIpConfig & { searches: string[] }) | null> {
+    if (path === "/") return null;
+    const c = await this.getAll(path, `${NM}.IP${family}Config`);
+    const dicts = (key: string) => (c[key]?.value ?? []) as Props[];
+    const text = (p: Props, key: string) => {
+      const v = p[key]?.value;
+      return typeof v === "string" ? v : "";
+    };
+    const num = (p: Props, key: string) => Number(p[key]?.value ?? 0);
+    const nameservers =
+      family === 4 || c.NameserverData
+        ? dicts("NameserverData")
+            .map((n) => text(n, "address"))
+            .filter(Boolean)
+        : ((c.Nameservers?.value ?? []) as Buffer[])
+            .map((b) => formatIp(Buffer.from(b)))
+            .filter((a): a is string => a !== null);
+    const domains = (c.Domains?.value ?? []) as string[];
+    const searches = [...domains, ...((c.Searches?.value ?? []) as string[])];
+    return {
+      addresses: dicts("AddressData").map((a) => ({ address: text(a, "address"), prefix: num(a, "prefix") })),
+      gateway: str(c, "Gateway"),
+      routes: dicts("RouteData").map((r) => ({
+        dest: text(r, "dest"),
+        prefix: num(r, "prefix"),
+        nextHop: text(r, "next-hop"),
+        metric: num(r, "metric"),
+      })),
+      nameservers,
+      domains,
+      searches: [...new Set(searches)],
+    };
+  }
+
+  private async dhcpOptions(path: string, iface: string): Promise<Record<string, string> | null> {
+    if (path === "/") return null;
+    const o = ((await this.getAll(path, `${NM}.${iface}`)).Options?.value ?? {}) as Props;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o)) if (typeof v.value === "string") out[k] = v.value;
+    return out;
+  }
+
+  private async connection(path: string): Promise<NmView["connection"]> {
+    if (path === "/") return null;
+    const ac = await this.getAll(path, `${NM}.Connection.Active`);
+    const settings = str(ac, "Connection", "/");
+    let filename = "";
+    if (settings !== "/") {
+      try {
+        filename = str(await this.getAll(settings, `${NM}.Settings.Connection`), "Filename");
+      } catch {
+        // a profile NetworkManager has not saved
+      }
+    }
+    return {
+      id: str(ac, "Id"),
+      uuid: str(ac, "Uuid"),
+      path: settings,
+      filename,
+      external: (Number(ac.StateFlags?.value ?? 0) & ACTIVATION_EXTERNAL) !== 0,
+    };
   }
 
   stop(): void {
@@ -234,13 +381,9 @@ export class NetworkManagerBackend implements Backend {
   }
 }
 
-/** DHCP4Config Options (a{sv} of strings) in the event's terms. */
-function dhcpFromOptions(options: { value: unknown } | undefined): DhcpInfo | null {
-  const o = (options?.value ?? {}) as Record<string, { value: unknown }>;
-  const get = (k: string): string | null => {
-    const v = o[k]?.value;
-    return typeof v === "string" ? v : null;
-  };
+/** DHCP4Config Options in the event's terms. */
+function dhcpFromOptions(o: Record<string, string>): DhcpInfo | null {
+  const get = (k: string): string | null => o[k] ?? null;
   const address = get("ip_address");
   if (!address) return null;
   const list = (k: string) => (get(k) ?? "").split(/\s+/).filter(Boolean);
@@ -254,5 +397,15 @@ function dhcpFromOptions(options: { value: unknown } | undefined): DhcpInfo | nu
     lease_seconds: Number.isSafeInteger(seconds) ? seconds : null,
     server: get("dhcp_server_identifier"),
     lease_text: null,
+    subnet_mask: get("subnet_mask"),
   };
 }
+
+/** nm-dispatcher's IPn_DOMAINS is the configuration's Domains only. */
+function withoutSearches(c: NmIpConfig & { searches: string[] }): NmIpConfig {
+  const { searches: _, ...rest } = c;
+  return rest;
+}
+
+const connectivity = (v: { value: unknown } | undefined): string =>
+  CONNECTIVITY[Number(v?.value ?? 0)] ?? "unknown";

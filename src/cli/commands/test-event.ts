@@ -21,6 +21,8 @@ import { EventFilters } from "../../filters/apply";
 import { selects } from "../../scripts/discover";
 import { ScriptRunner } from "../../scripts/runner";
 import { runnerSettings } from "../../scripts/settings";
+import { networkctlStatus } from "../../system/networkctl";
+import { basename } from "node:path";
 import { contextOf, requireConfig } from "../context";
 import { renderData, renderTable } from "../output";
 
@@ -91,7 +93,10 @@ export function registerTest(program: Command): void {
     .action(async (eventName: string, opts: { link: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
-      const runner = new ScriptRunner(runnerSettings(config, opts.dryRun === true));
+      const runner = new ScriptRunner({
+        ...runnerSettings(config, opts.dryRun === true),
+        styleContext: { networkctlStatus },
+      });
       const event = await eventFor(eventName, opts.link, config);
       const plan = runner.plan(event);
       const directory = runner.eventDir(eventName);
@@ -108,6 +113,14 @@ export function registerTest(program: Command): void {
         dropped: plan.dropped,
         environment: plan.env,
         json: plan.env.JSON === undefined ? null : eventJson(plan.event),
+        // Directories of other styles (scripts.directories, or scripts.dir in another style).
+        styles: (await runner.planStyles(event)).map((p) => ({
+          ...p,
+          scripts: decision.run
+            ? p.scripts.filter((path) => selects(only, { name: basename(path), path }))
+            : [],
+          skipped: p.skipped.map((s) => ({ path: s.path, rule: s.rule, detail: s.detail })),
+        })),
       };
       if (opts.dryRun) {
         if (ctx.format === "table") ctx.out(planText(listing));
@@ -143,18 +156,38 @@ export function registerTest(program: Command): void {
     });
 }
 
-function planText(p: {
+interface Listing {
   directory: string;
   filter: string | null;
   scripts: string[];
   skipped: { path: string; rule: string; detail: string }[];
   environment: Record<string, string>;
-}): string {
-  const lines = [`Scripts in ${p.directory}, in order:`];
-  const none = p.filter ? `  (none: the event is ${p.filter})` : "  (none)";
-  lines.push(...(p.scripts.length ? p.scripts.map((s) => `  ${s}`) : [none]));
-  for (const s of p.skipped) lines.push(`  skipped ${s.path}: ${s.rule}: ${s.detail}`);
-  lines.push("Environment:");
-  for (const key of Object.keys(p.environment).sort()) lines.push(`  ${key}=${p.environment[key]}`);
+}
+
+function planText(
+  p: Listing & { styles: (Omit<Listing, "filter"> & { style: string; arguments: string[] })[] },
+): string {
+  const lines: string[] = [];
+  const section = (head: string, l: Listing, env: Record<string, string>) => {
+    lines.push(head);
+    const none = p.filter ? `  (none: the event is ${p.filter})` : "  (none)";
+    lines.push(...(l.scripts.length ? l.scripts.map((s) => `  ${s}`) : [none]));
+    for (const s of l.skipped) lines.push(`  skipped ${s.path}: ${s.rule}: ${s.detail}`);
+    lines.push("Environment:");
+    for (const key of Object.keys(env).sort()) lines.push(`  ${key}=${env[key]}`);
+  };
+  section(`Scripts in ${p.directory}, in order:`, p, p.environment);
+  for (const s of p.styles) {
+    // Only what the style adds or changes: netevd's own variables are listed above.
+    const own = Object.fromEntries(Object.entries(s.environment).filter(([k, v]) => p.environment[k] !== v));
+    const args = s.arguments.length
+      ? `, arguments: ${s.arguments.map((a) => JSON.stringify(a)).join(" ")}`
+      : "";
+    section(
+      `Scripts in ${s.directory} (style ${s.style}${args}), in order:`,
+      { ...s, filter: p.filter },
+      own,
+    );
+  }
   return `${lines.join("\n")}\n`;
 }

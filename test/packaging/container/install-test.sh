@@ -54,6 +54,11 @@ check "netevd-migrate: the report points at \$OperationalState" grep -q "10-old:
 netevd-migrate --apply > /tmp/migrate.out; check "netevd-migrate --apply refuses to replace the shipped netevd.yaml (exit 1)" test $? -eq 1
 check "netevd-migrate: the shipped config is untouched" grep -q "backend: systemd-networkd" /etc/netevd/netevd.yaml
 rm -rf /etc/network-broker
+mkdir -p /etc/networkd-dispatcher/routable.d
+printf '#!/bin/sh\necho "$IFACE $IP_ADDRS"\n' > /etc/networkd-dispatcher/routable.d/10-nd; chmod 755 /etc/networkd-dispatcher/routable.d/10-nd
+netevd-migrate --from-networkd-dispatcher > /tmp/migrate.out; check "netevd-migrate --from-networkd-dispatcher: plans the hooks in place (exit 0)" test $? -eq 0
+check "netevd-migrate --from-networkd-dispatcher: netevd.yaml would run them in style networkd-dispatcher" grep -q "style: networkd-dispatcher" /tmp/migrate.out
+rm -rf /etc/networkd-dispatcher
 if [ "$FORMAT" = deb ]; then
 	# Debian custom: enabled and started on install, with the default configuration
 	# (backend systemd-networkd; networkd is not configured in this container).
@@ -66,8 +71,17 @@ section "configure the kernel-only backend, a routable.d script"
 cat > /etc/netevd/netevd.yaml <<'EOC'
 # edited by the administrator
 system: { backend: none }
-scripts: { timeout: 3s }
+scripts:
+  timeout: 3s
+  directories: [{ path: /etc/rust-hooks, style: netevd-rust }]
 EOC
+# A hook written for the Rust netevd: its flat JSON, HOME and USER.
+mkdir -p /etc/rust-hooks/routable.d
+cat > /etc/rust-hooks/routable.d/50-rust <<'EOS'
+#!/bin/sh
+echo "$USER $JSON" > /run/netevd/rust.$LINK
+EOS
+chmod 755 /etc/rust-hooks/routable.d/50-rust
 cat > /etc/netevd/routable.d/50-record <<'EOS'
 #!/bin/sh
 grep -E '^(Uid|CapEff|CapAmb)' /proc/self/status > /run/netevd/routable.$LINK
@@ -113,6 +127,7 @@ check "script CapEff = 0" grep -q "CapEff:	0000000000000000" /run/netevd/routabl
 check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5" /run/netevd/routable.nv0
 check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
 check "script environment has nothing of the executable's packager (PKG_EXECPATH)" bash -c '! grep -q PKG_ /run/netevd/env.nv0'
+check "a Rust netevd hook (style netevd-rust) got USER and its flat JSON" wait_for grep -q '^netevd {"ifindex":[0-9]*,"ifname":"nv0"' /run/netevd/rust.nv0
 
 section "a hung hook's setsid child dies with the hook's timeout (its own cgroup, Delegate=yes)"
 check "journal: scripts run in cgroups of their own" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "each script runs in a cgroup of its own under /sys/fs/cgroup.*/netevd.service"'

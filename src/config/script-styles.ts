@@ -1,0 +1,105 @@
+// Script directory styles (netevd-scripts.7, STYLES): what scripts written for
+// another dispatcher expect, and which backends can give it. The styles
+// themselves (variables, arguments, ordering) live in src/scripts/styles/.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Backend } from "../events/names";
+import type { Config } from "./schema";
+import type { ScriptStyleName } from "./style-names";
+
+/** The backends whose events a style's dispatcher had; undefined: any. */
+const STYLE_BACKENDS: Partial<Record<ScriptStyleName, { backends: Backend[]; why: string }>> = {
+  "networkd-dispatcher": {
+    backends: ["systemd-networkd"],
+    why: "networkd-dispatcher ran scripts for systemd-networkd's link states, which only the systemd-networkd backend reports",
+  },
+  "nm-dispatcher": {
+    backends: ["NetworkManager"],
+    why: "NetworkManager-dispatcher's actions and variables come from NetworkManager, which only the NetworkManager backend reads",
+  },
+};
+
+/** networkd-dispatcher's ignore list: it never ran these states' scripts. */
+const NETWORKD_DISPATCHER_IGNORED = ["carrier", "degraded"] as const;
+
+/** NetworkManager's blocking phases: NetworkManager waits for these scripts, netevd only observes it. */
+const NM_BLOCKING_DIRS = ["pre-up.d", "pre-down.d"] as const;
+
+export interface ScriptDirectory {
+  /** One directory, or several (the first holding a name wins). */
+  paths: string[];
+  style: ScriptStyleName;
+  ignoreStates: string[];
+  /** Where it is in the configuration, for diagnostics. */
+  at: (string | number)[];
+}
+
+/** scripts.dir (in scripts.style), then scripts.directories in their order. */
+export function scriptDirectories(c: Config): ScriptDirectory[] {
+  const ignored = (style: ScriptStyleName, given: string[] | undefined) =>
+    given ?? (style === "networkd-dispatcher" ? [...NETWORKD_DISPATCHER_IGNORED] : []);
+  return [
+    {
+      paths: [c.scripts.dir],
+      style: c.scripts.style,
+      ignoreStates: ignored(c.scripts.style, undefined),
+      at: ["scripts", "style"],
+    },
+    ...c.scripts.directories.map((d, i) => ({
+      paths: d.path.split(":").filter(Boolean),
+      style: d.style,
+      ignoreStates: ignored(d.style, d.ignore_states),
+      at: ["scripts", "directories", i],
+    })),
+  ];
+}
+
+export interface StyleProblem {
+  severity: "error" | "warning";
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * A style the backend cannot feed is an error; scripts netevd will not run
+ * because it cannot reproduce what their dispatcher did are warnings, named.
+ */
+export function styleProblems(c: Config): StyleProblem[] {
+  const out: StyleProblem[] = [];
+  for (const d of scriptDirectories(c)) {
+    const need = STYLE_BACKENDS[d.style];
+    if (need && !need.backends.includes(c.system.backend))
+      out.push({
+        severity: "error",
+        path: [...d.at, ...(d.at.length > 2 ? ["style"] : [])],
+        message: `style ${d.style} needs system.backend ${need.backends.join(" or ")} (it is ${c.system.backend}): ${need.why}`,
+      });
+    if (d.style === "nm-dispatcher")
+      for (const p of d.paths)
+        for (const sub of NM_BLOCKING_DIRS)
+          for (const name of entries(join(p, sub)))
+            out.push({
+              severity: "warning",
+              path: d.at,
+              message: `${join(p, sub, name)} will not run: NetworkManager holds the connection until ${sub.slice(0, -2)} scripts end, and netevd observes NetworkManager, it cannot hold it`,
+            });
+    if (d.style === "nm-dispatcher" || d.style === "networkd-dispatcher")
+      for (const p of d.paths)
+        if (!existsSync(p))
+          out.push({
+            severity: "warning",
+            path: d.at,
+            message: `${p} does not exist: no scripts run from it`,
+          });
+  }
+  return out;
+}
+
+function entries(dir: string): string[] {
+  try {
+    if (!statSync(dir).isDirectory()) return [];
+    return readdirSync(dir).filter((n) => !n.startsWith("."));
+  } catch {
+    return [];
+  }
+}

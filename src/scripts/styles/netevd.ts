@@ -1,0 +1,10 @@
+// netevd's own style: <event>.d, the event's variables only.
+import { ruleBroken } from "../discover";
+import type { ScriptStyle } from "./style";
+
+export const netevdStyle: ScriptStyle = {
+  name: "netevd",
+  runs: (e) => [{ subdir: `${e.event}.d`, args: [] }],
+  environment: () => Promise.resolve({}),
+  rule: ruleBroken,
+};

@@ -1,0 +1,107 @@
+// Scripts written for networkd-dispatcher: <state>.d for every new
+// operational or administrative state but those on its ignore list; IFACE
+// STATE ESSID ADDR IP_ADDRS IP6_ADDRS AdministrativeState OperationalState
+// and `json`, built as it built them: from `networkctl status IFACE`, parsed
+// its way, dumped as Python's json.dumps(sort_keys=True) writes it.
+import type { Stats } from "node:fs";
+import { NETWORKD_ADMINISTRATIVE, NETWORKD_OPERATIONAL } from "../../events/names";
+import type { NetworkEvent } from "../../events/event";
+import type { SkipRule } from "../discover";
+import { pythonJson } from "./python-json";
+import type { ScriptStyle } from "./style";
+
+/** Keys networkd-dispatcher kept as one string; every other key is a list. */
+const SINGLETONS = new Set(["Type", "ESSID", "OperationalState"]);
+const STATES = new Set<string>([...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE]);
+
+type Data = Record<string, string | string[]>;
+
+/** `networkctl status` output as networkd-dispatcher read it: "Key: value" lines, continuations join the key above. */
+export function parseNetworkctlStatus(out: string): Data {
+  const data: Data = {};
+  let oldk: string | null = null;
+  for (const line of out.split("\n").slice(1, -1)) {
+    const i = line.indexOf(": ");
+    const k: string | null = i < 0 ? oldk : line.slice(0, i).trim();
+    const v = (i < 0 ? line : line.slice(i + 2)).trim();
+    if (!v || k === null) continue;
+    const value = k === "Address" ? v.replace(/ \(DHCP4.*\)$/, "") : v;
+    oldk = k;
+    if (SINGLETONS.has(k)) data[k] = value;
+    else {
+      const list = data[k];
+      if (Array.isArray(list)) list.push(value);
+      else data[k] = [value];
+    }
+  }
+  return data;
+}
+
+/** Its split of addresses: 127.* and fe80: are left out. */
+function split(addresses: string[]): { v4: string[]; v6: string[] } {
+  const out = { v4: [] as string[], v6: [] as string[] };
+  for (const a of addresses) {
+    if (a.startsWith("127.") || a.startsWith("fe80:")) continue;
+    if (a.includes(":")) out.v6.push(a);
+    else if (a.includes(".")) out.v4.push(a);
+  }
+  return out;
+}
+
+/** uid 0, gid 0, the owner may execute; and, netevd's one addition, nobody else may write. */
+function rule(st: Stats): { rule: SkipRule; detail: string } | undefined {
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+  if (!st.isFile()) return { rule: "not-a-regular-file", detail: "not a regular file" };
+  if (st.uid !== 0 || st.gid !== 0)
+    return {
+      rule: "not-owned-by-root",
+      detail: `owned by ${st.uid}:${st.gid}, networkd-dispatcher runs only root:root files`,
+    };
+  if (st.mode & 0o002)
+    return { rule: "group-or-other-writable", detail: `mode ${mode} is writable by others` };
+  if (!(st.mode & 0o100))
+    return { rule: "not-executable", detail: `mode ${mode} is not executable by its owner` };
+  return undefined;
+}
+
+export function networkdDispatcherStyle(ignoreStates: readonly string[]): ScriptStyle {
+  return {
+    name: "networkd-dispatcher",
+    runs: (e) =>
+      STATES.has(e.event) && !ignoreStates.includes(e.event) ? [{ subdir: `${e.event}.d`, args: [] }] : [],
+    environment: async (e, _run, ctx) => {
+      const status = (await ctx.networkctlStatus?.(e.link.name)) ?? null;
+      return networkdDispatcherEnv(e, status);
+    },
+    rule,
+  };
+}
+
+export function networkdDispatcherEnv(e: NetworkEvent, status: string | null): Record<string, string> {
+  const data: Data = {
+    Type: e.link.kind ?? "ether",
+    OperationalState: e.state.operational ?? "",
+    AdministrativeState: e.state.administrative ?? "",
+    InterfaceName: e.link.name,
+  };
+  if (status !== null) Object.assign(data, parseNetworkctlStatus(status));
+  else data.Address = e.addresses.map((a) => a.address);
+  const text = (k: string) => {
+    const v = data[k];
+    return Array.isArray(v) ? (v[0] ?? "") : (v ?? "");
+  };
+  data.State = `${text("OperationalState")} (${text("AdministrativeState")})`;
+  const addresses = Array.isArray(data.Address) ? data.Address : [];
+  const { v4, v6 } = split(addresses);
+  return {
+    ADDR: addresses[0] ?? "",
+    ESSID: text("ESSID"),
+    IP_ADDRS: v4.join(" "),
+    IP6_ADDRS: v6.join(" "),
+    IFACE: e.link.name,
+    STATE: e.event,
+    AdministrativeState: text("AdministrativeState"),
+    OperationalState: text("OperationalState"),
+    json: pythonJson(data, true),
+  };
+}

@@ -1,0 +1,45 @@
+// What a script directory's style decides (netevd-scripts.7, STYLES): which of
+// its directories an event runs, with which arguments and variables, under
+// which file rules. netevd's own variables are always there; a style's
+// variables are added and win where the names are the same.
+import type { Stats } from "node:fs";
+import type { NetworkEvent } from "../../events/event";
+import type { ScriptStyleName } from "../../config/style-names";
+import type { SkipRule } from "../discover";
+
+/** One run of a directory's scripts for an event. */
+export interface StyleRun {
+  /** The directory under the style's root ("routable.d"); "" for the root itself. */
+  subdir: string;
+  /** Arguments every script gets. */
+  args: string[];
+}
+
+/** What the daemon can read for a style when its scripts are about to run. */
+export interface StyleContext {
+  /** `networkctl status IFACE` as text, or null when it failed. */
+  networkctlStatus?: (name: string) => Promise<string | null>;
+}
+
+export interface ScriptStyle {
+  readonly name: ScriptStyleName;
+  /**
+   * The runs this event makes, in order; none when its dispatcher had no such
+   * event. Called once per event, in the link's order: a style may remember.
+   */
+  runs(e: NetworkEvent): StyleRun[];
+  /** The variables scripts get on top of netevd's own, read when scripts are about to run. */
+  environment(
+    e: NetworkEvent,
+    run: StyleRun,
+    ctx: StyleContext,
+    /** netevd's own variables for the event. */
+    base: Readonly<Record<string, string>>,
+  ): Promise<Record<string, string>>;
+  /** Why a file (after following symlinks) may not run under this style's rules, or undefined. */
+  readonly rule: (st: Stats) => { rule: SkipRule; detail: string } | undefined;
+  /** Directories inside the root are part of the layout, not scripts (NetworkManager's). */
+  readonly layoutDirs?: boolean;
+  /** Whether netevd starts this script and goes on without waiting (NetworkManager's no-wait.d). */
+  noWait?(path: string): boolean;
+}

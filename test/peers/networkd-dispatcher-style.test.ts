@@ -1,0 +1,123 @@
+// networkd-dispatcher hooks run by netevd (style networkd-dispatcher), side by
+// side with networkd-dispatcher itself (Debian's package, the ground truth)
+// on REAL systemd-networkd: the same hook directory, the same link coming up,
+// each hook's variables and json compared.
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startDaemon } from "../helpers/daemon";
+import { ip } from "../helpers/netns";
+import { havePeers, ND0_STATIC, networkdTopology } from "../helpers/peers";
+import { waitFor } from "../helpers/proc";
+import { tempDir, writeScript } from "../helpers/tmp";
+
+/** The variables networkd-dispatcher sets (it also passes its own environment on, which differs by design). */
+const ITS = [
+  "IFACE",
+  "STATE",
+  "ESSID",
+  "ADDR",
+  "IP_ADDRS",
+  "IP6_ADDRS",
+  "AdministrativeState",
+  "OperationalState",
+];
+
+function records(out: string, who: string, state: string): Record<string, string>[] {
+  return readdirSync(out)
+    .filter((f) => f.startsWith(`${who}.${state}.`))
+    .map((f) => {
+      const env = readFileSync(join(out, f), "utf8").split("\0").filter(Boolean);
+      return Object.fromEntries(
+        env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
+    });
+}
+
+describe.runIf(havePeers)("networkd-dispatcher style against networkd-dispatcher", () => {
+  it("gives routable.d and configured.d hooks what networkd-dispatcher gives; carrier.d follows its ignore list", async () => {
+    const t = await networkdTopology({ "10-nd0.network": ND0_STATIC });
+    const { client, server, env } = t;
+    const hooks = tempDir();
+    chmodSync(hooks, 0o755);
+    const out = tempDir();
+    chmodSync(out, 0o777);
+    for (const state of ["routable", "configured", "carrier"]) {
+      mkdirSync(join(hooks, `${state}.d`), { mode: 0o755 });
+      writeScript(
+        join(hooks, `${state}.d`),
+        "10-record",
+        `who=nd; [ -n "$BACKEND" ] && who=netevd
+f=${out}/$who.${state}.$$; env -0 > $f.t; mv $f.t $f`,
+      );
+    }
+    // As its users write them: Python reading os.environ and the json.
+    writeScript(
+      join(hooks, "routable.d"),
+      "20-python",
+      `#!/usr/bin/python3
+import json, os
+who = "netevd" if os.environ.get("BACKEND") else "nd"
+data = json.loads(os.environ["json"])
+with open("${out}/py." + who, "w") as f:
+    f.write(" ".join([os.environ["IFACE"], os.environ["IP_ADDRS"], os.environ["OperationalState"],
+                      os.environ["AdministrativeState"], data["State"], " ".join(data["Address"])]))
+`,
+    );
+    await env.startNetworkdDispatcher(client, hooks);
+    const config = join(tempDir(), "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: systemd-networkd, user: nobody }
+scripts:
+  dir: ${tempDir()}
+  directories: [{ path: ${hooks}, style: networkd-dispatcher }]
+`,
+    );
+    const d = startDaemon(
+      client,
+      config,
+      { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
+      [],
+      undefined,
+      env.networkdView(client),
+    );
+    try {
+      expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);
+      ip(server, "link", "set", "nd0p", "up");
+      const both = (state: string) =>
+        waitFor(
+          () => records(out, "nd", state).length >= 1 && records(out, "netevd", state).length >= 1,
+          15_000,
+        );
+      expect(await both("routable"), d.output()).toBe(true);
+      expect(await both("configured"), d.output()).toBe(true);
+      for (const state of ["routable", "configured"]) {
+        const real = records(out, "nd", state).at(-1)!;
+        const ours = records(out, "netevd", state).at(-1)!;
+        const pick = (r: Record<string, string>) => Object.fromEntries(ITS.map((k) => [k, r[k]]));
+        expect(pick(ours)).toEqual(pick(real));
+        expect(ours).toMatchObject({
+          IFACE: "nd0",
+          STATE: state,
+          IP_ADDRS: "10.213.1.2",
+          OperationalState: "routable",
+        });
+        expect(JSON.parse(ours.json!)).toEqual(JSON.parse(real.json!));
+        // Written as Python's json.dumps(sort_keys=True) writes it.
+        expect(ours.json).toBe(real.json);
+        // netevd's own variables are there too.
+        expect(ours).toMatchObject({ LINK: "nd0", BACKEND: "systemd-networkd" });
+      }
+      expect(await waitFor(() => readdirSync(out).includes("py.netevd"))).toBe(true);
+      expect(readFileSync(join(out, "py.netevd"), "utf8")).toBe(readFileSync(join(out, "py.nd"), "utf8"));
+      // networkd-dispatcher 2.2 (this machine's) runs carrier.d; the default ignore list, older versions', does not.
+      expect(records(out, "nd", "carrier").length).toBeGreaterThanOrEqual(1);
+      expect(records(out, "netevd", "carrier")).toEqual([]);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+    }
+  }, 60_000);
+});
