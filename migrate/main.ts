@@ -15,7 +15,8 @@ import { MAX_CONFIG_BYTES } from "../src/config/yaml-source";
 import { ImageRoot, ImageRootError } from "./image-root";
 import { readBrokerConfig } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
-import { BROKER_PATTERNS, DISPATCHER_PATTERNS, planScripts, scanScript } from "./scripts";
+import { type DispatcherSpec, NETWORKD_DISPATCHER, NM_DISPATCHER, planDispatcher } from "./dispatchers";
+import { BROKER_PATTERNS, planScripts, scanScript, scriptText } from "./scripts";
 import { findStaleRules } from "./stale-rules";
 import { translate, validateYaml } from "./translate";
 
@@ -31,8 +32,10 @@ interface Options {
   force: boolean;
   switchService: boolean;
   format: "text" | "json";
-  /** networkd-dispatcher's directory (true: the default one). */
+  /** networkd-dispatcher's directory (true: its default ones). */
   fromNetworkdDispatcher?: string | true;
+  /** NetworkManager-dispatcher's directory (true: its default ones). */
+  fromNmDispatcher?: string | true;
 }
 
 function program(): Command {
@@ -59,7 +62,11 @@ function program(): Command {
     .addOption(new Option("--format <format>", "report format").choices(["text", "json"]).default("text"))
     .option(
       "--from-networkd-dispatcher [dir]",
-      "import networkd-dispatcher's script directories instead (default: /etc/networkd-dispatcher)",
+      "run networkd-dispatcher's scripts in its style, where they are (default: /etc/networkd-dispatcher and /usr/lib/networkd-dispatcher)",
+    )
+    .option(
+      "--from-nm-dispatcher [dir]",
+      "run NetworkManager-dispatcher's scripts in its style, where they are (default: /etc/NetworkManager/dispatcher.d and /usr/lib/NetworkManager/dispatcher.d)",
     )
     .helpOption("-h, --help", "show this help")
     .exitOverride()
@@ -122,46 +129,42 @@ function output(r: Report, o: Options): void {
  */
 const imagePath = (o: Options, p: string) => (o.root === "/" ? resolve(p) : posix.resolve("/", p));
 
-/** networkd-dispatcher has no configuration file: only its <state>.d scripts move. */
-function migrateDispatcher(o: Options, r: Report, image: ImageRoot): { report: Report; code: number } {
-  const dir =
-    typeof o.fromNetworkdDispatcher === "string"
-      ? imagePath(o, o.fromNetworkdDispatcher)
-      : "/etc/networkd-dispatcher";
-  const shown = image.show(dir);
-  if (!image.stat(dir)?.isDirectory()) {
-    r.errors.push(`no networkd-dispatcher directory at ${shown}`);
-    return { report: r, code: EXIT.unreadable };
+/** A dispatcher has no configuration file: its directories run where they are, in its style. */
+function migrateDispatcher(
+  o: Options,
+  r: Report,
+  image: ImageRoot,
+  spec: DispatcherSpec,
+  given: string | true,
+): { report: Report; code: number } {
+  const p = planDispatcher(image, spec, typeof given === "string" ? imagePath(o, given) : undefined, r);
+  if (!p) return { report: r, code: EXIT.unreadable };
+  const invalid = validateYaml(p.yaml);
+  if (invalid.length) {
+    r.errors.push(`${image.show(p.config.path)} would not validate: ${invalid.join("; ")}`);
+    return { report: r, code: EXIT.error };
   }
-  r.source = { file: shown, format: "networkd-dispatcher", dir: shown, shadowed: [], searched: [shown] };
-  r.notes.push(
-    "networkd-dispatcher has no configuration file to translate: only its scripts move; netevd.yaml is left as it is (backend systemd-networkd is netevd's default)",
-    "networkd-dispatcher ran regular files owned by uid 0 and gid 0 with the owner's execute bit, with no rule on mode or writability; netevd also refuses a script writable by group or others, or setuid/setgid: each such script is listed with the fix",
-  );
-  const plan = planScripts(image, dir, "/etc/netevd");
-  // Its ignore list: it never ran these, netevd runs them on those events.
-  for (const d of plan.dirs.filter((x) => x.name === "carrier.d" || x.name === "degraded.d")) {
-    const n = plan.files.filter((f) => f.target && posix.dirname(f.source) === d.source).length;
-    if (n)
-      r.warnings.push(
-        `${image.show(d.source)}: networkd-dispatcher never ran ${d.name} (its ignore list); netevd runs these ${n} script(s) on every ${d.name.slice(0, -2)} event: remove them from the copy to keep the old behaviour`,
-      );
-  }
-  const packaged = "/usr/lib/networkd-dispatcher";
-  if (typeof o.fromNetworkdDispatcher !== "string" && image.stat(packaged)?.isDirectory())
-    r.notes.push(
-      `networkd-dispatcher also ran the scripts of ${image.show(packaged)} (packages' hooks); this run copies only ${shown}: add them with --from-networkd-dispatcher ${packaged}`,
-    );
-  return writeScripts(o, r, plan, [], DISPATCHER_PATTERNS, image);
+  const done = writeScripts(o, r, p.plan, [p.config], BROKER_PATTERNS, image, spec);
+  const cw = done.results.get(p.config.path);
+  r.config = {
+    path: image.show(p.config.path),
+    state: cw?.state ?? null,
+    backup: cw?.backup ? image.show(cw.backup) : null,
+    refused: cw?.refused ?? null,
+    yaml: p.yaml,
+  };
+  return done;
 }
 
 export function migrate(o: Options): { report: Report; code: number } {
   const r = emptyReport(o);
   const image = new ImageRoot(resolve(o.root));
   try {
-    return o.fromNetworkdDispatcher !== undefined
-      ? migrateDispatcher(o, r, image)
-      : migrateBroker(o, r, image);
+    if (o.fromNetworkdDispatcher !== undefined)
+      return migrateDispatcher(o, r, image, NETWORKD_DISPATCHER, o.fromNetworkdDispatcher);
+    if (o.fromNmDispatcher !== undefined)
+      return migrateDispatcher(o, r, image, NM_DISPATCHER, o.fromNmDispatcher);
+    return migrateBroker(o, r, image);
   } catch (err) {
     // A path in the image that cannot be followed (a loop, a file where a directory should be, EACCES).
     if (!(err instanceof ImageRootError)) throw err;
@@ -248,16 +251,6 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
   return done;
 }
 
-/** A script's text, or null for a binary (a NUL byte, or not UTF-8): it cannot be scanned. */
-function scriptText(content: Buffer): string | null {
-  if (content.includes(0)) return null;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(content);
-  } catch {
-    return null;
-  }
-}
-
 /** Plans or applies the writes (config, if any, first), fills the report, runs --switch-service. */
 function writeScripts(
   o: Options,
@@ -266,6 +259,8 @@ function writeScripts(
   extra: Write[],
   patterns: typeof BROKER_PATTERNS,
   image: ImageRoot,
+  /** Moving from a dispatcher (no policy rules of its own; its unit stops). */
+  dispatcher?: DispatcherSpec,
 ): { report: Report; code: number; results: Map<string, WriteResult> } {
   const show = (p: string | null | undefined) => (p ? image.show(p) : null);
   r.directories = plan.dirs.map((d) => ({
@@ -319,7 +314,7 @@ function writeScripts(
 
   // network-broker's rules live in the running system's kernel: an image
   // (--root) has none to read, and networkd-dispatcher never made any.
-  if (r.source?.format !== "networkd-dispatcher") {
+  if (!dispatcher) {
     const stale =
       image.root === "/"
         ? findStaleRules(ifindexes())
@@ -341,15 +336,14 @@ function writeScripts(
   if (o.switchService) {
     const root = image.root;
     const offline = root !== "/";
-    const sc = (verb: string, unit: string) => [
+    const sc = (verb: string, unit: string): string[] => [
       ...(offline ? [`--root=${root}`] : []),
       verb,
       ...(offline ? [] : ["--now"]),
       unit,
     ];
-    const old =
-      r.source?.format === "networkd-dispatcher" ? "networkd-dispatcher.service" : "network-broker.service";
-    const cmds = [sc("disable", old), sc("enable", "netevd.service")];
+    const old = dispatcher?.service ?? { unit: "network-broker.service", verb: "disable" };
+    const cmds = [sc(old.verb, old.unit), sc("enable", "netevd.service")];
     r.service = { commands: cmds.map((c) => `systemctl ${c.join(" ")}`), done: false, error: null };
     if (o.apply) {
       try {
@@ -385,6 +379,12 @@ export function migrateMain(argv: readonly string[]): number {
   }
   if (o.switchService && !o.apply) {
     process.stderr.write("netevd-migrate: --switch-service needs --apply\n");
+    return EXIT.usage;
+  }
+  if (o.fromNetworkdDispatcher !== undefined && o.fromNmDispatcher !== undefined) {
+    process.stderr.write(
+      "netevd-migrate: --from-networkd-dispatcher and --from-nm-dispatcher: one at a time\n",
+    );
     return EXIT.usage;
   }
   if (o.force && !o.apply) {

@@ -43,6 +43,9 @@ export interface Report {
   errors: string[];
 }
 
+/** Sources that are a dispatcher's scripts, not a network-broker configuration. */
+const DISPATCHERS = ["networkd-dispatcher", "nm-dispatcher"];
+
 const show = (v: unknown) =>
   v === null ? "every link" : Array.isArray(v) && v.length === 0 ? "none" : JSON.stringify(v);
 
@@ -51,8 +54,8 @@ export function formatText(r: Report): string {
   const h = (t: string) => out.push("", `== ${t}`);
   if (r.source) {
     out.push(
-      r.source.format === "networkd-dispatcher"
-        ? `networkd-dispatcher scripts: ${r.source.dir}`
+      DISPATCHERS.includes(r.source.format)
+        ? `${r.source.format} scripts: ${r.source.dir}`
         : `network-broker configuration: ${r.source.file} (${r.source.format})`,
     );
     for (const s of r.source.shadowed) out.push(`  shadowed (network-broker did not read it): ${s}`);
@@ -103,7 +106,13 @@ export function formatText(r: Report): string {
     h("scripts");
     for (const d of r.directories) if (d.problem) out.push(`- ${d.source}: ${d.problem}`);
     for (const s of r.scripts) {
-      const state = s.target ? (s.state ?? "?") : "skipped";
+      const state = s.target
+        ? (s.state ?? "?")
+        : DISPATCHERS.includes(r.source?.format ?? "")
+          ? s.problem
+            ? "not run"
+            : "runs in place"
+          : "skipped";
       out.push(
         `- ${s.source}${s.target ? ` -> ${s.target}` : ""} [${s.kind === "symlink" ? "symlink, " : ""}${state}]`,
       );
@@ -112,11 +121,15 @@ export function formatText(r: Report): string {
     }
   }
   if (r.findings.length) {
-    h("script lines using variables netevd gives differently");
+    h(
+      DISPATCHERS.includes(r.source?.format ?? "")
+        ? "script lines using what netevd does not give"
+        : "script lines using variables netevd gives differently",
+    );
     for (const f of r.findings)
       out.push(`- ${f.file}:${f.line}: ${f.variable}: ${f.text}`, `    ${f.replacement}`);
   }
-  if (r.source?.format !== "networkd-dispatcher") {
+  if (!DISPATCHERS.includes(r.source?.format ?? "")) {
     h("stale network-broker policy rules (tables 9999 + ifindex)");
     if (r.stale_rules_error) out.push(`  ${r.stale_rules_error}`);
     else if (!r.stale_rules.length) out.push("  none found in ip rule");

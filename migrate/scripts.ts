@@ -41,7 +41,17 @@ export interface Finding {
 }
 
 /** Patterns of network-broker's environment that netevd gives differently, with the replacement. */
-type Pattern = { re: RegExp; variable: string; replacement: string };
+export type Pattern = { re: RegExp; variable: string; replacement: string };
+
+/** A script's text, or null for a binary (a NUL byte, or not UTF-8): it cannot be scanned. */
+export function scriptText(content: Buffer): string | null {
+  if (content.includes(0)) return null;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(content);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * A reference to one of these environment variables in any of the languages
@@ -50,7 +60,7 @@ type Pattern = { re: RegExp; variable: string; replacement: string };
  * Ruby (ENV["X"], ENV.fetch("X")), awk (ENVIRON["X"]), JavaScript (process.env.X), C, Go,
  * Java and Rust (getenv("X"), Getenv, env::var("X")). The name is group 1.
  */
-function envRef(names: string): RegExp {
+export function envRef(names: string): RegExp {
   const quoted = `\\s*['"](${names})['"]`;
   return new RegExp(
     [
@@ -97,37 +107,6 @@ export const BROKER_PATTERNS: Pattern[] = [
     variable: "JSON .$1",
     replacement:
       "netevd's JSON is snake_case (netevd.event.v1): .link.name, .link.index, .addresses[].address, .gateway, .dns, .domains, .state.operational",
-  },
-];
-
-/** networkd-dispatcher's environment (IFACE STATE ADDR IP_ADDRS IP6_ADDRS ESSID json). */
-export const DISPATCHER_PATTERNS: Pattern[] = [
-  {
-    re: envRef("IFACE"),
-    variable: "IFACE",
-    replacement: "netevd gives the link's name as LINK (and its index as LINKINDEX)",
-  },
-  {
-    re: envRef("IP_ADDRS|IP6_ADDRS|ADDR"),
-    variable: "$1",
-    replacement:
-      "netevd gives every address of the link, space-separated and without prefix length, as ADDRESSES (IPv4 and IPv6)",
-  },
-  {
-    re: envRef("ESSID"),
-    variable: "ESSID",
-    replacement: "netevd does not give the wireless ESSID (ask iw or nmcli in the script)",
-  },
-  {
-    re: envRef("OperationalState|AdministrativeState"),
-    variable: "$1",
-    replacement:
-      "netevd gives the new state as STATE; both are in JSON's .state.operational and .state.administrative",
-  },
-  {
-    re: envRef("json"),
-    variable: "json",
-    replacement: "netevd's variable is JSON (upper case), a netevd.event.v1 object, not networkctl's output",
   },
 ];
 

@@ -236,55 +236,6 @@ describe("netevd-migrate on a fake root", () => {
   });
 });
 
-describe("netevd-migrate --from-networkd-dispatcher", () => {
-  it("imports <state>.d scripts the same way and maps IFACE, IP_ADDRS and json in the report; writes no netevd.yaml", () => {
-    const root = tempDir("netevd-migrate-");
-    const nd = join(root, "etc/networkd-dispatcher");
-    mkdirSync(join(nd, "routable.d"), { recursive: true });
-    mkdirSync(join(nd, "off.d"), { recursive: true });
-    const s = join(nd, "routable.d", "50-up");
-    writeFileSync(s, '#!/bin/sh\nlogger "$IFACE is $STATE with $IP_ADDRS"\necho "$json" | jq .\n');
-    chmodSync(s, 0o755);
-    // On its ignore list: networkd-dispatcher never ran it; and packages' hooks in /usr/lib.
-    mkdirSync(join(nd, "degraded.d"));
-    writeFileSync(join(nd, "degraded.d", "10-never"), "#!/bin/sh\ntrue\n");
-    chmodSync(join(nd, "degraded.d", "10-never"), 0o755);
-    mkdirSync(join(root, "usr/lib/networkd-dispatcher/routable.d"), { recursive: true });
-    // A compiled hook cannot be scanned: the report says so.
-    writeFileSync(join(nd, "routable.d", "60-binary"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]));
-    chmodSync(join(nd, "routable.d", "60-binary"), 0o755);
-    const text = netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout;
-    expect(text).toContain(
-      `${join(nd, "routable.d", "60-binary")}: not scanned for the variables netevd gives differently (a binary file)`,
-    );
-    expect(text).toContain(`networkd-dispatcher scripts: ${nd}\n`);
-    expect(text).toContain(
-      `${join(nd, "degraded.d")}: networkd-dispatcher never ran degraded.d (its ignore list); netevd runs these 1 script(s) on every degraded event`,
-    );
-    expect(text).toContain("add them with --from-networkd-dispatcher /usr/lib/networkd-dispatcher");
-    const r = cli(root, "--from-networkd-dispatcher", "--apply");
-    expect(r.status, r.stderr).toBe(0);
-    const report = parse(r.stdout);
-    expect(report.source?.format).toBe("networkd-dispatcher");
-    expect(readFileSync(join(root, "etc/netevd/routable.d/50-up"), "utf8")).toContain("$IFACE");
-    expect(existsSync(join(root, "etc/netevd/netevd.yaml"))).toBe(false);
-    expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([
-      "2 IFACE",
-      "2 IP_ADDRS",
-      "3 json",
-    ]);
-    expect(report.findings[0]?.replacement).toMatch(/LINK/);
-    expect(cli(root, "--from-networkd-dispatcher", "--apply").stdout).toContain(
-      '"result": "already-migrated"',
-    );
-    // networkd-dispatcher made no policy rules: no network-broker section in the report.
-    expect(report.stale_rules_error).toBeNull();
-    expect(netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout).not.toContain(
-      "network-broker policy rules",
-    );
-  });
-});
-
 describe.runIf(canNetns)("netevd-migrate and the kernel", () => {
   it("finds network-broker's stale policy rules (table 9999 + ifindex) and shows the command that removes them", () => {
     const ns = createNetns();

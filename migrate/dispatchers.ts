@@ -1,0 +1,246 @@
+// networkd-dispatcher and NetworkManager-dispatcher → netevd: their script
+// directories stay where they are and run in their own style (same
+// arguments, variables, order and file rules); netevd.yaml gains the
+// directory with its style. Nothing in a script needs editing; what netevd
+// cannot reproduce is reported, script by script and line by line.
+import { posix } from "node:path";
+import { parseDocument, YAMLMap, YAMLSeq } from "yaml";
+import type { Stats } from "node:fs";
+import { MAX_CONFIG_BYTES } from "../src/config/yaml-source";
+import type { ScriptStyleName } from "../src/config/style-names";
+import type { Backend } from "../src/events/names";
+import { byteOrder, isIgnoredName } from "../src/scripts/discover";
+import { createStyle } from "../src/scripts/styles/index";
+import type { Write } from "./apply";
+import type { ImageRoot } from "./image-root";
+import type { Report } from "./report";
+import { envRef, type Pattern, scanScript, scriptText, type DirPlan, type ScriptPlan } from "./scripts";
+
+const CONFIG = "/etc/netevd/netevd.yaml";
+const MAX_SCRIPT_BYTES = 1 << 20;
+
+export interface DispatcherSpec {
+  style: Extract<ScriptStyleName, "networkd-dispatcher" | "nm-dispatcher">;
+  /** Its directories, the one that wins first (as it read them). */
+  defaults: string[];
+  backend: Backend;
+  /** Its unit, and how --switch-service stops it. */
+  service: { unit: string; verb: "disable" | "mask" };
+  /** What its scripts may use that netevd does not give. */
+  patterns: Pattern[];
+}
+
+export const NETWORKD_DISPATCHER: DispatcherSpec = {
+  style: "networkd-dispatcher",
+  defaults: ["/etc/networkd-dispatcher", "/usr/lib/networkd-dispatcher"],
+  backend: "systemd-networkd",
+  service: { unit: "networkd-dispatcher.service", verb: "disable" },
+  patterns: [
+    {
+      re: envRef("ESSID"),
+      variable: "ESSID",
+      replacement:
+        'netevd gives ESSID as networkctl status shows it, which is empty for most Wi-Fi links (networkd-dispatcher asked iw): read it in the script with iw dev "$IFACE" link',
+    },
+  ],
+};
+
+export const NM_DISPATCHER: DispatcherSpec = {
+  style: "nm-dispatcher",
+  defaults: ["/etc/NetworkManager/dispatcher.d", "/usr/lib/NetworkManager/dispatcher.d"],
+  backend: "NetworkManager",
+  // NetworkManager starts its dispatcher by D-Bus activation: only masking stops it.
+  service: { unit: "NetworkManager-dispatcher.service", verb: "mask" },
+  patterns: [
+    {
+      re: /(?:^|[\s"'(|=])(pre-up|pre-down|vpn-pre-up|vpn-pre-down)(?=[\s"')|;]|$)/,
+      variable: "$1",
+      replacement:
+        "netevd never runs this action: NetworkManager waits for these scripts before it goes on, and netevd observes NetworkManager, it cannot hold it",
+    },
+    {
+      re: /(?:^|[\s"'(|=])(vpn-up|vpn-down|reapply|dns-change|device-add|device-delete)(?=[\s"')|;]|$)/,
+      variable: "$1",
+      replacement:
+        "netevd does not dispatch this action (not followed over D-Bus); the script's other actions run",
+    },
+    {
+      re: envRef(
+        "VPN_IP_IFACE|VPN_IP4_[A-Z_0-9]+|VPN_IP6_[A-Z_0-9]+|CONNECTION_ACTIVATION_TYPE|DEVICE_[A-Z_0-9]+_CONNECTIVITY",
+      ),
+      variable: "$1",
+      replacement: "netevd does not give this variable",
+    },
+  ],
+};
+
+/** The directories to use: the one given, else those of the defaults that exist. */
+function directories(image: ImageRoot, spec: DispatcherSpec, given: string | undefined): string[] {
+  if (given !== undefined) return [given];
+  return spec.defaults.filter((d) => image.stat(d)?.isDirectory());
+}
+
+/** Every script there with what netevd will do with it (in place: nothing is copied). */
+function listScripts(image: ImageRoot, spec: DispatcherSpec, dirs: string[], r: Report): ScriptPlan[] {
+  const style = createStyle({ style: spec.style, ignoreStates: [] });
+  const files: ScriptPlan[] = [];
+  const look = (dir: string, why?: string) => {
+    let names: string[];
+    try {
+      names = image.readdir(dir).sort(byteOrder);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = posix.join(dir, name);
+      const lst = image.lstat(path);
+      if (!lst || (lst.isDirectory() && spec.style === "nm-dispatcher")) continue;
+      if (isIgnoredName(name)) continue;
+      const st = lst.isSymbolicLink() ? image.stat(path) : lst;
+      const broken = st ? style.rule(st) : { detail: "a symlink to a missing file" };
+      let content: Buffer | undefined;
+      try {
+        content = st?.isFile() ? image.readFile(path, MAX_SCRIPT_BYTES) : undefined;
+      } catch {
+        content = undefined;
+      }
+      if (content) scan(image.show(path), content, spec, r);
+      files.push({
+        source: path,
+        target: null,
+        kind: lst.isSymbolicLink() ? "symlink" : "file",
+        mode: (st?.mode ?? 0) & 0o7777,
+        problem: why ?? (broken ? `netevd will not run it: ${broken.detail}` : undefined),
+        fix: broken && !why ? fixFor(broken.detail, st) : undefined,
+      });
+    }
+  };
+  for (const dir of dirs) {
+    if (spec.style === "nm-dispatcher") {
+      look(dir);
+      for (const sub of ["pre-up.d", "pre-down.d"])
+        look(
+          posix.join(dir, sub),
+          `not run: NetworkManager waits for ${sub.slice(0, -2)} scripts, and netevd observes NetworkManager, it cannot hold it`,
+        );
+    } else
+      for (const d of image.readdir(dir).sort(byteOrder))
+        if (d.endsWith(".d") && image.stat(posix.join(dir, d))?.isDirectory()) look(posix.join(dir, d));
+  }
+  return files;
+}
+
+function fixFor(detail: string, st: Stats | undefined): string {
+  if (!st) return "point it at an existing script or remove it";
+  if (/owned by/.test(detail)) return "chown root:root";
+  if (/writable/.test(detail)) return "chmod go-w";
+  if (/executable/.test(detail)) return "chmod u+x";
+  if (/setuid/.test(detail)) return "chmod u-s";
+  return "replace it with a regular file";
+}
+
+function scan(file: string, content: Buffer, spec: DispatcherSpec, r: Report): void {
+  const text = scriptText(content);
+  if (text === null)
+    r.warnings.push(
+      `${file}: not scanned (a binary file): check by hand that it needs nothing netevd does not give (see netevd-scripts(7), STYLES)`,
+    );
+  else r.findings.push(...scanScript(file, text, spec.patterns));
+}
+
+/** netevd.yaml with the directory and its style added (comments and other keys kept). */
+function configWith(
+  image: ImageRoot,
+  spec: DispatcherSpec,
+  path: string,
+  r: Report,
+): { yaml: string; exists: boolean } {
+  let text = "";
+  const exists = image.stat(CONFIG)?.isFile() === true;
+  if (exists) text = new TextDecoder().decode(image.readFile(CONFIG, MAX_CONFIG_BYTES));
+  const doc = parseDocument(
+    exists
+      ? text
+      : `# netevd configuration written by netevd-migrate: ${spec.style} scripts run where they are.\n`,
+  );
+  if (doc.errors.length) throw new Error(doc.errors[0]!.message);
+  const backend: unknown = doc.getIn(["system", "backend"]);
+  // systemd-networkd is the default: a file without the key needs none for it.
+  if (backend !== spec.backend && !(backend === undefined && spec.backend === "systemd-networkd")) {
+    if (backend !== undefined)
+      r.warnings.push(
+        `system.backend was ${typeof backend === "string" ? backend : JSON.stringify(backend)}; ${spec.style} scripts need ${spec.backend}, which the new configuration sets`,
+      );
+    doc.setIn(["system", "backend"], spec.backend);
+  }
+  const current = doc.getIn(["scripts", "directories"]);
+  const entries = current instanceof YAMLSeq ? current.items : [];
+  const present = entries.some(
+    (e) => e instanceof YAMLMap && e.get("path") === path && e.get("style") === spec.style,
+  );
+  if (!present) {
+    const entry = doc.createNode({ path, style: spec.style });
+    if (current instanceof YAMLSeq) current.add(entry);
+    else doc.setIn(["scripts", "directories"], doc.createNode([{ path, style: spec.style }]));
+  }
+  return { yaml: doc.toString(), exists };
+}
+
+export interface DispatcherPlan {
+  plan: { dirs: DirPlan[]; files: ScriptPlan[] };
+  config: Write;
+  yaml: string;
+}
+
+/**
+ * The plan for one dispatcher, in place. Returns null (errors in the report)
+ * when none of its directories is there.
+ */
+export function planDispatcher(
+  image: ImageRoot,
+  spec: DispatcherSpec,
+  given: string | undefined,
+  r: Report,
+): DispatcherPlan | null {
+  const dirs = directories(image, spec, given);
+  if (!dirs.length || !dirs.every((d) => image.stat(d)?.isDirectory())) {
+    r.errors.push(
+      `no ${spec.style} directory at ${(given ? [given] : spec.defaults).map((d) => image.show(d)).join(" or ")}`,
+    );
+    return null;
+  }
+  const shown = dirs.map((d) => image.show(d)).join(":");
+  r.source = {
+    file: shown,
+    format: spec.style,
+    dir: shown,
+    shadowed: [],
+    searched: dirs.map((d) => image.show(d)),
+  };
+  const path = dirs.join(":");
+  r.notes.push(
+    `the scripts stay in ${shown} and run in style ${spec.style}: with the arguments, variables, order and file rules ${spec.style} gave them, and netevd's own variables alongside; nothing in them needs editing`,
+    `${spec.service.unit} must stop, or both run the scripts: --switch-service ${spec.service.verb}s it and enables netevd.service`,
+  );
+  if (spec.style === "networkd-dispatcher")
+    r.notes.push(
+      "networkd-dispatcher before 2.2 never ran carrier.d and degraded.d (its ignore list), and netevd keeps that; 2.2 and later ran them: add ignore_states: [] to the directory's entry to run them",
+    );
+  else
+    r.notes.push(
+      "scripts that are symlinks into no-wait.d start without netevd waiting for them, as NetworkManager's dispatcher did",
+    );
+  const files = listScripts(image, spec, dirs, r);
+  let yaml: string;
+  try {
+    yaml = configWith(image, spec, path, r).yaml;
+  } catch (err) {
+    r.errors.push(`${image.show(CONFIG)}: cannot add the directory to it: ${(err as Error).message}`);
+    return null;
+  }
+  return {
+    plan: { dirs: [], files },
+    config: { path: CONFIG, kind: "file", content: Buffer.from(yaml), mode: 0o644 },
+    yaml,
+  };
+}

@@ -1,0 +1,149 @@
+// netevd-migrate --from-networkd-dispatcher and --from-nm-dispatcher: the
+// scripts stay where they are and run in their dispatcher's style; netevd.yaml
+// gains the directory (an existing one keeps its other keys and comments);
+// what netevd cannot reproduce is named script by script and line by line.
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Report } from "../../migrate/report";
+import { loadConfigFile } from "../../src/config/load";
+import { netevd } from "../helpers/cli";
+import { tempDir } from "../helpers/tmp";
+
+const cli = (root: string, ...args: string[]) =>
+  netevd(["migrate", "--root", root, "--format", "json", ...args]);
+const parse = (out: string) => JSON.parse(out) as Report;
+
+function script(path: string, body: string, mode = 0o755): void {
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeFileSync(path, body);
+  chmodSync(path, mode);
+}
+
+describe("netevd-migrate --from-networkd-dispatcher", () => {
+  it("runs the hooks in place in style networkd-dispatcher: netevd.yaml gains both of its directories", () => {
+    const root = tempDir("netevd-migrate-");
+    const nd = join(root, "etc/networkd-dispatcher");
+    script(
+      join(nd, "routable.d/50-up"),
+      '#!/bin/sh\nlogger "$IFACE is $STATE with $IP_ADDRS on $ESSID"\necho "$json" | jq .\n',
+    );
+    script(join(nd, "off.d/10-group-writable"), "#!/bin/sh\ntrue\n", 0o775);
+    script(join(nd, "off.d/20-world-writable"), "#!/bin/sh\ntrue\n", 0o777);
+    script(join(root, "usr/lib/networkd-dispatcher/routable.d/10-pkg"), "#!/bin/sh\ntrue\n");
+    // A compiled hook cannot be scanned: the report says so.
+    script(join(nd, "routable.d/60-binary"), "\x7fELF\x00\x01");
+    // An existing netevd.yaml keeps its keys and comments.
+    mkdirSync(join(root, "etc/netevd"), { recursive: true });
+    writeFileSync(join(root, "etc/netevd/netevd.yaml"), "# mine\nrouting:\n  policy_rules: [eth0] # keep\n");
+
+    const dry = netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout;
+    expect(dry).toContain(`networkd-dispatcher scripts: ${nd}:${root}/usr/lib/networkd-dispatcher\n`);
+    expect(dry).toContain(`- ${nd}/routable.d/50-up [runs in place]`);
+    expect(dry).toContain(`- ${nd}/off.d/10-group-writable [runs in place]`);
+    expect(dry).toContain(
+      `- ${nd}/off.d/20-world-writable [not run]\n    netevd will not run it: mode 0777 is writable by others; fix: chmod go-w`,
+    );
+    expect(dry).toContain(`${nd}/routable.d/60-binary: not scanned (a binary file)`);
+    expect(dry).not.toContain("network-broker policy rules");
+
+    const r = cli(root, "--from-networkd-dispatcher", "--apply", "--force");
+    expect(r.status, r.stderr).toBe(0);
+    const report = parse(r.stdout);
+    expect(report.source?.format).toBe("networkd-dispatcher");
+    // Nothing to edit: only what netevd does not give the same way is found.
+    expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual(["2 ESSID"]);
+    const yaml = readFileSync(join(root, "etc/netevd/netevd.yaml"), "utf8");
+    expect(yaml).toContain("policy_rules: [ eth0 ] # keep");
+    expect(yaml).toContain("# mine");
+    const loaded = loadConfigFile(join(root, "etc/netevd/netevd.yaml"));
+    expect(loaded.config?.scripts.directories).toEqual([
+      { path: "/etc/networkd-dispatcher:/usr/lib/networkd-dispatcher", style: "networkd-dispatcher" },
+    ]);
+    expect(existsSync(join(root, "etc/netevd/routable.d"))).toBe(false); // nothing copied
+    expect(parse(cli(root, "--from-networkd-dispatcher", "--apply").stdout).result).toBe("already-migrated");
+  });
+
+  it("with --switch-service disables networkd-dispatcher.service", () => {
+    const root = tempDir("netevd-migrate-");
+    mkdirSync(join(root, "etc/networkd-dispatcher/routable.d"), { recursive: true });
+    const report = parse(cli(root, "--from-networkd-dispatcher").stdout);
+    expect(report.errors).toEqual([]);
+    const plan = parse(
+      netevd([
+        "migrate",
+        "--root",
+        root,
+        "--format",
+        "json",
+        "--from-networkd-dispatcher",
+        "/etc/networkd-dispatcher",
+      ]).stdout,
+    );
+    expect(plan.config?.yaml).toContain("path: /etc/networkd-dispatcher\n");
+  });
+});
+
+describe("netevd-migrate --from-nm-dispatcher", () => {
+  it("sets backend NetworkManager and style nm-dispatcher; names pre-up.d scripts and actions netevd cannot run", () => {
+    const root = tempDir("netevd-migrate-");
+    const d = join(root, "etc/NetworkManager/dispatcher.d");
+    script(
+      join(d, "10-vpn"),
+      '#!/bin/sh\ncase "$2" in\n  up) mount /srv ;;\n  vpn-up) echo "$VPN_IP_IFACE" ;;\n  pre-down) umount /srv ;;\nesac\n',
+    );
+    script(join(d, "pre-up.d/10-nfs"), "#!/bin/sh\ntrue\n");
+    mkdirSync(join(d, "no-wait.d"));
+    script(join(d, "no-wait.d/20-slow"), "#!/bin/sh\nsleep 5\n");
+    symlinkSync("no-wait.d/20-slow", join(d, "20-slow"));
+    mkdirSync(join(root, "etc/netevd"), { recursive: true });
+    writeFileSync(join(root, "etc/netevd/netevd.yaml"), "system:\n  backend: systemd-networkd\n");
+
+    const r = cli(root, "--from-nm-dispatcher", "--apply", "--force");
+    expect(r.status, r.stderr).toBe(0);
+    const report = parse(r.stdout);
+    expect(report.source?.format).toBe("nm-dispatcher");
+    expect(report.warnings).toContain(
+      "system.backend was systemd-networkd; nm-dispatcher scripts need NetworkManager, which the new configuration sets",
+    );
+    expect(report.scripts.map((s) => [s.source, s.problem === null])).toEqual([
+      [`${d}/10-vpn`, true],
+      [`${d}/20-slow`, true],
+      [`${d}/pre-up.d/10-nfs`, false],
+    ]);
+    expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([
+      "4 vpn-up",
+      "4 VPN_IP_IFACE",
+      "5 pre-down",
+    ]);
+    const loaded = loadConfigFile(join(root, "etc/netevd/netevd.yaml"));
+    expect(loaded.config?.system.backend).toBe("NetworkManager");
+    expect(loaded.config?.scripts.directories).toEqual([
+      { path: "/etc/NetworkManager/dispatcher.d", style: "nm-dispatcher" },
+    ]);
+  });
+
+  it("plans masking NetworkManager-dispatcher.service with --switch-service", () => {
+    const root = tempDir("netevd-migrate-");
+    mkdirSync(join(root, "usr/lib/NetworkManager/dispatcher.d"), { recursive: true });
+    const r = netevd(
+      ["migrate", "--root", root, "--format", "json", "--from-nm-dispatcher", "--apply", "--switch-service"],
+      {
+        PATH: "/nonexistent",
+      },
+    );
+    const report = parse(r.stdout);
+    expect(report.service?.commands).toEqual([
+      `systemctl --root=${root} mask NetworkManager-dispatcher.service`,
+      `systemctl --root=${root} enable netevd.service`,
+    ]);
+  });
+
+  it("says there is no directory, exit 78", () => {
+    const r = cli(tempDir("netevd-migrate-"), "--from-nm-dispatcher");
+    expect(r.status).toBe(78);
+    expect(parse(r.stdout).errors[0]).toMatch(
+      /^no nm-dispatcher directory at \/tmp\/\S+\/etc\/NetworkManager\/dispatcher.d or \/tmp\/\S+\/usr\/lib\/NetworkManager\/dispatcher.d$/,
+    );
+  });
+});
