@@ -108,7 +108,7 @@ describe("latency", () => {
   });
 
   it.runIf(havePeers && existsSync("/usr/bin/networkd-dispatcher"))(
-    "systemd-networkd: peer up → routable.d, netevd vs networkd-dispatcher vs the D-Bus signal",
+    "systemd-networkd: peer up → routable.d, netevd (own and networkd-dispatcher style) vs networkd-dispatcher vs the D-Bus signal",
     async () => {
       const { client, server, nd0, env } = await networkdTopology({
         "10-nd0.network":
@@ -126,6 +126,24 @@ describe("latency", () => {
         `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${netevdDir} }\n`,
       );
       const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress });
+      // A second netevd running networkd-dispatcher's hook directory in its style, as after
+      // netevd-migrate --from-networkd-dispatcher: its json needs `networkctl status`.
+      const styleDir = tempDir();
+      chmodSync(styleDir, 0o755);
+      hook(styleDir, "routable", join(out, "style"));
+      const styleConfig = join(tempDir(), "netevd.yaml");
+      writeFileSync(
+        styleConfig,
+        `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${tempDir()}, directories: [{ path: ${styleDir}, style: networkd-dispatcher }] }\n`,
+      );
+      const ds = startDaemon(
+        client,
+        styleConfig,
+        { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
+        [],
+        undefined,
+        env.networkdView(client),
+      );
       // The floor: networkd's own signal, read on the same bus.
       const bus = (sessionBus as unknown as (o: { busAddress: string }) => MessageBus)({
         busAddress: env.busAddress,
@@ -147,26 +165,38 @@ describe("latency", () => {
           body: ["type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'"],
         }),
       );
-      const samples = { netevd: [] as number[], ndd: [] as number[], floor: [] as number[] };
+      const samples = {
+        netevd: [] as number[],
+        ndd: [] as number[],
+        style: [] as number[],
+        floor: [] as number[],
+      };
       try {
-        if (!(await waitFor(() => d.output().includes("ready:")))) throw new Error(d.output());
+        if (!(await waitFor(() => d.output().includes("ready:") && ds.output().includes("ready:"))))
+          throw new Error(d.output() + ds.output());
         for (let i = 0; i < TRIALS; i++) {
           ip(server, "link", "set", "nd0p", "down");
           await waitFor(() => signals.at(-1)?.state === "no-carrier", 5000);
           await new Promise((r) => setTimeout(r, 400));
-          const [a, b, s] = [
+          const [a, b, c, s] = [
             times(join(out, "netevd")).length,
             times(join(out, "ndd")).length,
+            times(join(out, "style")).length,
             signals.length,
           ];
           const t0 = nowMs();
           ip(server, "link", "set", "nd0p", "up");
           await waitFor(
-            () => times(join(out, "netevd")).length > a && times(join(out, "ndd")).length > b,
+            () =>
+              times(join(out, "netevd")).length > a &&
+              times(join(out, "ndd")).length > b &&
+              times(join(out, "style")).length > c,
             10_000,
           );
           const ta = times(join(out, "netevd"))[a];
           const tb = times(join(out, "ndd"))[b];
+          const tc = times(join(out, "style"))[c];
+          if (tc !== undefined) samples.style.push(tc - t0);
           const sig = signals.slice(s).find((x) => x.state === "routable");
           if (ta !== undefined) samples.netevd.push(ta - t0);
           if (tb !== undefined) samples.ndd.push(tb - t0);
@@ -175,7 +205,8 @@ describe("latency", () => {
       } finally {
         bus.disconnect();
         d.child.kill("SIGTERM");
-        await d.exit;
+        ds.child.kill("SIGTERM");
+        await Promise.all([d.exit, ds.exit]);
       }
       const sc = "networkd peer up";
       rows.push({
@@ -189,6 +220,12 @@ describe("latency", () => {
         subject: "netevd routable.d",
         summary: summarize(samples.netevd),
         samples: samples.netevd,
+      });
+      rows.push({
+        scenario: sc,
+        subject: "netevd running networkd-dispatcher's routable.d",
+        summary: summarize(samples.style),
+        samples: samples.style,
       });
       rows.push({
         scenario: sc,

@@ -144,7 +144,9 @@ export class ScriptRunner {
     // link's queue for nothing (a link coming up brings several routes events).
     return this.queues.enqueue(String(raw.link.index), async () => {
       const work = this.work(raw);
-      const runs = work.some((w) => w.found.scripts.some((s) => selects(only, s)));
+      const running = work.filter((w) => w.found.scripts.some((s) => selects(only, s)));
+      const runs = running.length > 0;
+      if (!this.opts.dryRun) for (const w of running) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
       return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only);
     });
   }

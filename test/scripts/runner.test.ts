@@ -1,8 +1,9 @@
 // The runner end to end: events in, scripts run with the documented environment.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptRunner } from "../../src/scripts/runner";
+import { nmDispatcherStyle } from "../../src/scripts/styles/nm-dispatcher";
 import { makeEvent } from "../helpers/events";
 import { captureLogs } from "../helpers/logs";
 import { alive, waitFor } from "../helpers/proc";
@@ -263,5 +264,30 @@ describe.runIf(isRoot)("script runner", () => {
     expect(report.results[0]?.signal).toBe("SIGTERM");
     const child = Number(readFileSync(pidFile, "utf8"));
     expect(await waitFor(() => !alive(child), 3000)).toBe(true);
+  });
+});
+
+describe.runIf(isRoot)("script runner with nm-dispatcher style", () => {
+  it("runs up in name order, does not wait for a no-wait.d script, and gives down to a device that was up", async () => {
+    const dir = tempDir();
+    const nm = tempDir();
+    const out = join(dir, "order");
+    writeScript(join(nm, "no-wait.d"), "10-slow", `sleep 2; echo "slow $2" >> ${out}`);
+    symlinkSync("no-wait.d/10-slow", join(nm, "10-slow"));
+    writeScript(nm, "20-fast", `echo "fast $1 $2 $NM_DISPATCHER_ACTION" >> ${out}`);
+    const r = runner(dir, { directories: [{ paths: [nm], style: nmDispatcherStyle() }] });
+    const e = (event: string) => makeEvent({ event, backend: "NetworkManager" });
+    const up = await r.dispatch(e("activated"));
+    // Only the waited-for script is in the report; it ran before the slow one ended.
+    expect(up.results.map((x) => x.name)).toEqual(["20-fast"]);
+    expect(readFileSync(out, "utf8")).toBe("fast eth1 up up\n");
+    expect(await waitFor(() => readFileSync(out, "utf8").includes("slow up"), 5000)).toBe(true);
+    // A device that was never up gets no "down"; one that was up does.
+    await r.dispatch(
+      makeEvent({ event: "disconnected", backend: "NetworkManager", link: { ...e("x").link, index: 9 } }),
+    );
+    await r.dispatch(e("disconnected"));
+    expect(await waitFor(() => readFileSync(out, "utf8").includes("slow down"), 5000)).toBe(true);
+    expect(readFileSync(out, "utf8").match(/fast \S+ down/g)).toEqual(["fast eth1 down"]);
   });
 });

@@ -138,6 +138,12 @@ describe("nm-dispatcher style", () => {
     });
   });
 
+  it("leaves out a value NetworkManager took from the network with a control character in it", () => {
+    const env = nmDeviceEnv("up", { ...view, ip4: { ...view.ip4, domains: ["corp.example\nEVIL=1"] } }, true);
+    expect(env).not.toHaveProperty("IP4_DOMAINS");
+    expect(env.IP4_GATEWAY).toBe("10.0.0.1");
+  });
+
   it("gives a down only the connection and the device", () => {
     expect(Object.keys(nmDeviceEnv("down", view, false)).sort()).toEqual([
       "CONNECTION_DBUS_PATH",

@@ -8,7 +8,7 @@ import { NETWORKD_ADMINISTRATIVE, NETWORKD_OPERATIONAL } from "../../events/name
 import type { NetworkEvent } from "../../events/event";
 import type { SkipRule } from "../discover";
 import { pythonJson } from "./python-json";
-import type { ScriptStyle } from "./style";
+import type { ScriptStyle, StyleContext } from "./style";
 
 /** Keys networkd-dispatcher kept as one string; every other key is a list. */
 const SINGLETONS = new Set(["Type", "ESSID", "OperationalState"]);
@@ -65,13 +65,21 @@ function rule(st: Stats): { rule: SkipRule; detail: string } | undefined {
 }
 
 export function networkdDispatcherStyle(ignoreStates: readonly string[]): ScriptStyle {
+  /** `networkctl status` started for a link's event (prefetch), taken by its environment(). */
+  const started = new Map<number, Promise<string | null>>();
+  const status = (e: NetworkEvent, ctx: StyleContext) =>
+    ctx.networkctlStatus?.(e.link.name) ?? Promise.resolve(null);
   return {
     name: "networkd-dispatcher",
     runs: (e) =>
       STATES.has(e.event) && !ignoreStates.includes(e.event) ? [{ subdir: `${e.event}.d`, args: [] }] : [],
+    prefetch: (e, ctx) => {
+      started.set(e.link.index, status(e, ctx));
+    },
     environment: async (e, _run, ctx) => {
-      const status = (await ctx.networkctlStatus?.(e.link.name)) ?? null;
-      return networkdDispatcherEnv(e, status);
+      const pending = started.get(e.link.index);
+      started.delete(e.link.index);
+      return networkdDispatcherEnv(e, await (pending ?? status(e, ctx)));
     },
     rule,
   };

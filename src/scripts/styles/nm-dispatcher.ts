@@ -41,7 +41,15 @@ function noWait(path: string): boolean {
   }
 }
 
-function ipItems(prefix: "IP4" | "IP6", c: NmIpConfig): Record<string, string> {
+/** Addresses and routes given per configuration, at most (the environment stays bounded). */
+const MAX_ITEMS = 256;
+
+function ipItems(prefix: "IP4" | "IP6", full: NmIpConfig): Record<string, string> {
+  const c = {
+    ...full,
+    addresses: full.addresses.slice(0, MAX_ITEMS),
+    routes: full.routes.slice(0, MAX_ITEMS),
+  };
   const env: Record<string, string> = {};
   const any = "0.0.0.0"; // nm-dispatcher writes this for a missing gateway, for IPv6 too
   const gateway = c.gateway || any;
@@ -91,8 +99,14 @@ export function nmDeviceEnv(action: string, view: NmView, withConfig: boolean): 
     if (view.ip6) Object.assign(env, ipItems("IP6", view.ip6));
     if (view.dhcp6) Object.assign(env, dhcpItems("DHCP6", view.dhcp6));
   }
+  // Domains, host names and option values reach NetworkManager from the network:
+  // a value with a control character, or of more than MAX_VALUE bytes, is left out.
+  for (const [k, v] of Object.entries(env)) if (v.length > MAX_VALUE || hasControl(v)) delete env[k];
   return env;
 }
+
+/** Devices remembered as up, at most. */
+const MAX_REMEMBERED = 4096;
 
 /** The manager's events: nm-dispatcher's `$1` for them ("none" for hostname, empty for connectivity). */
 const MANAGER_ACTIONS: Record<string, string> = { hostname: "none", "connectivity-change": "" };
@@ -116,6 +130,8 @@ export function nmDispatcherStyle(): ScriptStyle {
       if (e.event === "activated") {
         action = "up";
         up.set(index, null);
+        // Links that came and went without a "down" (deleted while up) are forgotten, oldest first.
+        if (up.size > MAX_REMEMBERED) up.delete(up.keys().next().value!);
       } else if (e.event === "deactivating") {
         // Its pre-down is not run; the "down" that follows is. (Also a device up before netevd started.)
         if (!up.has(index)) up.set(index, null);

@@ -36,6 +36,11 @@ export interface ScriptStyle {
     /** netevd's own variables for the event. */
     base: Readonly<Record<string, string>>,
   ): Promise<Record<string, string>>;
+  /**
+   * Starts reading what environment() will need, once the event is known to
+   * run scripts: it then overlaps with the reading of the event's other facts.
+   */
+  prefetch?(e: NetworkEvent, ctx: StyleContext): void;
   /** Why a file (after following symlinks) may not run under this style's rules, or undefined. */
   readonly rule: (st: Stats) => { rule: SkipRule; detail: string } | undefined;
   /** Directories inside the root are part of the layout, not scripts (NetworkManager's). */
