@@ -59,6 +59,29 @@ describe("networkd-dispatcher style", () => {
     expect(JSON.parse(env.json!)).toMatchObject({ State: "routable (configured)", InterfaceName: "nd0" });
   });
 
+  it("keeps a __proto__ line as a key, as Python does", () => {
+    const env = networkdDispatcherEnv(makeEvent(), "● 2: x\n__proto__: [1]\nconstructor: y\n");
+    const parsed = JSON.parse(env.json!) as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(parsed, "__proto__")?.value).toEqual(["[1]"]);
+    expect(parsed.constructor).toEqual(["y"]);
+    expect(env.json).toContain('"__proto__": ["[1]"]');
+  });
+
+  it("reads any networkctl output without throwing, into lists and the three single strings", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 2000 }), (out) => {
+        const data = parseNetworkctlStatus(out);
+        for (const [k, v] of Object.entries(data))
+          expect(["Type", "ESSID", "OperationalState"].includes(k) ? typeof v : Array.isArray(v)).toBe(
+            ["Type", "ESSID", "OperationalState"].includes(k) ? "string" : true,
+          );
+        // What scripts get is valid JSON whatever networkctl printed.
+        expect(() => JSON.parse(pythonJson(data, true)) as unknown).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     v: fc.oneof(
       { maxDepth: 3 },

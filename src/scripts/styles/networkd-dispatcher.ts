@@ -18,7 +18,8 @@ type Data = Record<string, string | string[]>;
 
 /** `networkctl status` output as networkd-dispatcher read it: "Key: value" lines, continuations join the key above. */
 export function parseNetworkctlStatus(out: string): Data {
-  const data: Data = {};
+  // No prototype: a line "__proto__: x" is a key like any other, as in Python.
+  const data = Object.create(null) as Data;
   let oldk: string | null = null;
   for (const line of out.split("\n").slice(1, -1)) {
     const i = line.indexOf(": ");
@@ -86,13 +87,12 @@ export function networkdDispatcherStyle(ignoreStates: readonly string[]): Script
 }
 
 export function networkdDispatcherEnv(e: NetworkEvent, status: string | null): Record<string, string> {
-  const data: Data = {
-    Type: e.link.kind ?? "ether",
-    OperationalState: e.state.operational ?? "",
-    AdministrativeState: e.state.administrative ?? "",
-    InterfaceName: e.link.name,
-  };
-  if (status !== null) Object.assign(data, parseNetworkctlStatus(status));
+  const data = Object.create(null) as Data;
+  data.Type = e.link.kind ?? "ether";
+  data.OperationalState = e.state.operational ?? "";
+  data.AdministrativeState = e.state.administrative ?? "";
+  data.InterfaceName = e.link.name;
+  if (status !== null) for (const [k, v] of Object.entries(parseNetworkctlStatus(status))) data[k] = v;
   else data.Address = e.addresses.map((a) => a.address);
   const text = (k: string) => {
     const v = data[k];
