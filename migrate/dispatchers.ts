@@ -14,7 +14,15 @@ import { createStyle } from "../src/scripts/styles/index";
 import type { Write } from "./apply";
 import type { ImageRoot } from "./image-root";
 import type { Report } from "./report";
-import { envRef, type Pattern, scanScript, scriptText, type DirPlan, type ScriptPlan } from "./scripts";
+import {
+  envRef,
+  type Pattern,
+  PRIVILEGE_PATTERNS,
+  scanScript,
+  scriptText,
+  type DirPlan,
+  type ScriptPlan,
+} from "./scripts";
 
 const CONFIG = "/etc/netevd/netevd.yaml";
 const MAX_SCRIPT_BYTES = 1 << 20;
@@ -145,7 +153,7 @@ function scan(file: string, content: Buffer, spec: DispatcherSpec, r: Report): v
     r.warnings.push(
       `${file}: not scanned (a binary file): check by hand that it needs nothing netevd does not give (see netevd-scripts(7), STYLES)`,
     );
-  else r.findings.push(...scanScript(file, text, spec.patterns));
+  else r.findings.push(...scanScript(file, text, [...spec.patterns, ...PRIVILEGE_PATTERNS]));
 }
 
 /** netevd.yaml with the directory and its style added (comments and other keys kept). */
@@ -221,6 +229,7 @@ export function planDispatcher(
   r.notes.push(
     `the scripts stay in ${shown} and run in style ${spec.style}: with the arguments, variables, order and file rules ${spec.style} gave them, and netevd's own variables alongside; nothing in them needs editing`,
     `${spec.service.unit} must stop, or both run the scripts: --switch-service ${spec.service.verb}s it and enables netevd.service`,
+    `${spec.style} ran its scripts as root; netevd runs them as user netevd without capabilities: the lines that need more are listed below with how to grant it`,
   );
   if (spec.style === "networkd-dispatcher")
     r.notes.push(

@@ -16,7 +16,7 @@ import { ImageRoot, ImageRootError } from "./image-root";
 import { readBrokerConfig } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
 import { type DispatcherSpec, NETWORKD_DISPATCHER, NM_DISPATCHER, planDispatcher } from "./dispatchers";
-import { BROKER_PATTERNS, planScripts, scanScript, scriptText } from "./scripts";
+import { BROKER_PATTERNS, planScripts, PRIVILEGE_PATTERNS, scanScript, scriptText } from "./scripts";
 import { findStaleRules } from "./stale-rules";
 import { translate, validateYaml } from "./translate";
 
@@ -276,7 +276,7 @@ function writeScripts(
       r.warnings.push(
         `${image.show(s.source)}: not scanned for the variables netevd gives differently (a binary file): check by hand which environment variables it reads`,
       );
-    else r.findings.push(...scanScript(image.show(s.source), text, patterns));
+    else r.findings.push(...scanScript(image.show(s.source), text, [...patterns, ...PRIVILEGE_PATTERNS]));
   }
   // Scripts first, the configuration last: a run killed half-way never leaves
   // a new netevd.yaml beside scripts that are not all there yet.

@@ -123,8 +123,8 @@ export function formatText(r: Report): string {
   if (r.findings.length) {
     h(
       DISPATCHERS.includes(r.source?.format ?? "")
-        ? "script lines using what netevd does not give"
-        : "script lines using variables netevd gives differently",
+        ? "script lines using what netevd does not give, or privileges its scripts do not have"
+        : "script lines using variables netevd gives differently, or privileges its scripts do not have",
     );
     for (const f of r.findings)
       out.push(`- ${f.file}:${f.line}: ${f.variable}: ${f.text}`, `    ${f.replacement}`);

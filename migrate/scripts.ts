@@ -110,6 +110,61 @@ export const BROKER_PATTERNS: Pattern[] = [
   },
 ];
 
+const NET_ADMIN =
+  "needs CAP_NET_ADMIN, which netevd's scripts do not have by default: add it to scripts.ambient_capabilities (netevd-scripts(7))";
+
+/**
+ * Commands a hook ran with privileges it will not have under netevd (user
+ * netevd, no capabilities, a read-only /etc): each is named with how to grant
+ * it today, or that netevd cannot.
+ */
+export const PRIVILEGE_PATTERNS: Pattern[] = [
+  {
+    re: /(?:^|[\s;&|(`$])(ip)(?:\s+-[-\w]+)*\s+(?:rule|route|r|ro|addr|address|a|link|l|neigh|n|tunnel)\s+(?:add|del|delete|replace|change|append|flush|set|prepend)\b/,
+    variable: "ip (a change)",
+    replacement: NET_ADMIN,
+  },
+  {
+    re: /(?:^|[\s;&|(`$])(nft|iptables(?:-restore|-nft|-legacy)?|ip6tables(?:-restore)?|ebtables|tc)\s/,
+    variable: "$1",
+    replacement: `${NET_ADMIN}; iptables-legacy also needs CAP_NET_RAW, which netevd does not have (the nft backend does not)`,
+  },
+  {
+    re: /(?:^|[\s;&|(`$])(ethtool)\s+(?:-[a-zA-Z]*[KsGALCcNnUu]\b|--(?:offload|change|set-\w+|features|coalesce|pause))/,
+    variable: "ethtool (a change)",
+    replacement: NET_ADMIN,
+  },
+  {
+    re: /(?:^|[\s;&|(`$])(systemctl)\s+(?:--\S+\s+)*(?:start|stop|restart|reload|try-restart|reload-or-restart|enable|disable|mask|unmask|kill|daemon-reload)\b/,
+    variable: "systemctl",
+    replacement:
+      "needs root (systemd asks polkit, which lets user netevd manage no units); netevd runs scripts unprivileged and cannot grant this yet",
+  },
+  ...[
+    // A redirection, tee, or a command that changes each path it is given.
+    /(?:>>?|\btee(?:\s+-a)?|\b(?:rm|touch|mkdir|chmod|chown)\s(?:[^;&|\n]*\s)?)\s*(\/etc\/[^\s;&|'"]*)/,
+    /\bsed\s+(?:[^;&|\n]*\s)?-i\S*\s(?:[^;&|\n]*\s)?(\/etc\/[^\s;&|'"]*)/,
+    // cp, mv, install, ln: the last argument is the one written.
+    /\b(?:cp|mv|install|ln)\s[^;&|\n]*\s(\/etc\/[^\s;&|'"]*)\s*(?:$|[;&|])/,
+  ].map((re) => ({
+    re,
+    variable: "a write to $1",
+    replacement:
+      "/etc is read-only in netevd's sandbox (ProtectSystem=strict): allow the path with ReadWritePaths= in a drop-in (systemctl edit netevd), and make it writable by user netevd",
+  })),
+  {
+    re: /(?:^|[\s;&|(`$])(mount|umount|modprobe|rmmod|insmod|useradd|usermod|chpasswd)\s/,
+    variable: "$1",
+    replacement: "needs root, which netevd does not give its scripts yet",
+  },
+  {
+    re: /(?:^|[\s;&|(`$])(sysctl)\s+(?:-\S*w|\S+=)|>\s*\/proc\/sys\//,
+    variable: "sysctl (a change)",
+    replacement:
+      "needs root, and /proc/sys is read-only in netevd's sandbox (ProtectKernelTunables=); set it in /etc/sysctl.d instead",
+  },
+];
+
 export function scanScript(file: string, text: string, patterns: Pattern[] = BROKER_PATTERNS): Finding[] {
   const out: Finding[] = [];
   text.split("\n").forEach((line, i) => {

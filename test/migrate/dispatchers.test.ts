@@ -111,11 +111,17 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
       [`${d}/20-slow`, true],
       [`${d}/pre-up.d/10-nfs`, false],
     ]);
+    // It ran as root: mount and umount will fail as user netevd, and the report says so.
     expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([
+      "3 mount",
       "4 vpn-up",
       "4 VPN_IP_IFACE",
       "5 pre-down",
+      "5 umount",
     ]);
+    expect(report.notes).toContain(
+      "nm-dispatcher ran its scripts as root; netevd runs them as user netevd without capabilities: the lines that need more are listed below with how to grant it",
+    );
     const loaded = loadConfigFile(join(root, "etc/netevd/netevd.yaml"));
     expect(loaded.config?.system.backend).toBe("NetworkManager");
     expect(loaded.config?.scripts.directories).toEqual([

@@ -3,7 +3,7 @@
 // environment: shell, Python, Perl, Ruby, awk, JavaScript, Go or C.
 import { describe, expect, it } from "vitest";
 import { NM_DISPATCHER } from "../../migrate/dispatchers";
-import { BROKER_PATTERNS, scanScript } from "../../migrate/scripts";
+import { BROKER_PATTERNS, PRIVILEGE_PATTERNS, scanScript } from "../../migrate/scripts";
 
 const found = (text: string, patterns = BROKER_PATTERNS) =>
   scanScript("hook", text, patterns).map((f) => `${f.line} ${f.variable}`);
@@ -63,5 +63,58 @@ describe("the variable scan", () => {
         NM_DISPATCHER.patterns,
       ),
     ).toEqual(["1 vpn-up", "2 pre-up", "3 VPN_IP_IFACE"]);
+  });
+});
+
+describe("the privilege scan", () => {
+  const needs = (text: string) => found(text, PRIVILEGE_PATTERNS);
+
+  it("names each command a root hook ran that netevd's scripts may not", () => {
+    expect(
+      needs(
+        [
+          'ip rule add from "$ADDR" table 100', // network-broker's ip_routing_rule_add.sh
+          "ip -4 route replace default via 10.0.0.1 table 100",
+          "nft add rule inet filter input iifname $IFACE accept",
+          "iptables -t nat -A POSTROUTING -o $IFACE -j MASQUERADE",
+          "ethtool -K $IFACE gro off",
+          "systemctl restart chronyd",
+          'echo "nameserver $DNS" > /etc/resolv.conf',
+          "sed -i s/old/new/ /etc/hosts",
+          "cp /tmp/new.conf /etc/ntp.conf",
+          "sysctl -w net.ipv4.ip_forward=1",
+          "mount -t nfs srv:/x /mnt",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "1 ip (a change)",
+      "2 ip (a change)",
+      "3 nft",
+      "4 iptables",
+      "5 ethtool (a change)",
+      "6 systemctl",
+      "7 a write to /etc/resolv.conf",
+      "8 a write to /etc/hosts",
+      "9 a write to /etc/ntp.conf",
+      "10 sysctl (a change)",
+      "11 mount",
+    ]);
+  });
+
+  it("leaves reading alone", () => {
+    expect(
+      needs(
+        [
+          "ip route show table 100",
+          "ip -j addr show dev $IFACE",
+          "ethtool $IFACE",
+          "systemctl is-active chronyd",
+          "cat /etc/hosts",
+          "cp /etc/ntp.conf /tmp/backup",
+          "grep -q x /etc/hosts && echo yes",
+          "sysctl net.ipv4.ip_forward",
+        ].join("\n"),
+      ),
+    ).toEqual([]);
   });
 });
