@@ -1,5 +1,5 @@
 // JSON as Python's json.dumps() writes it by default: ", " and ": "
-// separators, every non-ASCII character as \uXXXX (ensure_ascii), keys sorted
+// separators, every non-ASCII character as a \u escape (ensure_ascii), keys sorted
 // by code point when asked. Scripts that compare the text see the same bytes.
 export function pythonJson(value: unknown, sortKeys: boolean): string {
   if (value === null || value === undefined) return "null";
