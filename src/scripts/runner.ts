@@ -17,6 +17,8 @@ import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-sc
 export interface RunnerDirectory {
   paths: string[];
   style: ScriptStyle;
+  /** The directory's settings: on reload, an unchanged key keeps its style's memory. */
+  key?: string;
 }
 
 export interface RunnerOptions {
@@ -278,7 +280,7 @@ export interface StylePlan {
   environment: Record<string, string>;
 }
 
-const directoryKey = (d: RunnerDirectory) => `${d.style.name}\0${d.paths.join(":")}`;
+const directoryKey = (d: RunnerDirectory) => d.key ?? `${d.style.name}\0${d.paths.join(":")}`;
 
 function logResult(r: ScriptResult, log: Logger): void {
   const fields = { script: r.name, duration_ms: Math.round(r.durationMs) };

@@ -8,7 +8,11 @@ import { createStyle } from "./styles/index";
 export function runnerSettings(c: Config, dryRun: boolean): RunnerOptions {
   return {
     dir: c.scripts.dir,
-    directories: scriptDirectories(c).map((d) => ({ paths: d.paths, style: createStyle(d) })),
+    directories: scriptDirectories(c).map((d) => ({
+      paths: d.paths,
+      style: createStyle(d),
+      key: JSON.stringify([d.style, d.paths, d.ignoreStates]),
+    })),
     timeoutMs: c.scripts.timeout,
     maxParallel: c.scripts.max_parallel,
     emitJson: c.backends.systemd_networkd.emit_json,

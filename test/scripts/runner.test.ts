@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptRunner } from "../../src/scripts/runner";
 import { nmDispatcherStyle } from "../../src/scripts/styles/nm-dispatcher";
+import { runnerSettings } from "../../src/scripts/settings";
+import { ConfigSchema } from "../../src/config/schema";
 import { makeEvent } from "../helpers/events";
 import { captureLogs } from "../helpers/logs";
 import { alive, waitFor } from "../helpers/proc";
@@ -289,5 +291,26 @@ describe.runIf(isRoot)("script runner with nm-dispatcher style", () => {
     await r.dispatch(e("disconnected"));
     expect(await waitFor(() => readFileSync(out, "utf8").includes("slow down"), 5000)).toBe(true);
     expect(readFileSync(out, "utf8").match(/fast \S+ down/g)).toEqual(["fast eth1 down"]);
+  });
+});
+
+describe.runIf(isRoot)("script runner on reload", () => {
+  it("takes a directory's new settings (ignore_states), and keeps an unchanged directory's memory", async () => {
+    const dir = tempDir();
+    const nd = tempDir();
+    writeScript(join(nd, "carrier.d"), "10-carrier", "true");
+    const config = (ignore: string) =>
+      ConfigSchema.parse({
+        system: { backend: "systemd-networkd" },
+        scripts: {
+          dir,
+          directories: [{ path: nd, style: "networkd-dispatcher", ...(ignore ? JSON.parse(ignore) : {}) }],
+        },
+      });
+    const r = new ScriptRunner(runnerSettings(config(""), false));
+    const carrier = makeEvent({ event: "carrier", backend: "systemd-networkd" });
+    expect((await r.dispatch(carrier)).results).toEqual([]); // its ignore list
+    r.update(runnerSettings(config('{"ignore_states": []}'), false));
+    expect((await r.dispatch(carrier)).results.map((x) => x.name)).toEqual(["10-carrier"]);
   });
 });

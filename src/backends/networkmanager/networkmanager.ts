@@ -57,18 +57,19 @@ const CONNECTIVITY: Record<number, string> = {
   4: "full",
 };
 
-const changed = (path: string, pathKey = "path") =>
-  `type='signal',sender='${NM}',interface='${PROPS}',member='PropertiesChanged',${pathKey}='${path}'`;
+/** PropertiesChanged of one interface (arg0), so other interfaces' changes (statistics …) never wake netevd. */
+const changed = (iface: string, path: string, pathKey = "path") =>
+  `type='signal',sender='${NM}',interface='${PROPS}',member='PropertiesChanged',arg0='${iface}',${pathKey}='${path}'`;
 
 const MATCHES = [
   `type='signal',sender='${NM}',interface='${DEVICE}',member='StateChanged',path_namespace='${NM_PATH}/Devices'`,
   `type='signal',sender='${NM}',interface='${NM}',path='${NM_PATH}'`,
   // Connectivity, the host name, a device's DHCP configuration and its options (dhcp4-change …).
-  changed(NM_PATH),
-  changed(SETTINGS_PATH),
-  changed(`${NM_PATH}/Devices`, "path_namespace"),
-  changed(`${NM_PATH}/DHCP4Config`, "path_namespace"),
-  changed(`${NM_PATH}/DHCP6Config`, "path_namespace"),
+  changed(NM, NM_PATH),
+  changed(`${NM}.Settings`, SETTINGS_PATH),
+  changed(DEVICE, `${NM_PATH}/Devices`, "path_namespace"),
+  changed(`${NM}.DHCP4Config`, `${NM_PATH}/DHCP4Config`, "path_namespace"),
+  changed(`${NM}.DHCP6Config`, `${NM_PATH}/DHCP6Config`, "path_namespace"),
 ];
 
 type Props = Record<string, { value: unknown }>;
