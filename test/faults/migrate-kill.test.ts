@@ -37,12 +37,23 @@ describe.runIf(isRoot)("netevd-migrate --apply killed with SIGKILL", () => {
       const root = brokerRoot();
       const child = spawn(process.execPath, args(root), { stdio: "ignore" });
       const exited = new Promise((r) => child.once("exit", r));
-      // Kill it at a different moment each round, from start-up to the end of the writes.
-      await new Promise((r) => setTimeout(r, whole * (0.45 + round / 20)));
+      const scripts = join(root, "etc/netevd/routable.d");
+      const count = () =>
+        existsSync(scripts) ? readdirSync(scripts).filter((n) => n.endsWith("-hook")).length : 0;
+      if (round < 5) {
+        // Kill it at a different moment of the whole run, start-up included.
+        await new Promise((r) => setTimeout(r, whole * (0.2 + round / 5)));
+      } else {
+        // Kill it once a given number of scripts is in place: inside the writes,
+        // however fast or slow this machine is today. The loop is synchronous so
+        // the kill follows the count at once.
+        const target = [1, 40, 100, 180, 260][round - 5] as number;
+        const deadline = Date.now() + 20_000;
+        while (child.exitCode === null && count() < target && Date.now() < deadline);
+      }
       child.kill("SIGKILL");
       await exited;
-      const scripts = join(root, "etc/netevd/routable.d");
-      const copied = existsSync(scripts) ? readdirSync(scripts).filter((n) => n.endsWith("-hook")).length : 0;
+      const copied = count();
       if (copied > 0 && copied < SCRIPTS) partial += 1;
       if (existsSync(join(root, "etc/netevd/netevd.yaml"))) expect(copied, `round ${round}`).toBe(SCRIPTS);
       // A temporary file a killed run left is removed by the next run.
