@@ -14,15 +14,7 @@ import { createStyle } from "../src/scripts/styles/index";
 import type { Write } from "./apply";
 import type { ImageRoot } from "./image-root";
 import type { Report } from "./report";
-import {
-  envRef,
-  type Pattern,
-  PRIVILEGE_PATTERNS,
-  scanScript,
-  scriptText,
-  type DirPlan,
-  type ScriptPlan,
-} from "./scripts";
+import { envRef, type Pattern, scanScript, scriptText, type DirPlan, type ScriptPlan } from "./scripts";
 
 const CONFIG = "/etc/netevd/netevd.yaml";
 const MAX_SCRIPT_BYTES = 1 << 20;
@@ -153,7 +145,8 @@ function scan(file: string, content: Buffer, spec: DispatcherSpec, r: Report): v
     r.warnings.push(
       `${file}: not scanned (a binary file): check by hand that it needs nothing netevd does not give (see netevd-scripts(7), STYLES)`,
     );
-  else r.findings.push(...scanScript(file, text, [...spec.patterns, ...PRIVILEGE_PATTERNS]));
+  // They keep running as root (privileged: true): what needs root is no finding.
+  else r.findings.push(...scanScript(file, text, spec.patterns));
 }
 
 /** netevd.yaml with the directory and its style added (comments and other keys kept). */
@@ -186,10 +179,11 @@ function configWith(
   const present = entries.some(
     (e) => e instanceof YAMLMap && e.get("path") === path && e.get("style") === spec.style,
   );
+  // An entry already there is the administrator's: its privileged setting too.
   if (!present) {
-    const entry = doc.createNode({ path, style: spec.style });
-    if (current instanceof YAMLSeq) current.add(entry);
-    else doc.setIn(["scripts", "directories"], doc.createNode([{ path, style: spec.style }]));
+    const entry = { path, style: spec.style, privileged: true };
+    if (current instanceof YAMLSeq) current.add(doc.createNode(entry));
+    else doc.setIn(["scripts", "directories"], doc.createNode([entry]));
   }
   return { yaml: doc.toString(), exists };
 }
@@ -229,7 +223,7 @@ export function planDispatcher(
   r.notes.push(
     `the scripts stay in ${shown} and run in style ${spec.style}: with the arguments, variables, order and file rules ${spec.style} gave them, and netevd's own variables alongside; nothing in them needs editing`,
     `${spec.service.unit} must stop, or both run the scripts: --switch-service ${spec.service.verb}s it and enables netevd.service`,
-    `${spec.style} ran its scripts as root; netevd runs them as user netevd without capabilities: the lines that need more are listed below with how to grant it`,
+    `${spec.style} ran its scripts as root, and they stay root: the directory is marked privileged: true, so netevd-privileged.service runs each in a unit of its own while netevd itself stays unprivileged (netevd-scripts(7), PRIVILEGED HOOKS); narrow it with capabilities: and read_write_paths: once you know what they need`,
   );
   if (spec.style === "networkd-dispatcher")
     r.notes.push(

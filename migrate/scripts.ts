@@ -110,8 +110,10 @@ export const BROKER_PATTERNS: Pattern[] = [
   },
 ];
 
-const NET_ADMIN =
-  "needs CAP_NET_ADMIN, which netevd's scripts do not have by default: add it to scripts.ambient_capabilities (netevd-scripts(7))";
+/** How to let one copied script run as root (netevd-scripts(7), PRIVILEGED HOOKS). */
+const PRIVILEGED =
+  "mark the script privileged (scripts.privileged: { scripts: [EVENT.d/NAME] } in netevd.yaml)";
+const NET_ADMIN = `needs CAP_NET_ADMIN, which netevd's scripts do not have by default: add it to scripts.ambient_capabilities, or ${PRIVILEGED} with capabilities: [CAP_NET_ADMIN] (netevd-scripts(7))`;
 
 /**
  * Commands a hook ran with privileges it will not have under netevd (user
@@ -127,7 +129,7 @@ export const PRIVILEGE_PATTERNS: Pattern[] = [
   {
     re: /(?:^|[\s;&|(`$])(nft|iptables(?:-restore|-nft|-legacy)?|ip6tables(?:-restore)?|ebtables|tc)\s/,
     variable: "$1",
-    replacement: `${NET_ADMIN}; iptables-legacy also needs CAP_NET_RAW, which netevd does not have (the nft backend does not)`,
+    replacement: `${NET_ADMIN}; iptables-legacy also needs CAP_NET_RAW, which only a privileged script can have (the nft backend does not)`,
   },
   {
     re: /(?:^|[\s;&|(`$])(ethtool)\s+(?:-[a-zA-Z]*[KsGALCcNnUu]\b|--(?:offload|change|set-\w+|features|coalesce|pause))/,
@@ -137,8 +139,7 @@ export const PRIVILEGE_PATTERNS: Pattern[] = [
   {
     re: /(?:^|[\s;&|(`$])(systemctl)\s+(?:--\S+\s+)*(?:start|stop|restart|reload|try-restart|reload-or-restart|enable|disable|mask|unmask|kill|daemon-reload)\b/,
     variable: "systemctl",
-    replacement:
-      "needs root (systemd asks polkit, which lets user netevd manage no units); netevd runs scripts unprivileged and cannot grant this yet",
+    replacement: `needs root (systemd asks polkit, which lets user netevd manage no units): ${PRIVILEGED}`,
   },
   ...[
     // A redirection, tee, or a command that changes each path it is given.
@@ -149,19 +150,17 @@ export const PRIVILEGE_PATTERNS: Pattern[] = [
   ].map((re) => ({
     re,
     variable: "a write to $1",
-    replacement:
-      "/etc is read-only in netevd's sandbox (ProtectSystem=strict): allow the path with ReadWritePaths= in a drop-in (systemctl edit netevd), and make it writable by user netevd",
+    replacement: `/etc is read-only in netevd's sandbox (ProtectSystem=strict) and root's: ${PRIVILEGED}, narrowed with read_write_paths: [the path]`,
   })),
   {
     re: /(?:^|[\s;&|(`$])(mount|umount|modprobe|rmmod|insmod|useradd|usermod|chpasswd)\s/,
     variable: "$1",
-    replacement: "needs root, which netevd does not give its scripts yet",
+    replacement: `needs root: ${PRIVILEGED}`,
   },
   {
     re: /(?:^|[\s;&|(`$])(sysctl)\s+(?:-\S*w|\S+=)|>\s*\/proc\/sys\//,
     variable: "sysctl (a change)",
-    replacement:
-      "needs root, and /proc/sys is read-only in netevd's sandbox (ProtectKernelTunables=); set it in /etc/sysctl.d instead",
+    replacement: `needs root, and /proc/sys is read-only in netevd's sandbox (ProtectKernelTunables=): set it in /etc/sysctl.d, or ${PRIVILEGED}`,
   },
 ];
 

@@ -5,6 +5,7 @@ import { registerDaemonCommands } from "./commands/daemon";
 import { registerDemo } from "./commands/demo";
 import { registerListScripts } from "./commands/list-scripts";
 import { registerCompletion, registerMigrate } from "./commands/misc";
+import { registerPrivileged } from "./commands/privileged";
 import { registerRun } from "./commands/run";
 import { registerTest } from "./commands/test-event";
 import { registerValidate } from "./commands/validate";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerDaemonCommands(program, list);
   registerTest(program);
   registerMigrate(program);
+  registerPrivileged(program);
   registerCompletion(program);
   // Every subcommand exits through exitOverride too, so usage errors give 2.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

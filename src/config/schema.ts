@@ -53,6 +53,39 @@ const optionalPath = z.string().superRefine((value, ctx) => {
   }
 });
 
+const SCRIPT_NAME_ALLOWED = "a script's name, or <subdirectory>.d/<name>, relative to its directory";
+const scriptName = z.string().superRefine((value, ctx) => {
+  const parts = value.split("/");
+  const bad = (p: string) => p === "" || p.startsWith(".");
+  if (parts.length > 2 || parts.some(bad) || (parts.length === 2 && !parts[0]!.endsWith(".d")))
+    problem(ctx, `"${value}" is not a script name`, SCRIPT_NAME_ALLOWED);
+});
+
+/** Hooks that run as root, outside netevd's process (netevd-scripts.7, PRIVILEGED HOOKS). */
+const privileged = z
+  .union([
+    z.boolean(),
+    z
+      .object({
+        scripts: z
+          .array(scriptName)
+          .min(1)
+          .optional()
+          .describe("only these scripts (e.g. routable.d/50-firewall); default every script"),
+        capabilities: z
+          .union([z.literal("all"), z.array(z.enum(CAPABILITIES))])
+          .default("all")
+          .describe('"all" (full root) or the only capabilities they get'),
+        read_write_paths: z
+          .array(absolutePath)
+          .optional()
+          .describe("the only paths they may write; default everywhere root may"),
+      })
+      .strict(),
+  ])
+  .default(false)
+  .describe("run these scripts as root through netevd-privileged.service; default false");
+
 const LISTEN_ALLOWED = '"" (off), or ADDRESS:PORT such as "127.0.0.1:9090" or "[::1]:9090"';
 const listenAddress = z.string().superRefine((value, ctx) => {
   if (value === "") return;
@@ -181,6 +214,7 @@ export const ConfigSchema = z
           .enum(SCRIPT_STYLES)
           .default("netevd")
           .describe("what the scripts in dir were written for (netevd-scripts.7, STYLES)"),
+        privileged,
         directories: z
           .array(
             z
@@ -195,6 +229,7 @@ export const ConfigSchema = z
                   .describe(
                     "networkd-dispatcher style: states whose scripts never run; default carrier, degraded",
                   ),
+                privileged,
               })
               .strict(),
           )

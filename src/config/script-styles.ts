@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../events/names";
+import type { Capability } from "../util/capabilities";
 import type { Config } from "./schema";
 import type { ScriptStyleName } from "./style-names";
 
@@ -32,6 +33,34 @@ export interface ScriptDirectory {
   ignoreStates: string[];
   /** Where it is in the configuration, for diagnostics. */
   at: (string | number)[];
+  /** Set when (some of) its scripts run as root outside netevd (netevd-scripts.7, PRIVILEGED HOOKS). */
+  privilege?: PrivilegeGrant;
+}
+
+export interface PrivilegeGrant {
+  /** The scripts it covers, relative to the directory ("routable.d/50-nft"); null: all. */
+  scripts: string[] | null;
+  /** "all": full root; else the only capabilities they have. */
+  capabilities: "all" | Capability[];
+  /** The only paths they may write; null: wherever root may. */
+  readWritePaths: string[] | null;
+}
+
+type PrivilegedSetting = Config["scripts"]["privileged"];
+
+function grant(p: PrivilegedSetting): PrivilegeGrant | undefined {
+  if (p === false) return undefined;
+  if (p === true) return { scripts: null, capabilities: "all", readWritePaths: null };
+  return {
+    scripts: p.scripts ?? null,
+    capabilities: p.capabilities,
+    readWritePaths: p.read_write_paths ?? null,
+  };
+}
+
+/** The name a grant's `scripts` list matches: the path under the directory that holds it. */
+export function grants(g: PrivilegeGrant | undefined, relative: string): boolean {
+  return !!g && (g.scripts === null || g.scripts.includes(relative));
 }
 
 /** scripts.dir (in scripts.style), then scripts.directories in their order. */
@@ -44,12 +73,14 @@ export function scriptDirectories(c: Config): ScriptDirectory[] {
       style: c.scripts.style,
       ignoreStates: ignored(c.scripts.style, undefined),
       at: ["scripts", "style"],
+      privilege: grant(c.scripts.privileged),
     },
     ...c.scripts.directories.map((d, i) => ({
       paths: d.path.split(":").filter(Boolean),
       style: d.style,
       ignoreStates: ignored(d.style, d.ignore_states),
       at: ["scripts", "directories", i],
+      privilege: grant(d.privileged),
     })),
   ];
 }

@@ -2,7 +2,7 @@
 // (netevd-scripts.7). Built from an already sanitized event.
 import { eventJson, type NetworkEvent } from "../events/event";
 
-const SCRIPT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const SCRIPT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** Variables passed through from the daemon's own environment, when set. */
 const INHERITED = ["LANG", "TZ"] as const;
 

@@ -12,6 +12,8 @@ import { netevdStyle } from "./styles/netevd";
 import { LinkQueues } from "./link-queue";
 import { type KillScope, ScriptCgroup } from "./cgroup";
 import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-script";
+import { grants, type PrivilegeGrant } from "../config/script-styles";
+import { runPrivileged } from "./run-privileged";
 
 /** A script directory (one or several paths) and the style its scripts were written for. */
 export interface RunnerDirectory {
@@ -19,6 +21,8 @@ export interface RunnerDirectory {
   style: ScriptStyle;
   /** The directory's settings: on reload, an unchanged key keeps its style's memory. */
   key?: string;
+  /** Scripts that run as root through netevd-privileged.socket. */
+  privilege?: PrivilegeGrant;
 }
 
 export interface RunnerOptions {
@@ -38,6 +42,8 @@ export interface RunnerOptions {
   killScope?: KillScope;
   /** Each finished script (the audit log). */
   onResult?: (event: NetworkEvent, result: ScriptResult) => void;
+  /** Where privileged scripts are asked for. */
+  privilegedSocket?: string;
 }
 
 export interface EventPlan extends Discovery {
@@ -95,7 +101,7 @@ export class ScriptRunner {
       for (const run of d.style.runs(e)) {
         const dirs = d.paths.map((p) => join(p, run.subdir));
         const found = discoverScripts(dirs, { rule: d.style.rule, layoutDirs: d.style.layoutDirs });
-        out.push({ style: d.style, run, found, dirs });
+        out.push({ style: d.style, run, found, dirs, dir: d });
       }
     return out;
   }
@@ -174,8 +180,15 @@ export class ScriptRunner {
     for (const w of work) {
       const scripts = w.found.scripts.filter((s) => selects(only, s));
       if (scripts.length === 0) continue;
+      const privilegeOf = (name: string) => {
+        const relative = w.run.subdir ? `${w.run.subdir}/${name}` : name;
+        return grants(w.dir.privilege, relative)
+          ? { directory: w.dir.paths.join(":"), script: relative }
+          : undefined;
+      };
       if (this.opts.dryRun) {
-        for (const s of scripts) log.info(`dry run: would run ${s.path}`);
+        for (const s of scripts)
+          log.info(`dry run: would run ${s.path}${privilegeOf(s.name) ? " as root (privileged)" : ""}`);
         continue;
       }
       let env = base;
@@ -187,7 +200,7 @@ export class ScriptRunner {
         }
       }
       for (const script of scripts) {
-        const run = this.runOne(script, env, w.run.args, log, event);
+        const run = this.runOne(script, env, w.run.args, log, event, privilegeOf(script.name));
         if (w.style.noWait?.(script.path)) {
           // Not waited for (NetworkManager's no-wait.d): its result is logged when it ends.
           run.catch((err: Error) => log.error(`${script.path} failed: ${err.message}`));
@@ -205,7 +218,19 @@ export class ScriptRunner {
     args: string[],
     log: Logger,
     event: NetworkEvent,
+    privileged?: { directory: string; script: string },
   ): Promise<ScriptResult> {
+    if (privileged) {
+      const result = await runPrivileged(script, {
+        socket: this.opts.privilegedSocket,
+        request: { ...privileged, args, env, link: event.link.name, event: event.event },
+        timeoutMs: this.opts.timeoutMs,
+        log,
+      });
+      logResult(result, log);
+      this.opts.onResult?.(event, result);
+      return result;
+    }
     const scope = this.opts.killScope;
     const cgroup =
       scope?.kind === "cgroup"
@@ -264,6 +289,7 @@ export class ScriptRunner {
 }
 
 interface DirectoryWork {
+  dir: RunnerDirectory;
   style: ScriptStyle;
   run: StyleRun;
   found: Discovery;

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema";
 import { scriptDirectories } from "../config/script-styles";
 import type { RunnerOptions } from "./runner";
 import { createStyle } from "./styles/index";
+import { privilegedSocket } from "../privileged/client";
 
 export function runnerSettings(c: Config, dryRun: boolean): RunnerOptions {
   return {
@@ -12,7 +13,9 @@ export function runnerSettings(c: Config, dryRun: boolean): RunnerOptions {
       paths: d.paths,
       style: createStyle(d),
       key: JSON.stringify([d.style, d.paths, d.ignoreStates]),
+      privilege: d.privilege,
     })),
+    privilegedSocket: privilegedSocket(),
     timeoutMs: c.scripts.timeout,
     maxParallel: c.scripts.max_parallel,
     emitJson: c.backends.systemd_networkd.emit_json,

@@ -12,41 +12,45 @@ import { tempDir, writeScript } from "../helpers/tmp";
 import { readdirSync } from "node:fs";
 
 describe.runIf(canNetns)("netevd run at scale", () => {
-  it("sends READY=1 with 200 veth links present and runs all 200 startup events", async () => {
-    const ns = createNetns();
-    const dir = tempDir();
-    const batch = join(dir, "links.batch");
-    const lines: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      lines.push(`link add s${i}a type veth peer name s${i}b`, `link set s${i}a up`, `link set s${i}b up`);
-      if (i % 2 === 0) lines.push(`addr add 10.77.${i}.1/24 dev s${i}a`);
-    }
-    writeFileSync(batch, `${lines.join("\n")}\n`);
-    ip(ns, "-b", batch);
-    recordingScripts(dir, ["carrier", "routable"]);
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: none, user: nobody }\nscripts: { dir: ${dir}, run_startup_triggers: true, max_parallel: 16 }\n`,
-    );
-    const listener = await notifyListener(join(dir, "notify"));
-    const d = startDaemon(ns, config, { NOTIFY_SOCKET: join(dir, "notify") });
-    try {
-      expect(await waitFor(() => listener.notes().includes("READY=1"), 20_000), d.output()).toBe(true);
-      expect(listener.notes()).toMatch(/STATUS=200 link\(s\), 50 routable/);
-      const runs = () => readdirSync(join(dir, "out")).length;
-      expect(await waitFor(() => runs() === 200, 60_000), `${runs()} runs`).toBe(true);
-      expect(recorded(dir, "routable", "s0a")).toHaveLength(1);
-      expect(recorded(dir, "carrier", "s0b")).toHaveLength(1);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(runs()).toBe(200);
-      d.child.kill("SIGTERM");
-      expect(await d.exit).toBe(0);
-    } finally {
-      d.child.kill("SIGKILL");
-      listener.stop();
-    }
-  });
+  it(
+    "sends READY=1 with 200 veth links present and runs all 200 startup events",
+    { timeout: 120_000 },
+    async () => {
+      const ns = createNetns();
+      const dir = tempDir();
+      const batch = join(dir, "links.batch");
+      const lines: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        lines.push(`link add s${i}a type veth peer name s${i}b`, `link set s${i}a up`, `link set s${i}b up`);
+        if (i % 2 === 0) lines.push(`addr add 10.77.${i}.1/24 dev s${i}a`);
+      }
+      writeFileSync(batch, `${lines.join("\n")}\n`);
+      ip(ns, "-b", batch);
+      recordingScripts(dir, ["carrier", "routable"]);
+      const config = join(dir, "netevd.yaml");
+      writeFileSync(
+        config,
+        `system: { backend: none, user: nobody }\nscripts: { dir: ${dir}, run_startup_triggers: true, max_parallel: 16 }\n`,
+      );
+      const listener = await notifyListener(join(dir, "notify"));
+      const d = startDaemon(ns, config, { NOTIFY_SOCKET: join(dir, "notify") });
+      try {
+        expect(await waitFor(() => listener.notes().includes("READY=1"), 20_000), d.output()).toBe(true);
+        expect(listener.notes()).toMatch(/STATUS=200 link\(s\), 50 routable/);
+        const runs = () => readdirSync(join(dir, "out")).length;
+        expect(await waitFor(() => runs() === 200, 60_000), `${runs()} runs`).toBe(true);
+        expect(recorded(dir, "routable", "s0a")).toHaveLength(1);
+        expect(recorded(dir, "carrier", "s0b")).toHaveLength(1);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(runs()).toBe(200);
+        d.child.kill("SIGTERM");
+        expect(await d.exit).toBe(0);
+      } finally {
+        d.child.kill("SIGKILL");
+        listener.stop();
+      }
+    },
+  );
 
   it("a script hanging on one link does not delay another link's scripts", async () => {
     const ns = createNetns();

@@ -19,6 +19,18 @@ afterEach(() => {
 
 export const isRoot = process.getuid?.() === 0;
 
+/**
+ * A fresh directory under /run (root's, mode 0755 all the way up), for files
+ * that must be root's alone: privileged hooks, their configuration. /tmp is
+ * writable by all, so nothing under it passes that check.
+ */
+export function rootOnlyDir(prefix = "netevd-test-"): string {
+  const dir = mkdtempSync(join("/run", prefix));
+  chmodSync(dir, 0o755);
+  made.push(dir);
+  return dir;
+}
+
 /** Writes an executable script (mode and owner as given) and returns its path. */
 export function writeScript(dir: string, name: string, body: string, mode = 0o755, uid = 0): string {
   mkdirSync(dir, { recursive: true });

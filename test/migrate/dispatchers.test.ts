@@ -58,8 +58,17 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
     expect(yaml).toContain("# mine");
     const loaded = loadConfigFile(join(root, "etc/netevd/netevd.yaml"));
     expect(loaded.config?.scripts.directories).toEqual([
-      { path: "/etc/networkd-dispatcher:/usr/lib/networkd-dispatcher", style: "networkd-dispatcher" },
+      {
+        path: "/etc/networkd-dispatcher:/usr/lib/networkd-dispatcher",
+        style: "networkd-dispatcher",
+        privileged: true,
+      },
     ]);
+    // They ran as root and stay root; the report says so.
+    expect(yaml).toMatch(/style: networkd-dispatcher\n\s+privileged: true/);
+    expect(report.notes.join("\n")).toContain(
+      "networkd-dispatcher ran its scripts as root, and they stay root",
+    );
     expect(existsSync(join(root, "etc/netevd/routable.d"))).toBe(false); // nothing copied
     expect(parse(cli(root, "--from-networkd-dispatcher", "--apply").stdout).result).toBe("already-migrated");
   });
@@ -111,21 +120,19 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
       [`${d}/20-slow`, true],
       [`${d}/pre-up.d/10-nfs`, false],
     ]);
-    // It ran as root: mount and umount will fail as user netevd, and the report says so.
+    // It ran as root and stays root (privileged: true): mount and umount are no findings.
     expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([
-      "3 mount",
       "4 vpn-up",
       "4 VPN_IP_IFACE",
       "5 pre-down",
-      "5 umount",
     ]);
     expect(report.notes).toContain(
-      "nm-dispatcher ran its scripts as root; netevd runs them as user netevd without capabilities: the lines that need more are listed below with how to grant it",
+      "nm-dispatcher ran its scripts as root, and they stay root: the directory is marked privileged: true, so netevd-privileged.service runs each in a unit of its own while netevd itself stays unprivileged (netevd-scripts(7), PRIVILEGED HOOKS); narrow it with capabilities: and read_write_paths: once you know what they need",
     );
     const loaded = loadConfigFile(join(root, "etc/netevd/netevd.yaml"));
     expect(loaded.config?.system.backend).toBe("NetworkManager");
     expect(loaded.config?.scripts.directories).toEqual([
-      { path: "/etc/NetworkManager/dispatcher.d", style: "nm-dispatcher" },
+      { path: "/etc/NetworkManager/dispatcher.d", style: "nm-dispatcher", privileged: true },
     ]);
   });
 

@@ -145,6 +145,75 @@ check "killed as by the OOM killer: restarted (new MainPID, active again)" wait_
 check "restarted: ready again after its first sync" wait_for bash -c 'test "$(journalctl -u netevd -b --no-pager | grep -c "ready: [0-9]* link(s)")" -ge 2'
 ip link del nv3
 
+section "privileged hooks: root outside the daemon, only the ones the administrator marked"
+cat > /etc/netevd/netevd.yaml <<'EOC'
+# edited by the administrator
+system: { backend: none }
+scripts:
+  timeout: 3s
+  privileged: { scripts: [routable.d/40-firewall, degraded.d/40-hang] }
+EOC
+cat > /etc/netevd/routable.d/40-firewall <<'EOS'
+#!/bin/sh
+nft add table inet netevd_test || exit 1
+nft add chain inet netevd_test input || exit 1
+nft add rule inet netevd_test input iifname "$LINK" counter accept || exit 1
+echo "$LINK" >> /etc/netevd-firewall.links
+grep -E '^(Uid|CapEff)' /proc/self/status > /run/netevd-priv.$LINK
+echo "firewall opened for $LINK"
+EOS
+chmod 755 /etc/netevd/routable.d/40-firewall
+cat > /etc/netevd/degraded.d/40-hang <<'EOS'
+#!/bin/sh
+[ "$LINK" = nv7 ] || exit 0
+setsid sh -c 'trap "" TERM; echo $$ > /run/priv-escapee.pid; exec sleep 300' </dev/null >/dev/null 2>&1 &
+sleep 300
+EOS
+chmod 755 /etc/netevd/degraded.d/40-hang
+systemctl restart netevd
+check "active again" wait_for systemctl -q is-active netevd
+check "netevd-privileged.socket started with netevd" systemctl -q is-active netevd-privileged.socket
+check "its socket is root:netevd 0660" test "$(stat -c %U:%G:%a /run/netevd-privileged.sock)" = root:netevd:660
+ip link add nv5 type veth peer name nv6
+ip link set nv6 up
+ip link set nv5 up
+ip addr add 192.0.2.55/24 dev nv5
+check "the privileged hook ran for nv5" wait_for test -s /run/netevd-priv.nv5
+cat /run/netevd-priv.nv5
+check "privileged hook: uid 0" grep -q "Uid:	0	" /run/netevd-priv.nv5
+check "privileged hook: added its nftables rule" bash -c 'nft list table inet netevd_test | grep -q "iifname \"nv5\""'
+check "privileged hook: wrote under /etc" grep -qx nv5 /etc/netevd-firewall.links
+check "the unprivileged hook beside it: CapEff 0" wait_for grep -q "CapEff:	0000000000000000" /run/netevd/routable.nv5
+check "the daemon's own CapEff is still cap_net_admin only" test "$(awk '/^CapEff/{print $2}' /proc/$(mainpid)/status)" = 0000000000001000
+check "the daemon still runs as netevd" test "$(ps -o user= -p "$(mainpid)")" = netevd
+check "journal: the hook's output under its own name" wait_for bash -c 'journalctl -b -t 40-firewall --no-pager | grep -q "firewall opened for nv5"'
+check "journal: it ran in a transient unit of its own" bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "running /etc/netevd/routable.d/40-firewall as root in netevd-hook-"'
+check "the netevd user cannot start units itself" bash -c '! setpriv --reuid=netevd --regid=netevd --init-groups busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartUnit ss systemd-hostnamed.service replace 2>/tmp/busctl.err'
+cat /tmp/busctl.err
+# A symlink swapped in for the marked hook, to a root file in a directory the
+# netevd user owns (it could replace the file): netevd lists it, the executor
+# refuses it.
+printf '#!/bin/sh\ntouch /run/swapped-ran\n' > /var/cache/netevd/evil; chmod 755 /var/cache/netevd/evil
+ln -s /var/cache/netevd/evil /etc/netevd/routable.d/.40-new && mv -T /etc/netevd/routable.d/.40-new /etc/netevd/routable.d/40-firewall
+ip link add nv9 type veth peer name nv10
+ip link set nv10 up
+ip link set nv9 up
+ip addr add 192.0.2.56/24 dev nv9
+check "the swapped-in symlink was refused" wait_for bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "refused /etc/netevd routable.d/40-firewall: directory /var/cache/netevd (uid [0-9]*, mode 0750) must be root.s"'
+check "and did not run" test ! -e /run/swapped-ran
+check "the daemon logged the refusal for the hook" bash -c 'journalctl -b -u netevd --no-pager | grep -q "refused by netevd-privileged"'
+ip link add nv7 type veth peer name nv8
+ip link set nv8 up
+ip link set nv7 up
+check "the hung privileged hook ran" wait_for test -s /run/priv-escapee.pid
+priv_escapee=$(cat /run/priv-escapee.pid)
+check "its setsid child is gone after the timeout and the grace (3 s + 5 s)" bash -c "for i in \$(seq 1 150); do kill -0 $priv_escapee 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+kill -9 "$priv_escapee" 2>/dev/null
+check "no netevd-hook unit is left loaded after its run" wait_for bash -c '! systemctl list-units --all --no-legend "netevd-hook-*" | grep -q .'
+ip link del nv5; ip link del nv7; ip link del nv9
+rm -f /etc/netevd/routable.d/40-firewall /etc/netevd/degraded.d/40-hang /var/cache/netevd/evil
+nft delete table inet netevd_test
+
 section "backend dhclient: a lease's DNS and host name reach resolved and hostnamed as user netevd (the polkit rule)"
 systemctl start systemd-resolved
 # No static host name, so the transient one shows (hostnamed never writes /etc/hostname for it).

@@ -1,0 +1,180 @@
+// netevd-privileged.service: root's side. It takes one request per connection
+// from the daemon, decides from the root-owned configuration alone whether the
+// named script is one the administrator marked privileged, checks that only
+// root can change it, and has systemd run it as a transient unit. Everything
+// the daemon sends is treated as hostile (netevd-scripts.7, PRIVILEGED HOOKS).
+import { lstatSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { posix } from "node:path";
+import { loadConfigFile } from "../config/load";
+import { grants, scriptDirectories } from "../config/script-styles";
+import { getLogger } from "../log/logger";
+import { isIgnoredName } from "../scripts/discover";
+import { SCRIPT_PATH } from "../scripts/environment";
+import { KILL_GRACE_MS } from "../scripts/run-script";
+import { MAX_REQUEST_BYTES, type PrivilegedReply, type PrivilegedRequest, parseRequest } from "./request";
+import { secureConfig, secureExecutable } from "./secure-path";
+import type { UnitOutcome, UnitSpec } from "./transient-unit";
+
+const READ_TIMEOUT_MS = 10_000;
+const MAX_IN_FLIGHT = 64;
+
+export interface ExecutorOptions {
+  configPath: string;
+  configExplicit: boolean;
+  units: { run(spec: UnitSpec): Promise<UnitOutcome> };
+  /** The executor's own environment, for LANG and TZ. */
+  parentEnv?: NodeJS.ProcessEnv;
+}
+
+type Authorized = { spec: UnitSpec } | { refused: string };
+
+export class PrivilegedExecutor {
+  private seq = 0;
+  private inFlight = 0;
+  private readonly log = getLogger("privileged");
+
+  constructor(private readonly opts: ExecutorOptions) {}
+
+  /** Whether this request may run, and how: from the configuration on disk now, never from the request. */
+  authorize(req: PrivilegedRequest): Authorized {
+    const file = this.opts.configPath;
+    const secure = secureConfig(file);
+    if ("refused" in secure) {
+      const missing = /ENOENT$/.test(secure.refused) && !this.opts.configExplicit;
+      return { refused: missing ? `no configuration (${file}): no hook is privileged` : secure.refused };
+    }
+    const loaded = loadConfigFile(file, this.opts.configExplicit);
+    if (!loaded.config) return { refused: `${file} has errors: nothing runs until netevd validate passes` };
+    const c = loaded.config;
+    const d = scriptDirectories(c).find((x) => x.paths.join(":") === req.directory);
+    if (!d) return { refused: `${req.directory} is not a script directory in ${file}` };
+    if (!d.privilege) return { refused: `${req.directory} is not marked privileged in ${file}` };
+    const parts = req.script.split("/");
+    const [sub, name] = parts.length === 2 ? parts : ["", parts[0] ?? ""];
+    const layoutOk =
+      parts.length <= 2 &&
+      !!name &&
+      !isIgnoredName(name) &&
+      (d.style === "nm-dispatcher" ? sub === "" || sub === "no-wait.d" : /^[a-z0-9-]+\.d$/.test(sub ?? ""));
+    if (!layoutOk)
+      return { refused: `${JSON.stringify(req.script)} is not a script name of a ${d.style} directory` };
+    if (!grants(d.privilege, req.script))
+      return { refused: `${req.script} is not among the privileged scripts of ${req.directory}` };
+    // The first directory holding the name wins, as when netevd lists them.
+    const path = d.paths.map((p) => posix.join(p, req.script)).find((p) => exists(p));
+    if (!path) return { refused: `no ${req.script} in ${req.directory}` };
+    const safe = secureExecutable(path);
+    if ("refused" in safe) return { refused: safe.refused };
+    const parent = this.opts.parentEnv ?? process.env;
+    const env: Record<string, string> = { PATH: SCRIPT_PATH, HOME: "/root", USER: "root", LOGNAME: "root" };
+    for (const k of ["LANG", "TZ"]) if (parent[k]) env[k] = parent[k];
+    return {
+      spec: {
+        name: `netevd-hook-${process.pid}-${++this.seq}.service`,
+        description: `netevd privileged hook ${path} (${req.event} on ${req.link})`,
+        path,
+        args: req.args,
+        env: { ...req.env, ...env },
+        timeoutMs: c.scripts.timeout,
+        graceMs: KILL_GRACE_MS,
+        identifier: posix.basename(path),
+        fields: { NETEVD_SCRIPT: path, NETEVD_LINK: req.link, NETEVD_EVENT: req.event },
+        capabilities: d.privilege.capabilities,
+        readWritePaths: d.privilege.readWritePaths,
+      },
+    };
+  }
+
+  async handle(line: string): Promise<PrivilegedReply> {
+    const req = parseRequest(line);
+    if ("refused" in req) return this.refuse(req.refused);
+    let auth: Authorized;
+    try {
+      auth = this.authorize(req);
+    } catch (err) {
+      auth = { refused: `cannot check it: ${(err as Error).message}` }; // e.g. a file changing under it
+    }
+    if ("refused" in auth) return this.refuse(auth.refused, req);
+    const { spec } = auth;
+    this.log.info(`running ${spec.path} as root in ${spec.name}`, { link: req.link, event: req.event });
+    try {
+      const o = await this.opts.units.run(spec);
+      return { ok: true, unit: spec.name, exitCode: o.exitCode, signal: o.signal, timedOut: o.timedOut };
+    } catch (err) {
+      return this.refuse(`systemd did not run it: ${(err as Error).message}`, req);
+    }
+  }
+
+  private refuse(why: string, req?: PrivilegedRequest): PrivilegedReply {
+    this.log.warn(`refused${req ? ` ${req.directory} ${req.script}` : ""}: ${why}`);
+    return { ok: false, refused: why };
+  }
+
+  /** Serves connections: one request line in, one reply line out. */
+  serve(server: Server): void {
+    // Connections that send nothing are closed after 10 s; beyond this many, new ones are closed at once.
+    server.maxConnections = 256;
+    server.on("connection", (sock) => this.connection(sock));
+  }
+
+  private connection(sock: Socket): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const reply = (r: PrivilegedReply) => {
+      if (sock.writable) sock.end(`${JSON.stringify(r)}\n`);
+    };
+    const timer = setTimeout(() => {
+      done = true;
+      reply(this.refuse("no complete request within 10 s"));
+      sock.destroySoon();
+    }, READ_TIMEOUT_MS);
+    sock.on("error", () => sock.destroy());
+    sock.on("data", (chunk: Buffer) => {
+      if (done) return;
+      const nl = chunk.indexOf(0x0a);
+      size += nl < 0 ? chunk.length : nl;
+      if (size > MAX_REQUEST_BYTES) {
+        done = true;
+        clearTimeout(timer);
+        reply(this.refuse(`request longer than ${MAX_REQUEST_BYTES} bytes`));
+        return;
+      }
+      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl < 0) return;
+      done = true;
+      clearTimeout(timer);
+      if (this.inFlight >= MAX_IN_FLIGHT) {
+        reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`));
+        return;
+      }
+      this.inFlight++;
+      // handle() answers every failure with a refusal; it never rejects.
+      void this.handle(Buffer.concat(chunks).toString("utf8"))
+        .then(reply)
+        .finally(() => this.inFlight--);
+    });
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A server on systemd's socket (LISTEN_FDS) or, for tests, on a path of its own. */
+export function executorServer(listenPath?: string): Promise<Server> {
+  const server = createServer({ allowHalfOpen: true });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const fromSystemd = process.env.LISTEN_FDS === "1" && process.env.LISTEN_PID === String(process.pid);
+    if (fromSystemd) server.listen({ fd: 3 }, () => resolve(server));
+    else if (listenPath) server.listen(listenPath, () => resolve(server));
+    else reject(new Error("no socket: start netevd-privileged.socket, or give --listen PATH"));
+  });
+}
