@@ -138,7 +138,39 @@ function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return list.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
-function issueDiagnostic(src: YamlSource, issue: z.core.$ZodIssue, data: unknown): Diagnostic {
+/**
+ * A value that fits none of a union's shapes: the shape it came closest to
+ * (whose first complaint is deepest) speaks; when none got past the type,
+ * the types allowed are listed together.
+ */
+function unionIssue(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue {
+  const branches = issue.errors.filter((b) => b.length > 0);
+  const depth = (b: z.core.$ZodIssue[]) => Math.max(...b.map((i) => i.path.length));
+  const best = [...branches].sort((a, b) => depth(b) - depth(a))[0];
+  const first = best?.[0];
+  if (!first) return issue;
+  if (depth(best) === 0) {
+    const nouns = branches.map((b) => {
+      const i = b[0] as z.core.$ZodIssue;
+      if (i.code === "invalid_value") return i.values.map((v) => JSON.stringify(v)).join(", ");
+      if (i.code !== "invalid_type") return undefined;
+      return i.expected === "boolean" ? "true, false" : (TYPE_NOUN[i.expected] ?? `a ${i.expected}`);
+    });
+    if (nouns.every((n) => n !== undefined))
+      return {
+        ...first,
+        path: issue.path,
+        code: "custom",
+        message: "",
+        params: { allowed: nouns.join(" or ") },
+      };
+  }
+  const inner = { ...first, path: [...issue.path, ...first.path] };
+  return inner.code === "invalid_union" ? unionIssue(inner) : inner;
+}
+
+function issueDiagnostic(src: YamlSource, raw: z.core.$ZodIssue, data: unknown): Diagnostic {
+  const issue = raw.code === "invalid_union" ? unionIssue(raw) : raw;
   const path = issue.path as (string | number)[];
   const value = valueAt(data, path);
   const shown = describeValue(value);
@@ -168,8 +200,8 @@ function issueDiagnostic(src: YamlSource, issue: z.core.$ZodIssue, data: unknown
       break;
     }
     case "custom":
-      message = issue.message;
       allowed = (issue.params as { allowed?: string } | undefined)?.allowed;
+      message = issue.message || `expected ${allowed ?? "another value"}, got ${shown}`;
       break;
     default:
       message = issue.message;

@@ -114,6 +114,14 @@ export function styleProblems(c: Config): StyleProblem[] {
               path: d.at,
               message: `${join(p, sub, name)} will not run: NetworkManager holds the connection until ${sub.slice(0, -2)} scripts end, and netevd observes NetworkManager, it cannot hold it`,
             });
+    // A name that matches nothing marks nothing: most likely a typo, or the event directory left out.
+    for (const name of d.privilege?.scripts ?? [])
+      if (!d.paths.some((p) => existsSync(join(p, name))))
+        out.push({
+          severity: "warning",
+          path: [...d.at.slice(0, d.at.length > 2 ? 3 : 1), "privileged", "scripts"],
+          message: `${name} is not in ${d.paths.join(":")}: no script by that name runs privileged${name.includes("/") || d.style === "nm-dispatcher" ? "" : " (netevd's scripts are named with their event directory, such as routable.d/50-firewall)"}`,
+        });
     if (d.style === "nm-dispatcher" || d.style === "networkd-dispatcher")
       for (const p of d.paths)
         if (!existsSync(p))

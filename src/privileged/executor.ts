@@ -98,6 +98,8 @@ export class PrivilegedExecutor {
     if ("refused" in auth) return this.refuse(auth.refused, req);
     const { spec } = auth;
     this.log.info(`running ${spec.path} as root in ${spec.name}`, { link: req.link, event: req.event });
+    if (req.dropped)
+      this.log.warn(`${spec.path}: left out ${req.dropped.join(", ")}: control characters in the value`);
     try {
       const o = await this.opts.units.run(spec);
       return { ok: true, unit: spec.name, exitCode: o.exitCode, signal: o.signal, timedOut: o.timedOut };

@@ -24,6 +24,8 @@ export interface PrivilegedRequest {
   /** For the journal. */
   link: string;
   event: string;
+  /** Variables left out: systemd takes no control character but tab and newline in a value. */
+  dropped?: string[];
 }
 
 export type PrivilegedReply =
@@ -108,13 +110,15 @@ export function parseRequest(line: string): PrivilegedRequest | { refused: strin
   const entries = Object.entries(env as Record<string, unknown>);
   if (entries.length > MAX_VARIABLES) return { refused: `more than ${MAX_VARIABLES} variables` };
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const dropped: string[] = [];
   for (const [name, value] of entries) {
     if (typeof value !== "string" || !plain(value) || bytes(value) > MAX_VALUE_BYTES)
       return { refused: `variable ${name}: not a string without NUL of at most ${MAX_VALUE_BYTES} bytes` };
     if (EXECUTOR_SET.has(name)) continue;
     if (!allowedVariable(name))
       return { refused: `variable ${JSON.stringify(name)} is not one a hook is given` };
-    out[name] = value;
+    if (/[\x01-\x08\x0b-\x1f\x7f]/.test(value)) dropped.push(name);
+    else out[name] = value;
   }
   return {
     directory: r.directory,
@@ -123,5 +127,6 @@ export function parseRequest(line: string): PrivilegedRequest | { refused: strin
     env: out,
     link: r.link as string,
     event: r.event as string,
+    ...(dropped.length ? { dropped } : {}),
   };
 }

@@ -7,6 +7,12 @@ import { describe, expect, it } from "vitest";
 import { netevd } from "../helpers/cli";
 import { tempDir, writeScript } from "../helpers/tmp";
 
+function writeConfig(yaml: string): string {
+  const file = join(tempDir(), "netevd.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
 function validate(yaml: string) {
   const file = join(tempDir(), "netevd.yaml");
   writeFileSync(file, yaml);
@@ -91,5 +97,26 @@ scripts:
     const r = validate(`scripts: { style: networkd_dispatcher }\n`);
     expect(r.status).toBe(78);
     expect(JSON.stringify(r.out)).toContain('did you mean \\"networkd-dispatcher\\"');
+  });
+
+  it("privileged: a name that marks nothing is warned about, with the line; a bad one is an error", () => {
+    const main = tempDir();
+    writeScript(join(main, "routable.d"), "40-firewall", "true");
+    const marked = (names: string) =>
+      `system: { backend: none }\nscripts:\n  dir: ${main}\n  privileged: { scripts: [${names}] }\n`;
+    expect(validate(marked("routable.d/40-firewall")).out.warnings).toEqual([]);
+    const typo = netevd(["validate", "--config", writeConfig(marked("40-firewall"))]);
+    expect(typo.status).toBe(0);
+    expect(typo.stderr).toMatch(
+      /:4:\d+: .*scripts\.privileged\.scripts: 40-firewall is not in .*: no script by that name runs privileged \(netevd's scripts are named with their event directory/,
+    );
+    const bad = validate(marked("../../bin/sh"));
+    expect(bad.status).toBe(78);
+    expect(JSON.stringify(bad.out)).toContain("is not a script name");
+    const caps = validate(`scripts: { privileged: { capabilities: [CAP_NET_ADMN] } }\n`);
+    expect(caps.status).toBe(78);
+    expect(JSON.stringify(caps.out)).toContain('did you mean \\"CAP_NET_ADMIN\\"');
+    const word = validate(`scripts: { privileged: maybe }\n`);
+    expect(JSON.stringify(word.out)).toContain('expected true, false or a mapping, got string \\"maybe\\"');
   });
 });

@@ -76,5 +76,8 @@ describe("privileged request parsing", () => {
     expect(
       parseRequest(JSON.stringify({ ...base, env: { IP4_ADDRESS_0: "10.0.0.2/24 10.0.0.1" } })),
     ).not.toHaveProperty("refused");
+    // systemd refuses a value with control characters but tab and newline: left out, named.
+    const ctl = parseRequest(JSON.stringify({ ...base, env: { DHCP_DOMAIN: "a\x1bb", DNS: "x\ny\tz" } }));
+    expect(ctl).toMatchObject({ env: { DNS: "x\ny\tz" }, dropped: ["DHCP_DOMAIN"] });
   });
 });
