@@ -38,6 +38,7 @@ export class FakeSystemd {
   /** Every unit ever started, in order. */
   readonly started: FakeUnit[] = [];
   private jobs = 0;
+  private stopped = false;
 
   constructor(private readonly address: string) {}
 
@@ -49,6 +50,7 @@ export class FakeSystemd {
   }
 
   stop(): void {
+    this.stopped = true; // units ending from here on signal nothing: the bus is gone
     for (const u of this.units.values()) if (u.child?.pid) killGroup(u.child.pid, "SIGKILL");
     this.bus?.disconnect();
   }
@@ -58,6 +60,7 @@ export class FakeSystemd {
   }
 
   private handle(bus: MessageBus, msg: Message): boolean {
+    if (this.stopped) return true; // a reply now would be written to a closed stream
     if (msg.type !== MessageType.METHOD_CALL) return false;
     const reply = (sig = "", body: unknown[] = []) => bus.send(Message.newMethodReturn(msg, sig, body));
     if (msg.member === "Subscribe") reply();
@@ -105,6 +108,7 @@ export class FakeSystemd {
 
   private changed(bus: MessageBus, unit: FakeUnit, state: FakeUnit["state"]): void {
     unit.state = state;
+    if (this.stopped) return;
     bus.send(
       new Message({
         type: MessageType.SIGNAL,
@@ -118,6 +122,7 @@ export class FakeSystemd {
   }
 
   private jobRemoved(bus: MessageBus, id: number, job: string, unit: string, result: string): void {
+    if (this.stopped) return;
     bus.send(
       new Message({
         type: MessageType.SIGNAL,
