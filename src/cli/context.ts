@@ -1,10 +1,11 @@
 // What every subcommand gets from the global options.
 import type { Command } from "commander";
-import { formatDiagnostic } from "../config/diagnostic";
-import { type LoadResult, loadConfigFile, resolveConfigPath } from "../config/load";
+import type { LoadResult } from "../config/load";
+import { resolveConfigPath } from "../config/path";
 import type { Config } from "../config/schema";
 import { configureLogging, type Level, type LogFormat } from "../log/logger";
 import { FatalError, EXIT } from "../errors";
+import { lazy } from "./lazy";
 import { type Format, resolveFormat } from "./output";
 
 interface GlobalOptions {
@@ -40,10 +41,14 @@ export function contextOf(cmd: Command): Context {
   };
 }
 
+// The schema and its checks load only for commands that read the configuration.
+const config = lazy(() => require("../config/load") as typeof import("../config/load"));
+const diagnostics = lazy(() => require("../config/diagnostic") as typeof import("../config/diagnostic"));
+
 /** Loads the configuration; prints its warnings; exits 78 on errors. */
 export function requireConfig(ctx: Context): { config: Config; result: LoadResult } {
-  const result = loadConfigFile(ctx.configPath, ctx.configExplicit);
-  for (const d of result.diagnostics) ctx.err(`${formatDiagnostic(d)}\n`);
+  const result = config().loadConfigFile(ctx.configPath, ctx.configExplicit);
+  for (const d of result.diagnostics) ctx.err(`${diagnostics().formatDiagnostic(d)}\n`);
   if (!result.config) {
     throw new FatalError(`netevd: ${ctx.configPath}: configuration is invalid`, EXIT.CONFIG);
   }

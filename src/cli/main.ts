@@ -3,10 +3,12 @@
 // (a symlink) it is the migration tool.
 import { basename } from "node:path";
 import { CommanderError } from "commander";
-import { migrateMain } from "../../migrate/main";
 import { getLogger } from "../log/logger";
 import { FatalError, EXIT } from "../errors";
+import { lazy } from "./lazy";
 import { buildProgram } from "./program";
+
+const migrate = lazy(() => require("../../migrate/main") as typeof import("../../migrate/main"));
 
 /** Started through the `netevd-migrate` symlink (argv[0] as exec'd, or the script path). */
 function startedAsMigrate(argv: readonly string[]): boolean {
@@ -22,11 +24,11 @@ function subcommandIndex(argv: readonly string[]): number {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  if (startedAsMigrate(argv)) return migrateMain(argv.slice(2));
+  if (startedAsMigrate(argv)) return migrate().migrateMain(argv.slice(2));
   // `netevd [global options] migrate …` is the same tool with its own options
   // (--format, --config … after `migrate` mean its own).
   const at = subcommandIndex(argv);
-  if (argv[at] === "migrate") return migrateMain(argv.slice(at + 1));
+  if (argv[at] === "migrate") return migrate().migrateMain(argv.slice(at + 1));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,6 +1,8 @@
 // --format table|json|yaml: table is the default on a terminal, JSON otherwise
 // (so scripts that pipe the output get something machine-readable).
-import { stringify } from "yaml";
+import { lazy } from "./lazy";
+
+const yaml = lazy(() => require("yaml") as typeof import("yaml"));
 
 export const FORMATS = ["table", "json", "yaml"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -34,5 +36,5 @@ function cellText(v: string | number | boolean | null | undefined): string {
 
 /** Structured data as JSON or YAML; `table` is rendered by the caller. */
 export function renderData(data: unknown, format: Exclude<Format, "table">): string {
-  return format === "json" ? `${JSON.stringify(data, null, 2)}\n` : stringify(data);
+  return format === "json" ? `${JSON.stringify(data, null, 2)}\n` : yaml().stringify(data);
 }

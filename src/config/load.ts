@@ -12,8 +12,6 @@ import { type Config, ConfigSchema } from "./schema";
 import { findUnknownKeys } from "./unknown-keys";
 import { MAX_CONFIG_BYTES, parseYamlBytes, positionOf, type YamlSource } from "./yaml-source";
 
-const DEFAULT_CONFIG_PATH = "/etc/netevd/netevd.yaml";
-
 export interface LoadResult {
   file: string;
   /** Set when there are no errors. */
@@ -23,16 +21,6 @@ export interface LoadResult {
   fileFound: boolean;
   /** The file uses keys of the Rust netevd (its configuration, carried over). */
   rustStyle?: boolean;
-}
-
-/** --config FILE, else $NETEVD_CONFIG, else the default path. */
-export function resolveConfigPath(
-  flag: string | undefined,
-  env = process.env,
-): { path: string; explicit: boolean } {
-  if (flag) return { path: flag, explicit: true };
-  if (env.NETEVD_CONFIG) return { path: env.NETEVD_CONFIG, explicit: true };
-  return { path: DEFAULT_CONFIG_PATH, explicit: false };
 }
 
 export interface LoadOptions {

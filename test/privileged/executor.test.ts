@@ -7,6 +7,7 @@ import { chmodSync, chownSync, mkdirSync, renameSync, symlinkSync, writeFileSync
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { askPrivileged } from "../../src/privileged/client";
+import { netevd } from "../helpers/cli";
 import type { PrivilegedRequest } from "../../src/privileged/request";
 import { startExecutor } from "../helpers/privileged";
 import { isRoot, rootOnlyDir, tempDir, writeScript } from "../helpers/tmp";
@@ -164,4 +165,12 @@ system: { backend: systemd-networkd }
     const again = await s.ask({ script: "routable.d/none" });
     expect(again.ok ? "" : again.refused).toMatch(/is not a script directory/);
   }, 30_000);
+
+  it("without systemd's socket or --listen, says what to start and exits 1", () => {
+    const r = netevd(["privileged-executor"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      "netevd privileged-executor: no socket: start netevd-privileged.socket, or give --listen PATH\n",
+    );
+  });
 });

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { runDemo } from "../../demo/demo";
-import { realBinding } from "../../native/real";
 import { contextOf } from "../context";
+import { lazy } from "../lazy";
 import { FatalError, EXIT } from "../../errors";
+
+const demo = lazy(() => require("../../demo/demo") as typeof import("../../demo/demo"));
+const native = lazy(() => require("../../native/real") as typeof import("../../native/real"));
 
 /** argv that starts this same netevd: the packaged executable, or node and this script. */
 function self(): string[] {
@@ -22,7 +24,7 @@ export function registerDemo(program: Command): void {
       const ctx = contextOf(cmd);
       if (process.getuid?.() !== 0)
         throw new FatalError("netevd demo: makes a network namespace, so it needs root", EXIT.NOPERM);
-      const user = opts.user ?? (realBinding().lookupUser("netevd") ? "netevd" : "nobody");
-      process.exitCode = await runDemo({ self: self(), out: ctx.out, user });
+      const user = opts.user ?? (native().realBinding().lookupUser("netevd") ? "netevd" : "nobody");
+      process.exitCode = await demo().runDemo({ self: self(), out: ctx.out, user });
     });
 }

@@ -1,6 +1,8 @@
 import { Argument, type Command } from "commander";
-import { migrateMain } from "../../../migrate/main";
+import { lazy } from "../lazy";
 import { bashCompletion, fishCompletion, zshCompletion } from "../completion";
+
+const migrate = lazy(() => require("../../../migrate/main") as typeof import("../../../migrate/main"));
 
 export function registerMigrate(program: Command): void {
   program
@@ -10,7 +12,7 @@ export function registerMigrate(program: Command): void {
     .allowUnknownOption()
     .argument("[args...]", "arguments for netevd-migrate")
     .action((args: string[]) => {
-      process.exitCode = migrateMain(args);
+      process.exitCode = migrate().migrateMain(args);
     });
 }
 

@@ -1,7 +1,14 @@
 import type { Command } from "commander";
-import { executorServer, PrivilegedExecutor } from "../../privileged/executor";
-import { TransientUnits } from "../../privileged/transient-unit";
 import { contextOf } from "../context";
+import { EXIT, FatalError } from "../../errors";
+import { lazy } from "../lazy";
+
+const executor = lazy(
+  () => require("../../privileged/executor") as typeof import("../../privileged/executor"),
+);
+const systemd = lazy(
+  () => require("../../privileged/transient-unit") as typeof import("../../privileged/transient-unit"),
+);
 
 export function registerPrivileged(program: Command): void {
   program
@@ -10,14 +17,17 @@ export function registerPrivileged(program: Command): void {
     .option("--listen <path>", "listen on this socket instead of systemd's (tests)")
     .action(async (opts: { listen?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const units = new TransientUnits();
-      const executor = new PrivilegedExecutor({
+      const units = new (systemd().TransientUnits)();
+      const { executorServer, PrivilegedExecutor } = executor();
+      const served = new PrivilegedExecutor({
         configPath: ctx.configPath,
         configExplicit: ctx.configExplicit,
         units,
       });
-      const server = await executorServer(opts.listen);
-      executor.serve(server);
+      const server = await executorServer(opts.listen).catch((err: Error) => {
+        throw new FatalError(`netevd privileged-executor: ${err.message}`, EXIT.FAILURE);
+      });
+      served.serve(server);
       await new Promise<void>((resolve) => {
         const stop = () => {
           server.close();

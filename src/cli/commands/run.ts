@@ -1,7 +1,9 @@
 import type { Command } from "commander";
-import { runDaemon } from "../../daemon/run";
-import { realBinding } from "../../native/real";
 import { contextOf } from "../context";
+import { lazy } from "../lazy";
+
+const daemon = lazy(() => require("../../daemon/run") as typeof import("../../daemon/run"));
+const native = lazy(() => require("../../native/real") as typeof import("../../native/real"));
 
 export function registerRun(program: Command): void {
   program
@@ -10,11 +12,11 @@ export function registerRun(program: Command): void {
     .option("--dry-run", "observe and log; list scripts instead of running them; change nothing")
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      process.exitCode = await runDaemon({
+      process.exitCode = await daemon().runDaemon({
         configPath: ctx.configPath,
         configExplicit: ctx.configExplicit,
         dryRun: opts.dryRun === true,
-        binding: realBinding(),
+        binding: native().realBinding(),
       });
     });
 }
