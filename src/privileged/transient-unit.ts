@@ -187,6 +187,8 @@ export class TransientUnits {
       settle = res;
       fail = rej;
     });
+    // It may fail while StartTransientUnit is still awaited: handled below, not unhandled now.
+    outcome.catch(() => undefined);
     // Once the start job is gone, any state change may be the end: read it.
     const check = async () => {
       const state = String(await this.get(bus, path, `${SYSTEMD}.Unit`, "ActiveState"));
