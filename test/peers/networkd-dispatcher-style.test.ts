@@ -24,14 +24,17 @@ const ITS = [
 ];
 
 function records(out: string, who: string, state: string): Record<string, string>[] {
-  return readdirSync(out)
-    .filter((f) => f.startsWith(`${who}.${state}.`))
-    .map((f) => {
-      const env = readFileSync(join(out, f), "utf8").split("\0").filter(Boolean);
-      return Object.fromEntries(
-        env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-      );
-    });
+  return (
+    readdirSync(out)
+      // Only finished records: "X.t" is one a hook is still writing (it renames it when done).
+      .filter((f) => f.startsWith(`${who}.${state}.`) && !f.endsWith(".t"))
+      .map((f) => {
+        const env = readFileSync(join(out, f), "utf8").split("\0").filter(Boolean);
+        return Object.fromEntries(
+          env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+        );
+      })
+  );
 }
 
 describe.runIf(havePeers)("networkd-dispatcher style against networkd-dispatcher", () => {

@@ -34,18 +34,21 @@ interface Record_ {
 }
 
 function records(out: string, who: "nm" | "netevd", action: string): Record_[] {
-  return readdirSync(out)
-    .filter((f) => f.startsWith(`${who}.${action}.`))
-    .sort()
-    .map((f) => {
-      const [args, ...env] = readFileSync(join(out, f), "utf8").split("\0").filter(Boolean);
-      return {
-        args: args!,
-        env: Object.fromEntries(
-          env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-        ),
-      };
-    });
+  return (
+    readdirSync(out)
+      // Only finished records: "X.t" is one a hook is still writing (it renames it when done).
+      .filter((f) => f.startsWith(`${who}.${action}.`) && !f.endsWith(".t"))
+      .sort()
+      .map((f) => {
+        const [args, ...env] = readFileSync(join(out, f), "utf8").split("\0").filter(Boolean);
+        return {
+          args: args!,
+          env: Object.fromEntries(
+            env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+          ),
+        };
+      })
+  );
 }
 
 const dispatcherView = (env: Record<string, string>) =>
