@@ -11,6 +11,7 @@ import { nmDeviceEnv } from "../../src/scripts/styles/nm-dispatcher";
 import { rustJson } from "../../src/scripts/styles/netevd-rust";
 import { pythonJson } from "../../src/scripts/styles/python-json";
 import { makeEvent } from "../helpers/events";
+import { allowedVariable, EXECUTOR_SET } from "../../src/privileged/request";
 
 const STATUS = `● 3: nd0
                      Link File: /usr/lib/systemd/network/99-default.link
@@ -24,6 +25,10 @@ const STATUS = `● 3: nd0
                        Gateway: 10.213.1.1
                            DNS: 10.213.1.1
 `;
+
+/** Names netevd-privileged would refuse: a privileged hook of this style would never run. */
+const refusedByExecutor = (env: Record<string, string | undefined>) =>
+  Object.keys(env).filter((k) => !allowedVariable(k) && !EXECUTOR_SET.has(k));
 
 describe("networkd-dispatcher style", () => {
   it("reads networkctl status as networkd-dispatcher did: lists, continuations, DHCP4 suffix dropped", () => {
@@ -57,6 +62,7 @@ describe("networkd-dispatcher style", () => {
       AdministrativeState: "configured",
     });
     expect(JSON.parse(env.json!)).toMatchObject({ State: "routable (configured)", InterfaceName: "nd0" });
+    expect(refusedByExecutor(env)).toEqual([]);
   });
 
   it("keeps a __proto__ line as a key, as Python does", () => {
@@ -159,6 +165,7 @@ describe("nm-dispatcher style", () => {
       DHCP4_IP_ADDRESS: "10.0.0.5",
       DHCP4_ROUTERS: "10.0.0.1",
     });
+    expect(refusedByExecutor(nmDeviceEnv("up", view, true))).toEqual([]);
   });
 
   it("leaves out a value NetworkManager took from the network with a control character in it", () => {
