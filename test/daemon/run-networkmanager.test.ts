@@ -39,7 +39,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
     });
     await nm.start();
     const dir = tempDir();
-    recordingScripts(dir, ["activated", "disconnected", "manager", "prepare"]);
+    recordingScripts(dir, ["activated", "disconnected", "manager", "prepare", "dhcp4-change"]);
     const config = join(dir, "netevd.yaml");
     writeFileSync(
       config,
@@ -82,6 +82,15 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       expect(await waitFor(() => recorded(dir, "activated", "nm2").length === 1), d.output()).toBe(true);
       expect(recorded(dir, "activated", "nm2")[0]).toMatchObject({ LINKINDEX: String(nm2) });
       expect(dev2.path).not.toMatch(new RegExp(`/${nm2}$`));
+
+      // A lease whose options arrive before the device names its configuration
+      // still is the device's dhcp4-change, once; and in the usual order too.
+      nm.lease(dev2, { ip_address: "10.213.6.2" }, true);
+      expect(await waitFor(() => recorded(dir, "dhcp4-change", "nm2").length === 1), d.output()).toBe(true);
+      nm.lease(dev0, { ip_address: "10.213.4.135" }, false);
+      expect(await waitFor(() => recorded(dir, "dhcp4-change", "nm0").length === 1), d.output()).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(recorded(dir, "dhcp4-change", "nm2")).toHaveLength(1);
 
       nm.setManagerState(20);
       expect(await waitFor(() => recorded(dir, "manager", "").length === 1)).toBe(true);

@@ -59,6 +59,31 @@ export class FakeNetworkManager {
     this.bus?.send(Message.newSignal(d.path, `${NM}.Device`, "StateChanged", "uuu", [state, old, reason]));
   }
 
+  /**
+   * A new DHCPv4 lease in a new configuration object: its Options change and
+   * the device's Dhcp4Config names it, in either order (NetworkManager's own
+   * order depends on timing).
+   */
+  lease(d: FakeDevice, options: Record<string, string>, optionsFirst: boolean): void {
+    d.dhcp4 = options;
+    const config = `${NM_PATH}/DHCP4Config/${d.path.split("/").pop()}`;
+    const v = (sig: string, value: unknown) => new Variant(sig, value);
+    const opts = Object.fromEntries(Object.entries(options).map(([k, x]) => [k, v("s", x)]));
+    const signals = [
+      Message.newSignal(config, PROPS, "PropertiesChanged", "sa{sv}as", [
+        `${NM}.DHCP4Config`,
+        { Options: v("a{sv}", opts) },
+        [],
+      ]),
+      Message.newSignal(d.path, PROPS, "PropertiesChanged", "sa{sv}as", [
+        `${NM}.Device`,
+        { Dhcp4Config: v("o", config) },
+        [],
+      ]),
+    ];
+    for (const m of optionsFirst ? signals : signals.reverse()) this.bus?.send(m);
+  }
+
   setManagerState(state: number): void {
     this.state = state;
     this.bus?.send(Message.newSignal(NM_PATH, NM, "StateChanged", "u", [state]));

@@ -74,6 +74,9 @@ const MATCHES = [
 
 type Props = Record<string, { value: unknown }>;
 
+/** DHCP configurations remembered until their device names them; older ones are forgotten. */
+const MAX_UNOWNED = 16;
+
 /** A string property's value ("" when absent or not a string). */
 const str = (p: Props, key: string, fallback = ""): string => {
   const v = p[key]?.value;
@@ -101,6 +104,8 @@ export class NetworkManagerBackend implements Backend {
   private readonly newer = new Map<string, number>();
   /** DHCP4Config/DHCP6Config object → its device and family. */
   private readonly dhcpOwner = new Map<string, { device: string; family: 4 | 6 }>();
+  /** DHCP configurations whose options changed before netevd knew their device (newest last). */
+  private readonly unowned = new Set<string>();
   /** Events of a device still being read, sent once it is known. */
   private readonly pendingEvents = new Map<string, string[]>();
 
@@ -228,15 +233,28 @@ export class NetworkManagerBackend implements Backend {
     } else if ((iface === `${NM}.DHCP4Config` || iface === `${NM}.DHCP6Config`) && props.Options) {
       // New DHCP data (a lease, a renewal with new options): NetworkManager's dhcpN-change.
       const owner = this.dhcpOwner.get(path);
-      if (!owner) return;
-      const event = `dhcp${owner.family}-change`;
-      const device = this.devices.get(owner.device);
-      if (device) sink.event?.(device.ifindex, event);
-      else if (this.adding.has(owner.device)) {
-        const list = this.pendingEvents.get(owner.device) ?? [];
-        if (list.length < 8) list.push(event);
-        this.pendingEvents.set(owner.device, list);
+      if (owner) this.dhcpChange(owner.device, owner.family);
+      else {
+        // A new configuration's options may come before the device names it
+        // (its Dhcp4Config property, or netevd's first read of the device).
+        this.unowned.delete(path);
+        this.unowned.add(path);
+        for (const old of this.unowned) {
+          if (this.unowned.size <= MAX_UNOWNED) break;
+          this.unowned.delete(old);
+        }
       }
+    }
+  }
+
+  private dhcpChange(devicePath: string, family: 4 | 6): void {
+    const event = `dhcp${family}-change`;
+    const device = this.devices.get(devicePath);
+    if (device) this.opts.sink.event?.(device.ifindex, event);
+    else if (this.adding.has(devicePath)) {
+      const list = this.pendingEvents.get(devicePath) ?? [];
+      if (list.length < 8) list.push(event);
+      this.pendingEvents.set(devicePath, list);
     }
   }
 
@@ -244,7 +262,9 @@ export class NetworkManagerBackend implements Backend {
   private ownDhcp(device: string, family: 4 | 6, config: string): void {
     for (const [p, o] of this.dhcpOwner)
       if (o.device === device && o.family === family) this.dhcpOwner.delete(p);
-    if (config !== "/") this.dhcpOwner.set(config, { device, family });
+    if (config === "/") return;
+    this.dhcpOwner.set(config, { device, family });
+    if (this.unowned.delete(config)) this.dhcpChange(device, family);
   }
 
   private onSignal(msg: Message): void {
