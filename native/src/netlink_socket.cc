@@ -14,8 +14,11 @@ namespace netevd {
 namespace {
 // Datagrams larger than this are reported truncated and the buffer grows for the next read.
 constexpr size_t kInitialBuffer = 64 * 1024;
-// Bounds one callback's batch so a flood cannot starve the event loop.
+// Bound one callback's batch, in datagrams and in bytes (a dump's datagrams
+// carry a hundred routes each), so that a flood or a big dump is handled in
+// slices with the rest of the event loop (timers, hooks' output) in between.
 constexpr int kMaxBatch = 256;
+constexpr size_t kMaxBatchBytes = 64 * 1024;
 std::set<NetlinkSocket*> open_sockets;
 }  // namespace
 
@@ -175,7 +178,8 @@ void NetlinkSocket::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
   Napi::Array batch = Napi::Array::New(env);
   Napi::Array truncated = Napi::Array::New(env);
   uint32_t count = 0;
-  for (int i = 0; i < kMaxBatch; i++) {
+  size_t bytes = 0;
+  for (int i = 0; i < kMaxBatch && bytes < kMaxBatchBytes; i++) {
     ssize_t n = recv(p->fd, p->buffer.data(), p->buffer.size(), MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -188,6 +192,7 @@ void NetlinkSocket::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
       p->buffer.resize(static_cast<size_t>(n));
     }
     batch.Set(count++, Napi::Buffer<uint8_t>::Copy(env, p->buffer.data(), got));
+    bytes += got;
   }
   if (count > 0 || !error.IsNull()) {
     // The callback may close the socket (and free p): touch nothing after it.

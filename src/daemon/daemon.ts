@@ -282,6 +282,7 @@ export class Daemon {
       await this.runner?.stop();
       if (this.policy && !this.opts.dryRun && !this.config.routing.keep_on_stop) await this.policy.cleanup();
       this.kernel?.close();
+      this.metrics?.close();
       log.info("stopped");
     })();
     return this.stopping;

@@ -3,13 +3,15 @@
 // same apply(). An overrun (ENOBUFS) re-dumps everything, diffs against the
 // table and emits the changes that were missed. Route flushes the kernel does
 // not announce (a link taken down, its last IPv4 address removed) re-read only
-// that link's routes, coalesced: churn costs per link, not per table.
+// that link's routes, coalesced: churn costs per link, not per table. A
+// deleted link's routes, and routes whose source address went away, are
+// dropped here without asking the kernel.
 import type { Logger } from "../log/logger";
 import { getLogger } from "../log/logger";
 import type { NativeBinding } from "../native/binding";
 import { ifaddrmsg } from "../netlink/address";
 import { NetlinkClient } from "../netlink/client";
-import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F, RTM, RTNLGRP } from "../netlink/constants";
+import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F, RT_TABLE, RTM, RTNLGRP } from "../netlink/constants";
 import { decodeRt, type RtMessage } from "../netlink/decode";
 import { ifinfomsg } from "../netlink/link";
 import type { NlMessage } from "../netlink/message";
@@ -17,7 +19,7 @@ import { type Route, routeBody, type RouteSpec } from "../netlink/route";
 import { ruleBody, type RuleSpec } from "../netlink/rule";
 import { addressKey, routeIdentity, routeKey, ruleKey } from "./keys";
 import { NetlinkError } from "../errors";
-import { diffTables, emptyTables, type KernelChange, sameValue, type Tables } from "./tables";
+import { diffTables, emptyTables, type KernelChange, RouteTable, sameValue, type Tables } from "./tables";
 import { Coalesced } from "../util/coalesced";
 
 const DEFAULT_RECEIVE_BUFFER = 8 * 1024 * 1024;
@@ -235,8 +237,8 @@ export class KernelState {
                 t.routes.delete(k);
                 emit({ kind: "route", action: "remove", route: r });
               }
-            }
-            this.scheduleRouteReread(index);
+              this.scheduleRouteReread(index);
+            } else dropPrefsrcRoutes(t, m.address.address, emit);
           }
         } else {
           t.addresses.set(key, m.address);
@@ -370,6 +372,21 @@ export class KernelState {
   }
 }
 
+/**
+ * Another IPv4 address of the link is left: the kernel flushes only the
+ * main-table routes that had the removed address as their source, unless
+ * another link has that same address. Kernels since 6.7 announce it; older
+ * ones do not, so it is mirrored here instead of re-reading the link's routes.
+ */
+function dropPrefsrcRoutes(t: Tables, address: string, emit: (c: KernelChange) => void): void {
+  for (const a of t.addresses.values()) if (a.family === AF_INET && a.address === address) return;
+  for (const [k, r] of [...t.routes]) {
+    if (r.family !== AF_INET || r.table !== RT_TABLE.MAIN || r.prefsrc !== address) continue;
+    t.routes.delete(k);
+    emit({ kind: "route", action: "remove", route: r });
+  }
+}
+
 /** A route message applied to a table of routes: NLM_F_REPLACE replaces routes of the same identity. */
 function applyRoute(
   routes: Map<string, Route>,
@@ -384,8 +401,11 @@ function applyRoute(
   }
   if (m.replace) {
     const id = routeIdentity(m.route);
-    for (const [k, r] of routes) {
-      if (k !== key && routeIdentity(r) === id) {
+    // The live table knows its routes by identity; a re-read's holds one link's.
+    const candidates = routes instanceof RouteTable ? [...routes.withIdentity(id)] : [...routes.keys()];
+    for (const k of candidates) {
+      const r = routes.get(k);
+      if (r && k !== key && routeIdentity(r) === id) {
         routes.delete(k);
         emit({ kind: "route", action: "remove", route: r });
       }

@@ -3,6 +3,7 @@ import type { Address } from "../netlink/address";
 import type { Link } from "../netlink/link";
 import type { Route } from "../netlink/route";
 import type { Rule } from "../netlink/rule";
+import { routeIdentity } from "./keys";
 
 /**
  * A table that also knows its entries by link, so that what one link has
@@ -54,11 +55,61 @@ export class LinkKeyed<V> extends Map<string, V> {
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
+/**
+ * Routes by link, and by what the kernel treats as one route (routeIdentity):
+ * a route replaced with NLM_F_REPLACE finds the one it replaces without a
+ * walk through every route.
+ */
+export class RouteTable extends LinkKeyed<Route> {
+  private readonly byIdentity = new Map<string, Set<string>>();
+
+  constructor() {
+    super((r) => r.oif ?? 0);
+  }
+
+  override set(key: string, value: Route): this {
+    const old = super.get(key);
+    if (old !== undefined) this.unindexIdentity(key, old);
+    super.set(key, value);
+    const id = routeIdentity(value);
+    let keys = this.byIdentity.get(id);
+    if (!keys) this.byIdentity.set(id, (keys = new Set<string>()));
+    keys.add(key);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const old = super.get(key);
+    if (old === undefined) return false;
+    this.unindexIdentity(key, old);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.byIdentity.clear();
+    super.clear();
+  }
+
+  /** Keys of the routes with this identity, any link. */
+  withIdentity(id: string): ReadonlySet<string> {
+    return this.byIdentity.get(id) ?? NO_KEYS;
+  }
+
+  private unindexIdentity(key: string, r: Route): void {
+    const id = routeIdentity(r);
+    const keys = this.byIdentity.get(id);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byIdentity.delete(id);
+  }
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set<string>();
+
 export interface Tables {
   links: Map<number, Link>;
   addresses: LinkKeyed<Address>;
   /** By RTA_OIF (0: none, as for multipath routes). */
-  routes: LinkKeyed<Route>;
+  routes: RouteTable;
   rules: Map<string, Rule>;
 }
 
@@ -66,7 +117,7 @@ export function emptyTables(): Tables {
   return {
     links: new Map(),
     addresses: new LinkKeyed((a) => a.index),
-    routes: new LinkKeyed((r) => r.oif ?? 0),
+    routes: new RouteTable(),
     rules: new Map(),
   };
 }
@@ -77,13 +128,27 @@ export type KernelChange =
   | { kind: "route"; action: "add" | "change" | "remove"; route: Route }
   | { kind: "rule"; action: "add" | "remove"; rule: Rule };
 
-/** Equal as the kernel reported them (plain data: JSON compares every field). */
-export const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Equal as the kernel reported them. Links, addresses, routes and rules are
+ * flat records of numbers, strings, booleans and nulls: field by field is
+ * exact, and a re-read of thousands of entries allocates nothing.
+ */
+export function sameValue<T extends object>(a: T, b: T): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] !== y[k]) return false;
+    n++;
+  }
+  for (const k in y) if (--n < 0 || !(k in x)) return false;
+  return true;
+}
 
 /** The changes that turn `before` into `after` (used after a re-dump). */
 export function diffTables(before: Tables, after: Tables): KernelChange[] {
   const out: KernelChange[] = [];
-  const diff = <K, V>(
+  const diff = <K, V extends object>(
     a: Map<K, V>,
     b: Map<K, V>,
     make: (action: "add" | "change" | "remove", value: V, previous?: V) => KernelChange,

@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { owned } from "../kernel/protocol";
 import type { KernelState } from "../kernel/state";
+import { LoopLag } from "../util/loop-lag";
 import { VERSION } from "../version";
 
 export interface Sampled {
@@ -87,6 +88,22 @@ export class Metrics {
     gauge("netevd_links", "Links in the kernel's table as netevd knows it", sampled.links);
     gauge("netevd_managed_rules", "Policy rules netevd manages now", sampled.managedRules);
     gauge("netevd_managed_routes", "Routes netevd manages now", sampled.managedRoutes);
+    // How late the event loop ran timers since the last scrape: a batch or a
+    // listener that holds the loop shows here before hooks time out falsely.
+    const lag = new LoopLag();
+    this.stopLag = () => lag.stop();
+    new Gauge({
+      name: "netevd_event_loop_lag_seconds",
+      help: "Event loop delay since the last scrape: median, 99th percentile and maximum (quantile 1)",
+      labelNames: ["quantile"],
+      registers: [this.registry],
+      collect() {
+        const { p50, p99, max } = lag.take();
+        this.labels("0.5").set(p50);
+        this.labels("0.99").set(p99);
+        this.labels("1").set(max);
+      },
+    });
     new Gauge({
       name: "netevd_build_info",
       help: "netevd's version",
@@ -95,6 +112,13 @@ export class Metrics {
     })
       .labels(VERSION)
       .set(1);
+  }
+
+  private readonly stopLag: () => void;
+
+  /** Stops sampling the event loop (the daemon's shutdown). */
+  close(): void {
+    this.stopLag();
   }
 
   text(): Promise<string> {

@@ -139,6 +139,48 @@ describe("kernel state (fake kernel)", () => {
     state.close();
   });
 
+  it("an IPv4 address removed while another stays re-reads nothing; main-table routes it was the source of go, as the kernel flushes them", async () => {
+    const { kernel, state, changes } = await setup();
+    kernel.changeAddress("new", addr(2, "192.0.2.11"));
+    const route = (dst: string, table: number, prefsrc: string) => ({
+      family: AF_INET,
+      table,
+      protocol: 4,
+      scope: 0,
+      type: 1,
+      tos: 0,
+      flags: 0,
+      dst,
+      dstLength: 24,
+      src: null,
+      srcLength: 0,
+      gateway: null,
+      oif: 2,
+      priority: null,
+      prefsrc,
+    });
+    kernel.changeRoute("new", route("198.51.100.0", 254, "192.0.2.11"));
+    kernel.changeRoute("new", route("203.0.113.0", 254, "192.0.2.10"));
+    kernel.changeRoute("new", route("198.51.100.0", 100, "192.0.2.11"));
+    await tick();
+    changes.length = 0;
+    const before = kernel.requests.length;
+    // As a kernel before 6.7 does it: the address goes, its source routes go unannounced.
+    kernel.tables.routes.delete(
+      [...kernel.tables.routes.keys()].find((k) => k.startsWith("2|254|198.51.100.0"))!,
+    );
+    kernel.changeAddress("del", addr(2, "192.0.2.11"));
+    await settle();
+    expect(changes.map((c) => `${c.kind}:${c.action}`)).toEqual(["address:remove", "route:remove"]);
+    expect(kernel.requests.slice(before)).toEqual([]);
+    expect(state.stats).toMatchObject({ resyncs: 0, routeRereads: 0 });
+    expect([...state.routes.values()].map((r) => `${r.table} ${r.dst}`).sort()).toEqual([
+      "100 198.51.100.0",
+      "254 203.0.113.0",
+    ]);
+    state.close();
+  });
+
   it("logs and drops malformed and truncated input without leaving the loop", async () => {
     const { state, events, kernel, changes } = await setup();
     changes.length = 0;

@@ -1,0 +1,42 @@
+// How late the event loop runs: a timer every INTERVAL_MS notes how much later
+// than due it fired. (perf_hooks' monitorEventLoopDelay loses the first delay
+// after each reset(), so a stall just after a scrape would go unseen.)
+import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
+
+const INTERVAL_MS = 20;
+
+export interface LagSample {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export class LoopLag {
+  private readonly histogram: RecordableHistogram = createHistogram();
+  private readonly timer: NodeJS.Timeout;
+  private last = performance.now();
+
+  constructor() {
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const late = now - this.last - INTERVAL_MS;
+      this.last = now;
+      this.histogram.record(Math.max(1, Math.round(late * 1000)));
+    }, INTERVAL_MS);
+    // Sampling never keeps the process alive.
+    this.timer.unref();
+  }
+
+  /** Seconds late since the last take (0 when nothing was sampled); starts afresh. */
+  take(): LagSample {
+    const h = this.histogram;
+    const s = (us: number) => (h.count > 0 ? us / 1e6 : 0);
+    const sample = { p50: s(h.percentile(50)), p99: s(h.percentile(99)), max: s(h.max) };
+    h.reset();
+    return sample;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
