@@ -1,6 +1,6 @@
 // netevd's native layer. It stays small on purpose: fd-level primitives, raw
-// buffers, privilege and sd_notify calls. All protocol parsing lives in
-// TypeScript (src/native/binding.ts is the typed interface).
+// buffers, privilege and sd_notify calls, starting a process. All protocol
+// parsing lives in TypeScript (src/native/binding.ts is the typed interface).
 #include <napi.h>
 
 #include "netlink_socket.h"
@@ -9,11 +9,12 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   exports.Set("NetlinkSocket", netevd::NetlinkSocket::Define(env));
   netevd::DefinePrivileges(env, exports);
   netevd::DefineNotify(env, exports);
   netevd::DefineNamespaces(env, exports);
+  netevd::DefineSpawn(env, exports);
   // Worker or process teardown: close every socket (and its poll handle).
   env.AddCleanupHook([]() { netevd::NetlinkSocket::CloseAll(); });
   return exports;

@@ -51,6 +51,16 @@ export interface UserEntry {
   home: string;
 }
 
+/** A process started by spawnProcess: its pid and the read ends of its stdout and stderr pipes. */
+export interface SpawnedProcess {
+  pid: number;
+  stdout: number;
+  stderr: number;
+}
+
+/** Called once, after the process was reaped: its exit code, or the signal that ended it (-1: not so). */
+export type ExitCallback = (err: NativeError | null, code: number, signal: number) => void;
+
 export interface NativeBinding {
   openNetlink(protocol: number): NetlinkHandle;
   getCapabilities(): CapabilitySets;
@@ -67,4 +77,9 @@ export interface NativeBinding {
   /** One datagram to an AF_UNIX socket; "@name" is abstract. */
   notify(path: string, message: string): number;
   setns(fd: number, nstype: number): void;
+  /**
+   * posix_spawn in a new session, stdin /dev/null, cwd /, signals at their
+   * defaults; the exit is watched through a pidfd. Throws ENOENT, EACCES, …
+   */
+  spawnProcess(file: string, argv: string[], env: string[], onExit: ExitCallback): SpawnedProcess;
 }

@@ -11,9 +11,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as sea from "node:sea";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 interface Addon extends Omit<NativeBinding, "openNetlink"> {
   abiVersion: number;
@@ -43,16 +44,18 @@ const writable = (dir: string): boolean => {
   }
 };
 
+/** The addon's name among the single executable's assets (scripts/build-exe.mjs). */
+const SEA_ASSET = "netevd_native.node";
+
 /**
- * Inside the single executable the addon lives in the read-only snapshot and
- * must be written to disk before dlopen. A service user has no writable HOME,
+ * Inside the single executable the addon is an asset in memory and must be
+ * written to disk before dlopen. A service user has no writable HOME,
  * so netevd picks the place itself: $PKG_NATIVE_CACHE_PATH (the unit sets
  * /var/cache/netevd), else a writable ~/.cache, else /var/cache/netevd, else a
  * fresh private directory under /tmp. The file is named by its hash and
  * rewritten when its content differs.
  */
-function extractedAddon(snapshotPath: string): string {
-  const bytes = readFileSync(snapshotPath);
+function extractedAddon(bytes: Buffer): string {
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
   const home = process.env.HOME ? join(process.env.HOME, ".cache") : undefined;
   const dir =
@@ -74,13 +77,21 @@ function extractedAddon(snapshotPath: string): string {
   return target;
 }
 
+function loadAddon(): Addon {
+  if (!sea.isSea()) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(addonPath()) as Addon;
+  }
+  const module = { exports: {} };
+  process.dlopen(module, extractedAddon(Buffer.from(sea.getRawAsset(SEA_ASSET))));
+  return module.exports as Addon;
+}
+
 let loaded: NativeBinding | undefined;
 
 export function realBinding(): NativeBinding {
   if (loaded) return loaded;
-  const path = addonPath();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const addon = require(path.startsWith("/snapshot/") ? extractedAddon(path) : path) as Addon;
+  const addon = loadAddon();
   if (addon.abiVersion !== ABI_VERSION) {
     throw new Error(
       `native addon ABI ${addon.abiVersion}, expected ${ABI_VERSION}: rebuild it (npm run build:native)`,
@@ -99,6 +110,7 @@ export function realBinding(): NativeBinding {
     switchUser: (name, uid, gid) => addon.switchUser(name, uid, gid),
     notify: (path, message) => addon.notify(path, message),
     setns: (fd, type) => addon.setns(fd, type),
+    spawnProcess: (file, argv, env, onExit) => addon.spawnProcess(file, argv, env, onExit),
   };
   return loaded;
 }

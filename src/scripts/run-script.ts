@@ -1,9 +1,9 @@
 // Runs one script: its own process group (and cgroup, where netevd has a
 // delegated one), stdin /dev/null, cleared environment, output logged line by
 // line with caps, timeout → SIGTERM to the whole group → SIGKILL 5 s later.
-import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../log/logger";
 import type { ScriptCgroup } from "./cgroup";
+import { type Launched, launch } from "./launch";
 import { LineSplitter } from "./line-splitter";
 
 export const KILL_GRACE_MS = 5000;
@@ -17,8 +17,8 @@ export interface RunOptions {
   timeoutMs: number;
   log: Logger;
   killGraceMs?: number;
-  /** Called with the child once spawned: the runner tracks live groups for shutdown. */
-  onSpawn?: (child: ChildProcess) => void;
+  /** Called with the process once started: the runner tracks live groups for shutdown. */
+  onSpawn?: (child: Launched) => void;
   /** The script's own cgroup: it enters it before its first instruction, and a timeout kills all of it. */
   cgroup?: ScriptCgroup;
 }
@@ -29,17 +29,6 @@ export interface RunOptions {
  * outside; if the move fails it runs anyway, ended by process group.
  */
 const ENTER_CGROUP = 'echo 0 2>/dev/null >"$1"; shift; exec "$@"';
-
-/**
- * The environment exactly as given. The single executable's packager (pkg)
- * adds PKG_EXECPATH to every child's environment unless the key is present:
- * present but not enumerable, it is not passed on.
- */
-function exactEnv(env: Record<string, string>): Record<string, string> {
-  const copy = { ...env };
-  Object.defineProperty(copy, "PKG_EXECPATH", { value: "", enumerable: false });
-  return copy;
-}
 
 export interface ScriptResult {
   name: string;
@@ -70,7 +59,7 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
   const grace = opts.killGraceMs ?? KILL_GRACE_MS;
   const log = opts.log.child({ script: name });
   return new Promise((resolve) => {
-    let child: ChildProcess;
+    let child: Launched;
     let timedOut = false;
     let lines = 0;
     let truncated = false;
@@ -89,16 +78,11 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
       const [file, args] = opts.cgroup
         ? ["/bin/sh", ["-c", ENTER_CGROUP, "netevd-script", opts.cgroup.procs, path, ...(opts.args ?? [])]]
         : [path, opts.args ?? []];
-      child = spawn(file, args, {
-        env: exactEnv(opts.env),
-        cwd: "/",
-        stdio: ["ignore", "pipe", "pipe"],
-        // setsid(): the script leads its own process group, so the whole group
-        // (grandchildren too) can be signalled.
-        detached: true,
-      });
+      // Its own session, so the whole process group (grandchildren too) can be signalled.
+      child = launch(file, args, opts.env);
     } catch (err) {
-      finish({ spawnError: (err as Error).message });
+      const e = err as NodeJS.ErrnoException;
+      finish({ spawnError: e.code ? `${e.code} (${e.message})` : e.message });
       return;
     }
     opts.onSpawn?.(child);
@@ -114,8 +98,11 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
     };
     const out = new LineSplitter(MAX_LINE_BYTES, emit("stdout"));
     const err = new LineSplitter(MAX_LINE_BYTES, emit("stderr"));
-    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    // A read error on a pipe ends that stream like its end would.
+    child.stdout.on("error", () => undefined);
+    child.stderr.on("error", () => undefined);
 
     let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
@@ -135,11 +122,7 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
       }, grace);
     }, opts.timeoutMs);
 
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      finish({ spawnError: e.message });
-    });
-    child.once("exit", (code, signal) => {
+    void child.exited.then(({ code, signal }) => {
       clearTimeout(timer);
       // After a timeout the group is killed to the last member; a script that
       // exited by itself may leave background jobs running (as with
@@ -147,9 +130,15 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
       if (!timedOut) clearTimeout(killTimer);
       // The last lines may still be in the pipes; a background job holding the
       // pipe open must not hold up the queue, so wait briefly at most.
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         out.end();
         err.end();
+        // A background job may keep a pipe open: netevd stops reading it.
+        child.stdout.destroy();
+        child.stderr.destroy();
         finish({ exitCode: code, signal });
       };
       let open = 2;
@@ -160,10 +149,10 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
         }
       };
       const drain = setTimeout(done, 100);
-      if (child.stdout?.readableEnded) closed();
-      else child.stdout?.once("end", closed);
-      if (child.stderr?.readableEnded) closed();
-      else child.stderr?.once("end", closed);
+      for (const s of [child.stdout, child.stderr]) {
+        if (s.readableEnded || s.destroyed) closed();
+        else s.once("close", closed);
+      }
     });
   });
 }

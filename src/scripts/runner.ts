@@ -1,6 +1,5 @@
 // Turns events into script runs: discovery, environment, per-link order,
 // bounded parallelism across links, results reported to the caller.
-import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { NetworkEvent } from "../events/event";
 import { type Dropped, sanitizeEvent } from "../events/sanitize";
@@ -11,6 +10,7 @@ import { scriptEnvironment } from "./environment";
 import { netevdStyle } from "./styles/netevd";
 import { LinkQueues } from "./link-queue";
 import { type KillScope, ScriptCgroup } from "./cgroup";
+import type { Launched } from "./launch";
 import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-script";
 import { grants, type PrivilegeGrant } from "../config/script-styles";
 import { runPrivileged } from "./run-privileged";
@@ -63,7 +63,7 @@ export interface EventReport {
 
 export class ScriptRunner {
   private readonly queues: LinkQueues;
-  private readonly live = new Set<ChildProcess>();
+  private readonly live = new Set<Launched>();
   /** Cgroups of finished scripts whose background jobs still run: removed once empty. */
   private readonly lingering = new Set<ScriptCgroup>();
   private runs = 0;
@@ -245,7 +245,7 @@ export class ScriptRunner {
       cgroup,
       onSpawn: (child) => {
         this.live.add(child);
-        child.once("exit", () => this.live.delete(child));
+        void child.exited.then(() => this.live.delete(child));
       },
     });
     if (cgroup) this.lingering.add(cgroup);
@@ -273,13 +273,7 @@ export class ScriptRunner {
     if (children.length === 0) return;
     for (const child of children) killGroup(child.pid, "SIGTERM");
     const grace = this.opts.killGraceMs ?? KILL_GRACE_MS;
-    const exited = Promise.all(
-      children.map((c) =>
-        c.exitCode !== null || c.signalCode !== null
-          ? Promise.resolve()
-          : new Promise<void>((r) => c.once("exit", () => r())),
-      ),
-    );
+    const exited = Promise.all(children.map((c) => c.exited));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, grace)))]);
     clearTimeout(timer);

@@ -162,6 +162,9 @@ export class FakeBinding implements NativeBinding {
     this.notifications.push({ path, message });
     return Buffer.byteLength(message);
   }
+  spawnProcess(): never {
+    throw nativeError("ENOSYS", "posix_spawn");
+  }
   setns(): void {
     throw nativeError("ENOSYS", "setns");
   }

@@ -1,5 +1,5 @@
 // Real processes: process groups, timeouts, output handling.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { getLogger } from "../../src/log/logger";
@@ -103,5 +103,25 @@ describe("running one script", () => {
     const r = await runScript("noexec", script, { env: {}, timeoutMs: 1000, log });
     expect(r.exitCode).toBeNull();
     expect(r.spawnError).toMatch(/ENOENT/);
+  });
+
+  it("runs a script without a #! line with /bin/sh, as execvp does, and reports the signal that ended one", async () => {
+    const dir = tempDir();
+    const plain = join(dir, "plain");
+    writeFileSync(plain, 'echo "plain $1"\n', { mode: 0o755 });
+    const r = await runScript("plain", plain, {
+      env: { PATH: "/usr/bin:/bin" },
+      args: ["arg"],
+      timeoutMs: 5000,
+      log,
+    });
+    expect(r).toMatchObject({ exitCode: 0, signal: null });
+    expect(logs.filter((l) => l.msg.startsWith("plain")).map((l) => l.msg)).toEqual(["plain arg"]);
+    const killed = await runScript("killed", writeScript(dir, "killed", "kill -USR1 $$"), {
+      env: {},
+      timeoutMs: 5000,
+      log,
+    });
+    expect(killed).toMatchObject({ exitCode: null, signal: "SIGUSR1", timedOut: false });
   });
 });
