@@ -3,14 +3,15 @@
 // key=value lines, to learn what the administrator meant. Keys keep their
 // spelling here; matching is case-insensitive later.
 import { parse as parseIni } from "ini";
-import { createRequire } from "node:module";
 import type * as SmolToml from "smol-toml" with { "resolution-mode": "import" };
 import { parse as parseYaml } from "yaml";
 import { EXIT, FatalError } from "../src/errors";
 
 // smol-toml (TOML 1.0, kept up to date) ships CommonJS next to its ES module;
-// TypeScript only sees the latter's types from this CommonJS build.
-const { parse: parseToml } = createRequire(__filename)("smol-toml") as typeof SmolToml;
+// TypeScript only sees the latter's types from this CommonJS build. A plain
+// require, so that the executable's bundler finds it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parse: parseToml } = require("smol-toml") as typeof SmolToml;
 
 export interface Entry {
   /** Section as written ("" = top level). */

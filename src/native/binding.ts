@@ -52,14 +52,14 @@ export interface UserEntry {
 }
 
 /** A process started by spawnProcess: its pid and the read ends of its stdout and stderr pipes. */
-export interface SpawnedProcess {
+interface SpawnedProcess {
   pid: number;
   stdout: number;
   stderr: number;
 }
 
 /** Called once, after the process was reaped: its exit code, or the signal that ended it (-1: not so). */
-export type ExitCallback = (err: NativeError | null, code: number, signal: number) => void;
+type ExitCallback = (err: NativeError | null, code: number, signal: number) => void;
 
 export interface NativeBinding {
   openNetlink(protocol: number): NetlinkHandle;

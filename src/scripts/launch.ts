@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { isNativeError } from "../native/binding";
 import { realBinding } from "../native/real";
 
-export interface Exit {
+interface Exit {
   /** Exit code, or null when a signal ended it. */
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -121,6 +121,30 @@ describe("built packages", () => {
       expect(m.status, m.stderr).toBe(0);
       expect((JSON.parse(m.stdout) as { result: string }).result).toBe("would-migrate");
     }
+    // The bundled script says what the compiled tree says (zod's messages
+    // included), and V8 takes its code cache under the unit's Node flags too
+    // (a rejected cache prints a warning).
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "system:\n  backend: foo\nscripts:\n  timeout: x\n  privileged: 3\n");
+    const tree = run(process.execPath, [join(dist, "src", "cli", "main.js"), "validate", "--config", bad]);
+    expect(tree.status).toBe(78);
+    const unit = readFileSync(join(root, "systemd", "netevd.service"), "utf8");
+    const flags = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(unit)?.[1];
+    expect(flags).toContain("--jitless");
+    for (const nodeOptions of ["", flags]) {
+      const exe = run("env", [
+        "-i",
+        "PATH=/usr/bin:/bin",
+        `NODE_OPTIONS=${nodeOptions}`,
+        join(dir, "netevd"),
+        "validate",
+        "--config",
+        bad,
+      ]);
+      expect(exe.status).toBe(78);
+      expect(exe.stdout).toBe(tree.stdout);
+      expect(exe.stderr).toBe(tree.stderr);
+    }
   });
 
   // lintian and rpmlint take tens of seconds, more on a loaded machine.

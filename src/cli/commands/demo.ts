@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { isSea } from "node:sea";
 import { contextOf } from "../context";
 import { lazy } from "../lazy";
 import { FatalError, EXIT } from "../../errors";
@@ -9,8 +10,7 @@ const native = lazy(() => require("../../native/real") as typeof import("../../n
 /** argv that starts this same netevd: the packaged executable, or node and this script. */
 function self(): string[] {
   const script = process.argv[1];
-  const packaged = __filename.startsWith("/snapshot/") || script === undefined || script === process.execPath;
-  return packaged ? [process.execPath] : [process.execPath, script];
+  return isSea() || script === undefined ? [process.execPath] : [process.execPath, script];
 }
 
 export function registerDemo(program: Command): void {
