@@ -1,7 +1,10 @@
 // Commands that ask the running daemon go through its API socket (netevd.8, CONTROL API AND METRICS):
 // HTTP/1.1 + JSON over the Unix socket. Not reachable: exit 69 with the reason.
-import { request } from "node:http";
 import { FatalError, EXIT } from "../errors";
+import { lazy } from "./lazy";
+
+// Loaded when a command calls the daemon, not for every command.
+const http = lazy(() => require("node:http") as typeof import("node:http"));
 
 /** An answer: the expected body on 2xx, an ErrorBody otherwise (see src/api/types.ts). */
 export interface ApiReply<T> {
@@ -28,7 +31,7 @@ export function apiCall<T>(
   path: string,
 ): Promise<ApiReply<T>> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, timeout: 10_000 }, (res) => {
+    const req = http().request({ socketPath: socket, method, path, timeout: 10_000 }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (text += d));
@@ -62,7 +65,7 @@ export function apiStream(
   line: (json: string) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method: "GET", path }, (res) => {
+    const req = http().request({ socketPath: socket, method: "GET", path }, (res) => {
       let buf = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => {

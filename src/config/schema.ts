@@ -9,6 +9,7 @@ import { nearest } from "../util/suggest";
 import { DURATION_ALLOWED, parseDuration } from "./duration";
 import { INTERFACE_PATTERN_ALLOWED, interfacePatternProblem } from "./ifname";
 import { SCRIPT_STYLES } from "./style-names";
+import { DEFAULT_API_SOCKET } from "./api-socket";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 
@@ -258,7 +259,7 @@ export const ConfigSchema = z
       .prefault({}),
     api: z
       .object({
-        socket: absolutePath.default("/run/netevd/netevd.sock").describe("Unix socket of the control API"),
+        socket: absolutePath.default(DEFAULT_API_SOCKET).describe("Unix socket of the control API"),
         listen: listenAddress
           .default("")
           .describe("TCP address for the API; off when empty; needs token_file"),

@@ -21,10 +21,7 @@ export class LinkKeyed<V> extends Map<string, V> {
     const old = super.get(key);
     if (old !== undefined) this.unindex(key, old);
     super.set(key, value);
-    const i = this.linkOf(value);
-    let m = this.byLink.get(i);
-    if (!m) this.byLink.set(i, (m = new Map<string, V>()));
-    m.set(key, value);
+    this.index(key, value);
     return this;
   }
 
@@ -45,7 +42,15 @@ export class LinkKeyed<V> extends Map<string, V> {
     return this.byLink.get(index) ?? EMPTY;
   }
 
-  private unindex(key: string, v: V): void {
+  /** Adds an entry to the indexes (a subclass adds its own). */
+  protected index(key: string, v: V): void {
+    const i = this.linkOf(v);
+    let m = this.byLink.get(i);
+    if (!m) this.byLink.set(i, (m = new Map<string, V>()));
+    m.set(key, v);
+  }
+
+  protected unindex(key: string, v: V): void {
     const i = this.linkOf(v);
     const m = this.byLink.get(i);
     m?.delete(key);
@@ -67,24 +72,6 @@ export class RouteTable extends LinkKeyed<Route> {
     super((r) => r.oif ?? 0);
   }
 
-  override set(key: string, value: Route): this {
-    const old = super.get(key);
-    if (old !== undefined) this.unindexIdentity(key, old);
-    super.set(key, value);
-    const id = routeIdentity(value);
-    let keys = this.byIdentity.get(id);
-    if (!keys) this.byIdentity.set(id, (keys = new Set<string>()));
-    keys.add(key);
-    return this;
-  }
-
-  override delete(key: string): boolean {
-    const old = super.get(key);
-    if (old === undefined) return false;
-    this.unindexIdentity(key, old);
-    return super.delete(key);
-  }
-
   override clear(): void {
     this.byIdentity.clear();
     super.clear();
@@ -95,7 +82,16 @@ export class RouteTable extends LinkKeyed<Route> {
     return this.byIdentity.get(id) ?? NO_KEYS;
   }
 
-  private unindexIdentity(key: string, r: Route): void {
+  protected override index(key: string, r: Route): void {
+    super.index(key, r);
+    const id = routeIdentity(r);
+    let keys = this.byIdentity.get(id);
+    if (!keys) this.byIdentity.set(id, (keys = new Set<string>()));
+    keys.add(key);
+  }
+
+  protected override unindex(key: string, r: Route): void {
+    super.unindex(key, r);
     const id = routeIdentity(r);
     const keys = this.byIdentity.get(id);
     keys?.delete(key);

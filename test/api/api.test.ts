@@ -138,6 +138,13 @@ api: { socket: ${socket}, listen: "127.0.0.1:9188", token_file: ${token} }
       const bad = netevd(["--config", cliConfig, "reload"]);
       expect(bad.status).toBe(78);
       expect(bad.stderr).toContain("system.backend");
+      // status asks the socket the file names even when the rest of the file
+      // is wrong: the running daemon answers (its configuration is the old one).
+      const halfBad = join(dir, "half-bad.yaml");
+      writeFileSync(halfBad, `system: { backend: bogus }\napi: { socket: ${socket} }\n`);
+      const answered = netevd(["--config", halfBad, "status", "--format", "json"]);
+      expect(answered.status, answered.stderr).toBe(0);
+      expect(JSON.parse(answered.stdout)).toMatchObject({ backend: "none", ready: true });
       writeFileSync(config, text);
       const good = netevd(["--config", cliConfig, "reload"]);
       expect(good.status, good.stderr).toBe(0);

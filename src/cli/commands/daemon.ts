@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import type { ErrorBody, EventBody, LinkBody, ReloadBody, RouteBody, RuleBody } from "../../api/types";
 import { contextOf, type Context, requireConfig } from "../context";
-import { apiCall, apiStream } from "../daemon-client";
+import { apiCall, type ApiReply, apiStream } from "../daemon-client";
+import { lazy } from "../lazy";
 import { FatalError, EXIT } from "../../errors";
 import { type Column, renderData, renderTable } from "../output";
 
@@ -59,11 +60,31 @@ async function get<T extends object>(
   path: string,
 ): Promise<{ ctx: Context; body: T }> {
   const ctx = contextOf(cmd);
-  const { config } = requireConfig(ctx);
-  const r = await apiCall<T | ErrorBody>(config.api.socket, what, "GET", path);
+  const r = await getFromDaemon<T>(ctx, what, path);
   if (r.status === 404) throw new FatalError(`netevd ${what}: ${(r.body as ErrorBody).error}`, EXIT.FAILURE);
   if (r.status !== 200) throw new FatalError(`netevd ${what}: the daemon answered ${r.status}`, EXIT.FAILURE);
   return { ctx, body: r.body as T };
+}
+
+// The YAML reader loads only when a command asks the daemon.
+const apiSocket = lazy(() => require("../../config/api-socket") as typeof import("../../config/api-socket"));
+
+/**
+ * Asks the socket netevd.yaml names, read without the schema; when nothing
+ * answers there, loads the whole configuration (its errors exit 78) and asks
+ * the socket it names.
+ */
+async function getFromDaemon<T>(ctx: Context, what: string, path: string): Promise<ApiReply<T | ErrorBody>> {
+  const quick = apiSocket().quickApiSocket(ctx.configPath, ctx.configExplicit);
+  if (quick !== undefined) {
+    try {
+      return await apiCall<T | ErrorBody>(quick, what, "GET", path);
+    } catch {
+      // Not answering, or the file says more than the quick read can tell.
+    }
+  }
+  const { config } = requireConfig(ctx);
+  return apiCall<T | ErrorBody>(config.api.socket, what, "GET", path);
 }
 
 async function showOne(cmd: Command, what: string, path: string): Promise<void> {
