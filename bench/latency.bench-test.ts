@@ -7,7 +7,7 @@
 // Times are wall-clock (CLOCK_REALTIME) from just before the trigger to the
 // hook's `date +%s.%N` (so a script's own start-up is included, as users see it).
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Message, type MessageBus, sessionBus } from "dbus-next";
 import { afterAll, describe, it } from "vitest";
@@ -16,40 +16,20 @@ import { createNetns, ip, veth } from "../test/helpers/netns";
 import { havePeers, networkdTopology } from "../test/helpers/peers";
 import { waitFor } from "../test/helpers/proc";
 import { tempDir } from "../test/helpers/tmp";
-import { nowMs, type Summary, summarize, table, writeResults } from "./stats";
+import { outDir, timeHook, times } from "./hooks";
+import { nowMs, rssMb, SHIPPED_NODE_OPTIONS, type Summary, summarize, table, writeResults } from "./stats";
 
 const TRIALS = Number(process.env.NETEVD_BENCH_TRIALS ?? 20);
 const rows: { scenario: string; subject: string; summary: Summary; samples: number[] }[] = [];
-
-/** A hook that appends its start time to `out`. */
-function hook(dir: string, event: string, out: string): void {
-  mkdirSync(join(dir, `${event}.d`), { recursive: true, mode: 0o755 });
-  chmodSync(join(dir, `${event}.d`), 0o755);
-  const p = join(dir, `${event}.d`, "50-time");
-  writeFileSync(p, `#!/bin/sh\ndate +%s.%N >> ${out}\n`);
-  chmodSync(p, 0o755);
-}
-
-const times = (file: string): number[] =>
-  existsSync(file)
-    ? readFileSync(file, "utf8")
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => Number(l) * 1000)
-    : [];
-
-function outDir(): string {
-  const d = join(tempDir(), "out");
-  mkdirSync(d, { mode: 0o777 });
-  chmodSync(d, 0o777);
-  return d;
-}
+const memory: { subject: string; rssMb: number }[] = [];
+/** netevd as its unit runs it. */
+const UNIT_ENV = { NODE_OPTIONS: SHIPPED_NODE_OPTIONS };
 
 afterAll(() => {
   if (!rows.length) return;
   console.log(`\nevent → script latency (${TRIALS} trials each)\n${table(rows)}\n`);
-  writeResults("bench-results.json", { trials: TRIALS, results: rows });
+  for (const m of memory) console.log(`RSS after the trials: ${m.subject} ${m.rssMb.toFixed(1)} MB`);
+  writeResults("bench-results.json", { trials: TRIALS, flags: SHIPPED_NODE_OPTIONS, results: rows, memory });
 });
 
 describe("latency", () => {
@@ -58,13 +38,13 @@ describe("latency", () => {
     veth(ns, "b0", "b1");
     const dir = tempDir();
     const out = outDir();
-    hook(dir, "routable", join(out, "netevd"));
+    timeHook(dir, "routable", join(out, "netevd"));
     const config = join(dir, "netevd.yaml");
     writeFileSync(
       config,
       `system: { backend: none, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { interfaces: [b0] }\n`,
     );
-    const d = startDaemon(ns, config);
+    const d = startDaemon(ns, config, UNIT_ENV);
     const mon = spawn("ip", ["-n", ns, "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
     const seen: number[] = [];
     mon.stdout.on("data", (b: Buffer) => {
@@ -116,21 +96,21 @@ describe("latency", () => {
       });
       const out = outDir();
       const netevdDir = tempDir();
-      hook(netevdDir, "routable", join(out, "netevd"));
+      timeHook(netevdDir, "routable", join(out, "netevd"));
       const nddDir = tempDir();
-      hook(nddDir, "routable", join(out, "ndd"));
-      await env.startNetworkdDispatcher(client, nddDir);
+      timeHook(nddDir, "routable", join(out, "ndd"));
+      const ndd = await env.startNetworkdDispatcher(client, nddDir);
       const config = join(netevdDir, "netevd.yaml");
       writeFileSync(
         config,
         `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${netevdDir} }\n`,
       );
-      const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress });
+      const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV });
       // A second netevd running networkd-dispatcher's hook directory in its style, as after
       // netevd-migrate --from-networkd-dispatcher: its json needs `networkctl status`.
       const styleDir = tempDir();
       chmodSync(styleDir, 0o755);
-      hook(styleDir, "routable", join(out, "style"));
+      timeHook(styleDir, "routable", join(out, "style"));
       const styleConfig = join(tempDir(), "netevd.yaml");
       writeFileSync(
         styleConfig,
@@ -139,7 +119,7 @@ describe("latency", () => {
       const ds = startDaemon(
         client,
         styleConfig,
-        { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
+        { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV },
         [],
         undefined,
         env.networkdView(client),
@@ -202,6 +182,10 @@ describe("latency", () => {
           if (tb !== undefined) samples.ndd.push(tb - t0);
           if (sig) samples.floor.push(sig.t - t0);
         }
+        memory.push(
+          { subject: "netevd (unit's flags)", rssMb: rssMb(d.child.pid as number) },
+          { subject: "networkd-dispatcher (Python)", rssMb: rssMb(ndd.child.pid as number) },
+        );
       } finally {
         bus.disconnect();
         d.child.kill("SIGTERM");

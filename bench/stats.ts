@@ -1,6 +1,6 @@
 // Summaries of latency samples (milliseconds), and the results file.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface Summary {
@@ -54,3 +54,13 @@ export function writeResults(name: string, data: Record<string, unknown>): void 
   writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), kernel, ...data }, null, 2)}\n`);
   console.log(`written: ${file}`);
 }
+
+/** The Node flags netevd.service runs the daemon with (read from the unit, so they cannot drift). */
+export const SHIPPED_NODE_OPTIONS =
+  /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(
+    readFileSync(join(__dirname, "..", "systemd", "netevd.service"), "utf8"),
+  )?.[1] ?? "--jitless";
+
+/** Resident memory of a process, in MB. */
+export const rssMb = (pid: number): number =>
+  Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;

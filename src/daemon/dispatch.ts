@@ -54,7 +54,9 @@ export class EventDispatcher {
       linkLog.debug(`event ${e.event} ignored by filter ${decision.filter}`);
       return;
     }
-    linkLog.info(`event ${e.event}`);
+    // A routes event per route: a table being filled would flood the journal at info.
+    if (e.event === "routes") linkLog.debug(`event routes`);
+    else linkLog.info(`event ${e.event}`);
     this.d.metrics()?.events.inc({ source: e.route ? "kernel" : e.backend, event: e.event });
     this.d.events.add(eventJson(e));
     const backend = this.d.backend();

@@ -10,9 +10,8 @@ export function linkAddresses(t: Tables, index: number): Address[] {
 /** The link's default gateway in the main table (lowest metric), per family. */
 export function defaultGateway(t: Tables, index: number, family: number): string | null {
   let best: { gw: string; metric: number } | undefined;
-  for (const r of t.routes.ofLink(index).values()) {
-    if (r.family !== family || r.table !== RT_TABLE.MAIN || r.dstLength !== 0 || r.type !== RTN.UNICAST)
-      continue;
+  for (const r of t.routes.defaultsOfLink(index).values()) {
+    if (r.family !== family || r.table !== RT_TABLE.MAIN || r.type !== RTN.UNICAST) continue;
     if (!r.gateway) continue;
     const metric = r.priority ?? 0;
     if (!best || metric < best.metric) best = { gw: r.gateway, metric };

@@ -38,6 +38,8 @@ const DUMPS: [number, () => Buffer[]][] = [
   [RTM.GETROUTE, () => routeBody({ family: AF_UNSPEC })],
   [RTM.GETRULE, () => ruleBody({ family: AF_UNSPEC })],
 ];
+/** Changes delivered between two turns of the event loop while a backlog goes out. */
+const EMIT_SLICE = 500;
 /** An interrupted dump is repeated; past this many tries the state is taken as it is and a later event re-syncs. */
 const MAX_DUMP_TRIES = 5;
 
@@ -97,6 +99,9 @@ export class KernelState {
   );
   private routeRereadTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Changes waiting to go out (see emit). */
+  private readonly backlog: KernelChange[] = [];
+  private draining = false;
   readonly stats: KernelStats = { resyncs: 0, routeRereads: 0, changes: 0 };
 
   constructor(binding: NativeBinding, opts: KernelStateOptions = {}) {
@@ -175,7 +180,8 @@ export class KernelState {
       this.tables = fresh;
       this.stats.resyncs++;
       this.log.info(`re-synced with the kernel: ${changes.length} change(s) had been missed`);
-      for (const c of changes) this.emit(c);
+      for (const c of changes) this.backlog.push(c);
+      void this.drain();
     } catch (err) {
       this.next = undefined;
       if (!this.closed) this.log.error(`re-sync failed: ${(err as Error).message}`);
@@ -334,7 +340,33 @@ export class KernelState {
     }
   }
 
+  /**
+   * Changes go out in order. A re-sync's may be tens of thousands: they wait
+   * here and go out in slices with the event loop in between, and changes
+   * read meanwhile queue behind them (the order holds).
+   */
   private emit(change: KernelChange): void {
+    if (this.draining || this.backlog.length > 0) {
+      this.backlog.push(change);
+      return;
+    }
+    this.deliver(change);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.backlog.length > 0 && !this.closed) {
+        for (const c of this.backlog.splice(0, EMIT_SLICE)) this.deliver(c);
+        if (this.backlog.length > 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private deliver(change: KernelChange): void {
     this.stats.changes++;
     for (const l of this.listeners) {
       try {

@@ -67,6 +67,8 @@ const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
  */
 export class RouteTable extends LinkKeyed<Route> {
   private readonly byIdentity = new Map<string, Set<string>>();
+  /** Default routes (any table, family) by link: a link with 10,000 routes has a handful. */
+  private readonly defaults = new Map<number, Map<string, Route>>();
 
   constructor() {
     super((r) => r.oif ?? 0);
@@ -74,6 +76,7 @@ export class RouteTable extends LinkKeyed<Route> {
 
   override clear(): void {
     this.byIdentity.clear();
+    this.defaults.clear();
     super.clear();
   }
 
@@ -82,12 +85,22 @@ export class RouteTable extends LinkKeyed<Route> {
     return this.byIdentity.get(id) ?? NO_KEYS;
   }
 
+  /** The default routes (prefix length 0) through one link, live. */
+  defaultsOfLink(index: number): ReadonlyMap<string, Route> {
+    return this.defaults.get(index) ?? NO_ROUTES;
+  }
+
   protected override index(key: string, r: Route): void {
     super.index(key, r);
     const id = routeIdentity(r);
     let keys = this.byIdentity.get(id);
     if (!keys) this.byIdentity.set(id, (keys = new Set<string>()));
     keys.add(key);
+    if (r.dstLength !== 0) return;
+    const link = r.oif ?? 0;
+    let d = this.defaults.get(link);
+    if (!d) this.defaults.set(link, (d = new Map<string, Route>()));
+    d.set(key, r);
   }
 
   protected override unindex(key: string, r: Route): void {
@@ -96,8 +109,15 @@ export class RouteTable extends LinkKeyed<Route> {
     const keys = this.byIdentity.get(id);
     keys?.delete(key);
     if (keys?.size === 0) this.byIdentity.delete(id);
+    if (r.dstLength !== 0) return;
+    const link = r.oif ?? 0;
+    const d = this.defaults.get(link);
+    d?.delete(key);
+    if (d?.size === 0) this.defaults.delete(link);
   }
 }
+
+const NO_ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>();
 
 const NO_KEYS: ReadonlySet<string> = new Set<string>();
 

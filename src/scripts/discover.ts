@@ -100,13 +100,14 @@ export function discoverScripts(dirs: string | readonly string[], o: DiscoverOpt
 function discoverOne(dir: string, o: DiscoverOptions): Discovery {
   const rule = o.rule ?? ruleBroken;
   const out: Discovery = { scripts: [], skipped: [], ignored: [] };
-  let dirStat: Stats;
+  let dirStat: Stats | undefined;
   try {
-    dirStat = statSync(dir);
+    // Most events have no directory: no exception for that (a routes flood asks thousands of times).
+    dirStat = statSync(dir, { throwIfNoEntry: false });
   } catch {
     return out;
   }
-  if (!dirStat.isDirectory()) return out;
+  if (!dirStat?.isDirectory()) return out;
   const dirProblem = dirStat.uid !== ROOT_UID || dirStat.mode & 0o022;
   let names: string[];
   try {

@@ -166,9 +166,7 @@ export class ScriptRunner {
     only: readonly string[] | null,
   ): Promise<EventReport> {
     const { event, dropped } = sanitizeEvent(raw);
-    const base = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
     const log = this.log.child({ link: event.link.name, event: event.event });
-    for (const d of dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
     const report: EventReport = {
       event: event.event,
       link: event.link.name,
@@ -177,6 +175,10 @@ export class ScriptRunner {
       queuedMs: performance.now() - queuedAt,
     };
     for (const s of report.skipped) this.warnSkipped(s, log);
+    // No script to run (most routes events): no environment to build.
+    if (!work.some((w) => w.found.scripts.some((s) => selects(only, s)))) return report;
+    for (const d of dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
+    const base = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
     for (const w of work) {
       const scripts = w.found.scripts.filter((s) => selects(only, s));
       if (scripts.length === 0) continue;

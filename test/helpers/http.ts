@@ -13,7 +13,9 @@ export function httpGet(
   path: string,
 ): Promise<{ status: number; text: string; type: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ ...target, path, method: "GET" }, (res) => {
+    // A fresh connection each time: a kept-alive one the daemon closed while
+    // busy would fail the next request with EPIPE.
+    const req = request({ ...target, path, method: "GET", agent: false }, (res) => {
       let text = "";
       res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () =>

@@ -8,7 +8,9 @@ import type { FakeNetlinkHandle } from "../doubles/fake-binding";
 import type { Address } from "../../src/netlink/address";
 import { AF_INET, RTM } from "../../src/netlink/constants";
 import type { Link } from "../../src/netlink/link";
+import type { Route } from "../../src/netlink/route";
 import { captureLogs } from "../helpers/logs";
+import { waitFor } from "../helpers/proc";
 
 const link = (index: number, name: string, over: Partial<Link> = {}): Link => ({
   index,
@@ -34,6 +36,25 @@ const addr = (index: number, address: string): Address => ({
   address,
   peer: null,
   label: null,
+});
+/** An IPv4 /24 in the main table, link scope, unless told otherwise. */
+const route = (over: Partial<Route>): Route => ({
+  family: AF_INET,
+  table: 254,
+  protocol: 4,
+  scope: 253,
+  type: 1,
+  tos: 0,
+  flags: 0,
+  dst: null,
+  dstLength: 24,
+  src: null,
+  srcLength: 0,
+  gateway: null,
+  oif: null,
+  priority: null,
+  prefsrc: null,
+  ...over,
 });
 const rule = { family: AF_INET, table: 1002, priority: 100, src: "192.0.2.10", srcLength: 32, protocol: 233 };
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -98,28 +119,35 @@ describe("kernel state (fake kernel)", () => {
     state.close();
   });
 
+  it("a re-sync's many missed changes go out in slices with the loop in between, before any change read later", async () => {
+    const { kernel, state, changes, events } = await setup();
+    changes.length = 0;
+    kernel.overrun(events, () => {
+      for (let i = 0; i < 1200; i++)
+        kernel.tables.routes.set(`r${i}`, route({ oif: 2, dst: `10.${i >> 8}.${i & 255}.0` }));
+    });
+    // A turn of the loop while the backlog goes out: it must see part of it delivered.
+    let seenMidway = -1;
+    const probe = setInterval(() => {
+      if (seenMidway < 0 && changes.length > 0) seenMidway = changes.length;
+    }, 0);
+    await waitFor(() => changes.length > 0, 2000);
+    // A change the kernel announces now comes after every missed one.
+    kernel.setLink(link(3, "eth1"));
+    await waitFor(() => changes.length === 1201, 5000);
+    clearInterval(probe);
+    expect(seenMidway).toBeGreaterThan(0);
+    expect(seenMidway).toBeLessThan(1200);
+    expect(changes.slice(0, 1200).every((c) => c.kind === "route" && c.action === "add")).toBe(true);
+    expect(changes[1200]).toMatchObject({ kind: "link", action: "add" });
+    state.close();
+  });
+
   it("a link taken down re-reads only its own routes: unannounced flushes are caught, nothing else is dumped", async () => {
     const { kernel, state, changes } = await setup();
     kernel.setLink(link(3, "eth1"));
-    const route = (oif: number, dst: string) => ({
-      family: AF_INET,
-      table: 254,
-      protocol: 4,
-      scope: 253,
-      type: 1,
-      tos: 0,
-      flags: 0,
-      dst,
-      dstLength: 24,
-      src: null,
-      srcLength: 0,
-      gateway: null,
-      oif,
-      priority: null,
-      prefsrc: null,
-    });
-    kernel.changeRoute("new", route(2, "192.0.2.0"));
-    kernel.changeRoute("new", route(3, "198.51.100.0"));
+    kernel.changeRoute("new", route({ oif: 2, dst: "192.0.2.0" }));
+    kernel.changeRoute("new", route({ oif: 3, dst: "198.51.100.0" }));
     await tick();
     changes.length = 0;
     const before = kernel.requests.length;
@@ -142,26 +170,11 @@ describe("kernel state (fake kernel)", () => {
   it("an IPv4 address removed while another stays re-reads nothing; main-table routes it was the source of go, as the kernel flushes them", async () => {
     const { kernel, state, changes } = await setup();
     kernel.changeAddress("new", addr(2, "192.0.2.11"));
-    const route = (dst: string, table: number, prefsrc: string) => ({
-      family: AF_INET,
-      table,
-      protocol: 4,
-      scope: 0,
-      type: 1,
-      tos: 0,
-      flags: 0,
-      dst,
-      dstLength: 24,
-      src: null,
-      srcLength: 0,
-      gateway: null,
-      oif: 2,
-      priority: null,
-      prefsrc,
-    });
-    kernel.changeRoute("new", route("198.51.100.0", 254, "192.0.2.11"));
-    kernel.changeRoute("new", route("203.0.113.0", 254, "192.0.2.10"));
-    kernel.changeRoute("new", route("198.51.100.0", 100, "192.0.2.11"));
+    const via = (dst: string, table: number, prefsrc: string) =>
+      route({ oif: 2, dst, table, prefsrc, scope: 0 });
+    kernel.changeRoute("new", via("198.51.100.0", 254, "192.0.2.11"));
+    kernel.changeRoute("new", via("203.0.113.0", 254, "192.0.2.10"));
+    kernel.changeRoute("new", via("198.51.100.0", 100, "192.0.2.11"));
     await tick();
     changes.length = 0;
     const before = kernel.requests.length;

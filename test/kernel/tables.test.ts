@@ -55,7 +55,7 @@ const route = fc.record({
 });
 
 describe("RouteTable", () => {
-  it("withIdentity(id) is always the routes of that identity, after any operations", () => {
+  it("withIdentity(id) and defaultsOfLink(i) always hold what a walk through the table finds, after any operations", () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -77,6 +77,10 @@ describe("RouteTable", () => {
             const id = routeIdentity(r);
             const want = [...t].filter(([, x]) => routeIdentity(x) === id).map(([k]) => k);
             expect([...t.withIdentity(id)].sort()).toEqual(want.sort());
+          }
+          for (const link of [0, 1, 2]) {
+            const want = [...t].filter(([, x]) => x.dstLength === 0 && (x.oif ?? 0) === link).map(([k]) => k);
+            expect([...t.defaultsOfLink(link).keys()].sort()).toEqual(want.sort());
           }
         },
       ),

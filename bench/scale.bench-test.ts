@@ -1,0 +1,367 @@
+// What netevd costs per event, at scale, side by side in one run. The daemon
+// runs with the unit's Node flags (SHIPPED); nothing here asserts a time.
+//  1. hook latency: `ip addr add` → routable.d, netevd with 10 and with 1,000
+//     veth pairs present, beside two floors read from the same events: `ip
+//     monitor` alone, and `ip monitor | while read; sh hook` (the least a
+//     shell dispatcher can do) → netevd's own overhead;
+//  2. route bursts on one link, no hook (10k and 50k route events): CPU;
+//     10k with a routes.d hook: every hook ran, none timed out, loop lag;
+//  3. READY with 2,000 pairs present; deleting 500 of 1,500 pairs: CPU;
+//  4. idle RSS with and without the unit's heap flags, beside bare Node;
+//  5. starting a process: Node's spawn() against netevd's posix_spawn
+//     launcher, with a small and a large heap;
+//  6. the executable's and the packages' sizes.
+// Writes dist/bench-scale.json.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, it } from "vitest";
+import { launch } from "../src/scripts/launch";
+import { CLI } from "../test/helpers/cli";
+import { apiConfig, startDaemon } from "../test/helpers/daemon";
+import { httpGet, metric } from "../test/helpers/http";
+import { createNetns, ip, veth } from "../test/helpers/netns";
+import { notifyListener } from "../test/helpers/notify";
+import { waitFor } from "../test/helpers/proc";
+import { tempDir } from "../test/helpers/tmp";
+import { outDir, timeHook, times } from "./hooks";
+import { nowMs, rssMb, SHIPPED_NODE_OPTIONS, type Summary, summarize, table, writeResults } from "./stats";
+
+const TRIALS = Number(process.env.NETEVD_BENCH_TRIALS ?? 20);
+const SHIPPED = SHIPPED_NODE_OPTIONS;
+const latency: { scenario: string; subject: string; summary: Summary; samples: number[] }[] = [];
+type Row = { scenario: string; measure: string; value: number; unit: string };
+const rows: Row[] = [];
+const row = (scenario: string, measure: string, value: number, unit: string) =>
+  rows.push({ scenario, measure, value: Math.round(value * 100) / 100, unit });
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `count` veth pairs p<i>a/p<i>b in ns, created in one `ip -b`. */
+function pairs(ns: string, count: number, prefix = "p"): void {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) lines.push(`link add ${prefix}${i}a type veth peer name ${prefix}${i}b`);
+  const file = join(tempDir(), "pairs.batch");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  ip(ns, "-b", file);
+}
+
+function batch(ns: string, lines: string[]): void {
+  const file = join(tempDir(), "ip.batch");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  ip(ns, "-b", file);
+}
+
+/** A daemon with the API on a socket, the unit's flags, ready. */
+async function daemon(ns: string, extra = "", env: NodeJS.ProcessEnv = {}) {
+  const a = apiConfig();
+  writeFileSync(a.config, `${readFileSync(a.config, "utf8")}${extra}`);
+  const d = startDaemon(ns, a.config, { NODE_OPTIONS: SHIPPED, ...env });
+  if (!(await waitFor(() => d.output().includes("ready:"), 120_000))) throw new Error(d.output());
+  return { ...a, d, pid: d.child.pid as number };
+}
+
+/** One /metrics scrape: a sample's value by its name with labels, as exposed (NaN when absent). */
+async function scrape(socket: string): Promise<(series: string) => number> {
+  const { text } = await httpGet({ socketPath: socket }, "/metrics");
+  const values = new Map(
+    text
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))] as const),
+  );
+  return (series) => values.get(series) ?? NaN;
+}
+
+async function stop(d: { child: { kill: (s: NodeJS.Signals) => boolean }; exit: Promise<unknown> }) {
+  d.child.kill("SIGTERM");
+  await d.exit;
+}
+
+afterAll(() => {
+  if (latency.length) console.log(`\nip addr add → hook (${TRIALS} trials each)\n${table(latency)}\n`);
+  if (rows.length) {
+    const w = Math.max(...rows.map((r) => `${r.scenario}: ${r.measure}`.length));
+    console.log(
+      rows.map((r) => `${`${r.scenario}: ${r.measure}`.padEnd(w)}  ${r.value} ${r.unit}`).join("\n"),
+    );
+  }
+  writeResults("bench-scale.json", { trials: TRIALS, flags: SHIPPED, latency, rows });
+});
+
+describe("scale", () => {
+  it("hook latency: netevd with 10 and 1,000 pairs beside ip monitor and ip monitor | while read; sh hook", async () => {
+    const out = outDir();
+    const setups = [10, 1000].map((n) => {
+      const ns = createNetns();
+      veth(ns, "b0", "b1");
+      pairs(ns, n);
+      const dir = tempDir();
+      timeHook(dir, "routable", join(out, `netevd${n}`));
+      const config = join(dir, "netevd.yaml");
+      writeFileSync(
+        config,
+        `system: { backend: none, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { interfaces: [b0] }\n`,
+      );
+      const d = startDaemon(ns, config, { NODE_OPTIONS: SHIPPED });
+      return { n, ns, d };
+    });
+    const [small] = setups;
+    if (!small) throw new Error("no setup");
+    const mon = spawn("ip", ["-n", small.ns, "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
+    const seen: number[] = [];
+    mon.stdout.on("data", (b: Buffer) => {
+      const t = nowMs();
+      for (const l of b.toString().split("\n"))
+        if (/inet 192\.0\.2\.9\//.test(l) && !l.startsWith("Deleted")) seen.push(t);
+    });
+    // The shell floor: what a dispatcher written as a shell loop would do.
+    const hookFile = timeHook(tempDir(), "routable", join(out, "shell"));
+    const shell = spawn(
+      "sh",
+      [
+        "-c",
+        `ip -n ${small.ns} monitor address | while read l; do case "$l" in Deleted*) ;; *"inet 192.0.2.9/"*) sh ${hookFile} ;; esac; done`,
+      ],
+      { stdio: "ignore", detached: true },
+    );
+    const samples: Record<string, number[]> = { "ip monitor": [], "ip monitor | while read; sh hook": [] };
+    for (const s of setups) samples[`netevd, ${s.n} pairs`] = [];
+    try {
+      for (const s of setups)
+        if (!(await waitFor(() => s.d.output().includes("ready:"), 120_000))) throw new Error(s.d.output());
+      await sleep(500);
+      for (let i = 0; i < TRIALS; i++) {
+        for (const s of setups) {
+          const file = join(out, `netevd${s.n}`);
+          const before = times(file).length;
+          const shellBefore = times(join(out, "shell")).length;
+          const seenBefore = seen.length;
+          const t0 = nowMs();
+          ip(s.ns, "addr", "add", "192.0.2.9/24", "dev", "b0");
+          const floors = s === small;
+          await waitFor(
+            () =>
+              times(file).length > before &&
+              (!floors || (seen.length > seenBefore && times(join(out, "shell")).length > shellBefore)),
+            5000,
+          );
+          const t = times(file)[before];
+          if (t !== undefined) samples[`netevd, ${s.n} pairs`]?.push(t - t0);
+          if (floors) {
+            const f = seen[seenBefore];
+            if (f !== undefined) samples["ip monitor"]?.push(f - t0);
+            const sh = times(join(out, "shell"))[shellBefore];
+            if (sh !== undefined) samples["ip monitor | while read; sh hook"]?.push(sh - t0);
+          }
+          ip(s.ns, "addr", "del", "192.0.2.9/24", "dev", "b0");
+          await sleep(100);
+        }
+      }
+    } finally {
+      mon.kill();
+      if (shell.pid) process.kill(-shell.pid, "SIGKILL");
+      for (const s of setups) await stop(s.d);
+    }
+    for (const [subject, v] of Object.entries(samples))
+      latency.push({ scenario: "ip addr add → routable.d", subject, summary: summarize(v), samples: v });
+    const med = (k: string) => summarize(samples[k] ?? []).median;
+    row(
+      "hook latency",
+      "netevd overhead over the shell floor, 10 pairs",
+      med("netevd, 10 pairs") - med("ip monitor | while read; sh hook"),
+      "ms",
+    );
+    row("hook latency", "1,000 pairs / 10 pairs", med("netevd, 1000 pairs") / med("netevd, 10 pairs"), "×");
+  });
+
+  it("route bursts on one link: 10k and 50k events without a hook, 10k with one", async () => {
+    for (const [count, withHook] of [
+      [10_000, false],
+      [50_000, false],
+      [10_000, true],
+    ] as const) {
+      const ns = createNetns();
+      veth(ns, "r0", "r1");
+      ip(ns, "addr", "add", "10.99.0.1/16", "dev", "r0");
+      const out = outDir();
+      const a = apiConfig();
+      if (withHook) {
+        // The hook's directory replaces the (empty) scripts directory of the API config.
+        const hookDir = tempDir();
+        timeHook(hookDir, "routes", join(out, "runs"));
+        writeFileSync(
+          a.config,
+          readFileSync(a.config, "utf8").replace(/^scripts: .*$/m, `scripts: { dir: ${hookDir} }`),
+        );
+      }
+      const d = startDaemon(ns, a.config, { NODE_OPTIONS: SHIPPED });
+      if (!(await waitFor(() => d.output().includes("ready:"), 60_000))) throw new Error(d.output());
+      const pid = d.child.pid as number;
+      // This scrape also starts the loop lag afresh (it is measured between scrapes).
+      const msgs0 = await metric(a.socket, "netevd_netlink_messages_total");
+      const cpu0 = cpuSeconds(pid);
+      const t0 = nowMs();
+      const lines: string[] = [];
+      for (let i = 0; i < count; i++) lines.push(`route add 10.${(i >> 8) & 255}.${i & 255}.0/24 dev r0`);
+      batch(ns, lines);
+      const label = `${count / 1000}k route events${withHook ? ", routes.d hook" : ""}`;
+      if (withHook) {
+        await waitFor(() => times(join(out, "runs")).length >= count, 900_000);
+        row(label, "hooks run", times(join(out, "runs")).length, `of ${count}`);
+        const timeouts = await metric(a.socket, 'netevd_script_runs_total\\{result="timeout"\\}').catch(
+          () => 0,
+        );
+        row(label, "hooks timed out", timeouts, "");
+      } else {
+        // Settled: every message read and the CPU clock still.
+        let last = -1;
+        await waitFor(() => {
+          const c = cpuSeconds(pid);
+          const still = c === last;
+          last = c;
+          return still;
+        }, 300_000);
+      }
+      row(label, "daemon CPU", cpuSeconds(pid) - cpu0, "s");
+      row(label, "wall", (nowMs() - t0) / 1000, "s");
+      // One scrape for all: each scrape starts the loop lag afresh.
+      const m = await scrape(a.socket);
+      row(label, "netlink messages read", m("netevd_netlink_messages_total") - msgs0, "");
+      row(label, "overruns (re-synced)", m("netevd_netlink_overruns_total"), "");
+      row(label, "loop lag p99", 1000 * m('netevd_event_loop_lag_seconds{quantile="0.99"}'), "ms");
+      row(label, "loop lag max", 1000 * m('netevd_event_loop_lag_seconds{quantile="1"}'), "ms");
+      await stop(d);
+    }
+  });
+
+  it("READY with 2,000 pairs present; deleting 500 of 1,500 pairs", async () => {
+    const ns = createNetns();
+    pairs(ns, 2000);
+    // The executable as installed (its code cache included), and the compiled tree on Node.
+    const exe = join(__dirname, "..", "dist", "netevd");
+    for (const [subject, command] of [
+      ["dist/netevd", [exe]],
+      ["node dist/src/cli/main.js", [process.execPath, CLI]],
+    ] as const) {
+      const a = apiConfig();
+      const listener = await notifyListener(join(a.dir, "notify"));
+      const t0 = nowMs();
+      const d = spawn("ip", ["netns", "exec", ns, ...command, "run", "--config", a.config], {
+        env: { PATH: process.env.PATH, NODE_OPTIONS: SHIPPED, NOTIFY_SOCKET: join(a.dir, "notify") },
+        stdio: "ignore",
+      });
+      const exited = new Promise((r) => d.once("exit", r));
+      try {
+        await waitFor(() => listener.notes().includes("READY=1"), 120_000);
+        const label = `start with 2,000 pairs (4,000 links), ${subject}`;
+        row(label, "to READY=1", (nowMs() - t0) / 1000, "s");
+        row(label, "daemon CPU to READY", cpuSeconds(d.pid as number), "s");
+      } finally {
+        listener.stop();
+        d.kill("SIGTERM");
+        await exited;
+      }
+    }
+    {
+      const ns = createNetns();
+      pairs(ns, 1500);
+      batch(
+        ns,
+        Array.from({ length: 1500 }, (_, i) => `link set p${i}a up`),
+      );
+      const { d, pid, socket } = await daemon(ns);
+      const links0 = await metric(socket, "netevd_links");
+      const resyncs0 = await metric(socket, "netevd_netlink_resyncs_total");
+      const cpu0 = cpuSeconds(pid);
+      const t0 = nowMs();
+      batch(
+        ns,
+        Array.from({ length: 500 }, (_, i) => `link del p${i}a`),
+      );
+      // Each pair is two links; the metric is read until all 1,000 are gone.
+      for (let i = 0; i < 1200 && (await metric(socket, "netevd_links")) > links0 - 1000; i++)
+        await sleep(100);
+      await sleep(500);
+      row("delete 500 of 1,500 pairs", "daemon CPU", cpuSeconds(pid) - cpu0, "s");
+      row("delete 500 of 1,500 pairs", "wall, kernel included", (nowMs() - t0) / 1000, "s");
+      row(
+        "delete 500 of 1,500 pairs",
+        "full re-syncs",
+        (await metric(socket, "netevd_netlink_resyncs_total")) - resyncs0,
+        "",
+      );
+      await stop(d);
+    }
+  });
+
+  it("idle RSS: netevd with the unit's flags, with --jitless alone, and bare Node", async () => {
+    const measure = async (label: string, flags: string) => {
+      const ns = createNetns();
+      veth(ns, "i0", "i1");
+      const { d, pid } = await daemon(ns, "", { NODE_OPTIONS: flags });
+      await sleep(5000);
+      row("idle RSS", label, rssMb(pid), "MB");
+      await stop(d);
+    };
+    await measure(`netevd, ${SHIPPED}`, SHIPPED);
+    await measure("netevd, --jitless", "--jitless");
+    for (const flags of [["--jitless"], []]) {
+      const bare = spawn(process.execPath, [...flags, "-e", "setInterval(() => {}, 1000)"], {
+        stdio: "ignore",
+      });
+      await sleep(3000);
+      row("idle RSS", `bare Node ${flags.join(" ")}`.trim(), rssMb(bare.pid as number), "MB");
+      bare.kill();
+    }
+  });
+
+  it("starting a process: child_process.spawn() against posix_spawn, small and large heap", async () => {
+    const time = (start: () => { pid?: number }) => {
+      const s: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const t0 = nowMs();
+        start();
+        s.push(nowMs() - t0);
+      }
+      return summarize(s).median;
+    };
+    const both = async (label: string) => {
+      const pending: Promise<unknown>[] = [];
+      const node = time(() => {
+        const c = spawn("/bin/sh", ["-c", ":"], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+        pending.push(new Promise((r) => c.once("exit", r)));
+        return c;
+      });
+      const posix = time(() => {
+        const l = launch("/bin/sh", ["-c", ":"], {});
+        pending.push(l.exited);
+        return l;
+      });
+      await Promise.all(pending);
+      row("starting a process", `spawn(), ${label}`, node, "ms");
+      row("starting a process", `posix_spawn, ${label}`, posix, "ms");
+    };
+    await both(`${Math.round(process.memoryUsage().rss / 1e6)} MB RSS`);
+    // A daemon grown large: fork copies its page tables, posix_spawn does not.
+    const ballast = Array.from({ length: 300 }, () => Buffer.alloc(1024 * 1024, 1));
+    await both(`${Math.round(process.memoryUsage().rss / 1e6)} MB RSS`);
+    ballast.length = 0;
+  });
+
+  it("executable and package sizes", () => {
+    const dist = join(__dirname, "..", "dist");
+    const size = (f: string) => (existsSync(join(dist, f)) ? statSync(join(dist, f)).size / 1e6 : NaN);
+    row("size", "executable dist/netevd", size("netevd"), "MB");
+    row("size", "bundled script dist/sea/netevd.js", size("sea/netevd.js"), "MB");
+    const version = (
+      JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }
+    ).version;
+    row("size", ".deb", size(`netevd_${version}-1_amd64.deb`), "MB");
+    row("size", ".rpm", size(`netevd-${version}-1.x86_64.rpm`), "MB");
+  });
+});
