@@ -1,12 +1,12 @@
 // The control API's socket, read from netevd.yaml without the configuration's
-// checks: commands that only ask the running daemon (status, list, show,
-// events) try it first, since the schema costs most of their start-up. When
+// checks: the commands that only read from the running daemon (status, list,
+// show) try it first, since the schema costs most of their start-up. When
 // the daemon does not answer there, they load the whole configuration, so an
 // invalid file still gets its errors and exit status 78.
 import { readRegularFile } from "../util/read-regular";
 import { MAX_CONFIG_BYTES, parseYamlBytes } from "./yaml-source";
 
-/** api.socket's default (kept equal to the schema's by a test). */
+/** api.socket's default; the schema takes it from here. */
 export const DEFAULT_API_SOCKET = "/run/netevd/netevd.sock";
 
 /** The socket the file names (or the default), or undefined when only the full load can tell. */

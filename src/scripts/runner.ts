@@ -155,7 +155,7 @@ export class ScriptRunner {
       const running = work.filter((w) => w.found.scripts.some((s) => selects(only, s)));
       const runs = running.length > 0;
       if (!this.opts.dryRun) for (const w of running) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
-      return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only);
+      return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only, runs);
     });
   }
 
@@ -164,6 +164,8 @@ export class ScriptRunner {
     work: DirectoryWork[],
     queuedAt: number,
     only: readonly string[] | null,
+    /** Some directory has a script for it (dispatch knows). */
+    runs: boolean,
   ): Promise<EventReport> {
     const { event, dropped } = sanitizeEvent(raw);
     const log = this.log.child({ link: event.link.name, event: event.event });
@@ -176,7 +178,7 @@ export class ScriptRunner {
     };
     for (const s of report.skipped) this.warnSkipped(s, log);
     // No script to run (most routes events): no environment to build.
-    if (!work.some((w) => w.found.scripts.some((s) => selects(only, s)))) return report;
+    if (!runs) return report;
     for (const d of dropped) log.warn(`dropped a value from the network: ${d.field} ${d.reason}`);
     const base = scriptEnvironment(event, { emitJson: this.opts.emitJson, parent: this.opts.parentEnv });
     for (const w of work) {

@@ -126,7 +126,7 @@ cat /run/netevd/routable.nv0
 check "script CapEff = 0" grep -q "CapEff:	0000000000000000" /run/netevd/routable.nv0
 check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5" /run/netevd/routable.nv0
 check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
-check "script environment has nothing of the executable's packager (PKG_EXECPATH)" bash -c '! grep -q PKG_ /run/netevd/env.nv0'
+check "script environment has nothing of the daemon's own (PKG_NATIVE_CACHE_PATH, NODE_OPTIONS)" bash -c '! grep -qE "PKG_|NODE_OPTIONS" /run/netevd/env.nv0'
 main_pid=$(systemctl show -P MainPID netevd)
 check "the daemon runs with the unit's heap flags" grep -qzx 'NODE_OPTIONS=--jitless --max-semi-space-size=1 --v8-pool-size=1' "/proc/$main_pid/environ"
 check "journal: V8 took the executable's code cache (no warning)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "Code cache"'
