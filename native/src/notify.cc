@@ -1,4 +1,5 @@
-// sd_notify: one datagram to $NOTIFY_SOCKET ("@name" = abstract socket).
+// One datagram to an AF_UNIX socket ("@name" = abstract socket): sd_notify to
+// $NOTIFY_SOCKET, and native journal messages (binary-safe: a Buffer).
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -15,11 +16,13 @@ namespace netevd {
 
 namespace {
 
-// notify(path, message) -> bytes sent.
+// notify(path, message: string | Buffer) -> bytes sent.
 Napi::Value Notify(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  std::string message = info[1].As<Napi::String>().Utf8Value();
+  std::string message = info[1].IsBuffer()
+                            ? std::string(info[1].As<Napi::Buffer<char>>().Data(), info[1].As<Napi::Buffer<char>>().Length())
+                            : info[1].As<Napi::String>().Utf8Value();
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof(addr.sun_path)) ThrowErrno(env, EINVAL, "sd_notify");
@@ -28,7 +31,7 @@ Napi::Value Notify(const Napi::CallbackInfo& info) {
   socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path[0] == '@' ? 0 : 1));
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) ThrowErrno(env, errno, "socket");
-  ssize_t n = sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+  ssize_t n = sendto(fd, message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&addr), len);
   int err = errno;
   close(fd);
   if (n < 0) ThrowErrno(env, err, "sendto");

@@ -35,6 +35,7 @@ import { LeaseWatch } from "./lease-watch";
 import { recordScriptResult } from "./script-results";
 import { monitoredMatcher, silencedLinks } from "../config/monitoring";
 import { policySettings } from "./settings";
+import { MESSAGE_ID } from "../log/message-ids";
 
 const log = getLogger("daemon");
 
@@ -190,7 +191,9 @@ export class Daemon {
       reload: () => reloadBody(this.reload()),
     });
     this.ready = true;
-    log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`);
+    log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`, {
+      MESSAGE_ID: MESSAGE_ID.ready,
+    });
     this.notifier.ready(this.status());
     this.notifier.startWatchdog(() => this.stopping === undefined);
   }
@@ -252,7 +255,9 @@ export class Daemon {
   reload(): LoadResult {
     const r = this.load();
     if (!r.config) {
-      log.error("reload refused: the configuration is invalid; the running configuration stays");
+      log.error("reload refused: the configuration is invalid; the running configuration stays", {
+        MESSAGE_ID: MESSAGE_ID.reloadRefused,
+      });
       return r;
     }
     const { backend, user } = this.config.system;
@@ -265,7 +270,7 @@ export class Daemon {
     void this.policy?.schedule();
     grantScriptCapabilities(this.opts.binding, this.config.scripts.ambient_capabilities, log);
     for (const link of this.kernel.links.values()) this.states.syncKernel(link);
-    log.info("configuration reloaded");
+    log.info("configuration reloaded", { MESSAGE_ID: MESSAGE_ID.reloaded });
     this.notifier.status(this.status());
     return r;
   }

@@ -56,7 +56,7 @@ export class EventDispatcher {
     }
     // A routes event per route: a table being filled would flood the journal at info.
     if (e.event === "routes") linkLog.debug("event routes");
-    else linkLog.info(`event ${e.event}`);
+    else linkLog.info(`event ${e.event}`, { NETEVD_EVENT: e.event });
     this.d.metrics()?.events.inc({ source: e.route ? "kernel" : e.backend, event: e.event });
     this.d.events.add(eventJson(e));
     const backend = this.d.backend();

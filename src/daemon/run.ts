@@ -1,12 +1,14 @@
 // `netevd run` in a process: the daemon until SIGTERM/SIGINT, SIGHUP reloads.
 import { FatalError } from "../errors";
 import { getLogger } from "../log/logger";
+import { useNativeJournal } from "../system/journal-sender";
 import { Daemon, type DaemonOptions } from "./daemon";
 
 const log = getLogger("daemon");
 
 /** Runs until SIGTERM/SIGINT; returns the exit code. */
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  useNativeJournal(opts.binding);
   const daemon = new Daemon(opts);
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));

@@ -21,6 +21,7 @@ import { addressKey, routeIdentity, routeKey, ruleKey } from "./keys";
 import { NetlinkError } from "../errors";
 import { diffTables, emptyTables, type KernelChange, RouteTable, sameValue, type Tables } from "./tables";
 import { Coalesced } from "../util/coalesced";
+import { MESSAGE_ID } from "../log/message-ids";
 
 const DEFAULT_RECEIVE_BUFFER = 8 * 1024 * 1024;
 const GROUPS = [
@@ -179,7 +180,9 @@ export class KernelState {
       const changes = diffTables(this.tables, fresh);
       this.tables = fresh;
       this.stats.resyncs++;
-      this.log.info(`re-synced with the kernel: ${changes.length} change(s) had been missed`);
+      this.log.info(`re-synced with the kernel: ${changes.length} change(s) had been missed`, {
+        MESSAGE_ID: MESSAGE_ID.resynced,
+      });
       for (const c of changes) this.backlog.push(c);
       void this.drain();
     } catch (err) {

@@ -1,7 +1,9 @@
 // One logger per module, carrying the link name where there is one
-// (like networkd's log_link_*). Three outputs: journald priority prefixes when
-// stderr is the journal stream, readable text on a terminal, JSON lines.
+// (like networkd's log_link_*). Three outputs: the journal when stderr is the
+// journal stream (native datagrams with fields when a sender is set, else
+// priority prefixes on stderr), readable text on a terminal, JSON lines.
 import { fstatSync } from "node:fs";
+import { isJournalOnly, journalDatagram, PRIORITY } from "./journal";
 
 export const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 export type Level = (typeof LEVELS)[number];
@@ -16,8 +18,6 @@ export interface LogRecord {
   fields: Fields;
 }
 
-/** syslog priorities for journald's "<N>" line prefix. */
-const PRIORITY: Record<Level, number> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3 };
 const COLOR: Record<Level, string> = { trace: "90", debug: "36", info: "32", warn: "33", error: "31" };
 
 export interface LogSettings {
@@ -26,6 +26,14 @@ export interface LogSettings {
   /** Where finished lines go; stderr by default. */
   write: (line: string) => void;
   color: boolean;
+  /**
+   * With the journal format: sends one native-protocol datagram, false when it
+   * could not (the line then goes to stderr). Set by the daemon, which has the
+   * native layer.
+   */
+  journal?: (datagram: Buffer) => boolean;
+  /** SYSLOG_IDENTIFIER of native journal messages. */
+  identifier: string;
 }
 
 const settings: LogSettings = {
@@ -33,6 +41,7 @@ const settings: LogSettings = {
   format: detectFormat(),
   write: (line) => process.stderr.write(line),
   color: process.stderr.isTTY === true && !process.env.NO_COLOR,
+  identifier: "netevd",
 };
 
 /** A level given on the command line (--log-level) wins over the configuration's, also on reload. */
@@ -66,21 +75,30 @@ function detectFormat(env = process.env): LogFormat {
   return "text";
 }
 
-export function render(rec: LogRecord, format: LogFormat, color = false): string {
-  const extra = Object.entries(rec.fields).filter(([k, v]) => v !== undefined && k !== "link");
+/** "module [link]: message key=value…": the line every output shows (the journal adds time and process). */
+function messageLine(rec: LogRecord): string {
+  const extra = Object.entries(rec.fields).filter(
+    ([k, v]) => v !== undefined && k !== "link" && !isJournalOnly(k),
+  );
   const link = rec.fields.link === undefined ? "" : ` [${formatValue(rec.fields.link)}]`;
   const kv = extra.map(([k, v]) => ` ${k}=${formatValue(v)}`).join("");
+  return `${rec.module}${link}: ${oneLine(rec.message)}${kv}`;
+}
+
+export function render(rec: LogRecord, format: LogFormat, color = false): string {
   switch (format) {
-    case "json":
-      return `${JSON.stringify({ time: rec.time.toISOString(), level: rec.level, module: rec.module, msg: rec.message, ...rec.fields }, jsonSafe)}\n`;
+    case "json": {
+      const fields = Object.fromEntries(Object.entries(rec.fields).filter(([k]) => !isJournalOnly(k)));
+      return `${JSON.stringify({ time: rec.time.toISOString(), level: rec.level, module: rec.module, msg: rec.message, ...fields }, jsonSafe)}\n`;
+    }
     case "journal":
-      // The journal adds time and process; one line per message is what it indexes.
-      return `<${PRIORITY[rec.level]}>${rec.module}${link}: ${oneLine(rec.message)}${kv}\n`;
+      // One line per message is what the journal indexes.
+      return `<${PRIORITY[rec.level]}>${messageLine(rec)}\n`;
     case "text": {
       const time = rec.time.toISOString().slice(11, 23);
       const level = rec.level.toUpperCase().padEnd(5);
       const lvl = color ? `\x1b[${COLOR[rec.level]}m${level}\x1b[0m` : level;
-      return `${time} ${lvl} ${rec.module}${link}: ${oneLine(rec.message)}${kv}\n`;
+      return `${time} ${lvl} ${messageLine(rec)}\n`;
     }
   }
 }
@@ -128,6 +146,11 @@ export class Logger {
       message,
       fields: { ...this.fields, ...fields },
     };
+    if (
+      settings.format === "journal" &&
+      settings.journal?.(journalDatagram(rec, messageLine(rec), settings.identifier))
+    )
+      return;
     settings.write(render(rec, settings.format, settings.color));
   }
 

@@ -75,7 +75,7 @@ export interface NativeBinding {
   /** initgroups + setresgid + setresuid, for every thread. */
   switchUser(name: string, uid: number, gid: number): void;
   /** One datagram to an AF_UNIX socket; "@name" is abstract. */
-  notify(path: string, message: string): number;
+  notify(path: string, message: string | Buffer): number;
   setns(fd: number, nstype: number): void;
   /**
    * posix_spawn in a new session, stdin /dev/null, cwd /, signals at their

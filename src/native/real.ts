@@ -14,7 +14,7 @@ import { join } from "node:path";
 import * as sea from "node:sea";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 interface Addon extends Omit<NativeBinding, "openNetlink"> {
   abiVersion: number;

@@ -12,6 +12,7 @@ import { type RouteSpec, routeDestination } from "../netlink/route";
 import type { RuleSpec } from "../netlink/rule";
 import { desiredPolicy, type PolicySettings, routeId, ruleId } from "./desired";
 import { NETEVD_RTPROT, owned } from "../kernel/protocol";
+import { MESSAGE_ID } from "../log/message-ids";
 
 export interface Plan {
   deleteRules: RuleSpec[];
@@ -169,7 +170,9 @@ export class PolicyReconciler {
     for (const [text, action, what, run] of steps) {
       try {
         await run();
-        this.opts.log.info(`policy routing: ${action === "add" ? "added" : "removed"} ${text}`);
+        this.opts.log.info(`policy routing: ${action === "add" ? "added" : "removed"} ${text}`, {
+          MESSAGE_ID: MESSAGE_ID.policyChanged,
+        });
         this.opts.onChange?.(action, what, text);
       } catch (err) {
         if (err instanceof NetlinkError && ALREADY.has(err.code)) continue;

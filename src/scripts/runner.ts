@@ -14,6 +14,7 @@ import type { Launched } from "./launch";
 import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-script";
 import { grants, type PrivilegeGrant } from "../config/script-styles";
 import { runPrivileged } from "./run-privileged";
+import { MESSAGE_ID } from "../log/message-ids";
 
 /** A script directory (one or several paths) and the style its scripts were written for. */
 export interface RunnerDirectory {
@@ -224,6 +225,8 @@ export class ScriptRunner {
     event: NetworkEvent,
     privileged?: { directory: string; script: string },
   ): Promise<ScriptResult> {
+    // Its output lines and its result carry its name (NETEVD_SCRIPT in the journal).
+    log = log.child({ script: script.name });
     if (privileged) {
       const result = await runPrivileged(script, {
         socket: this.opts.privilegedSocket,
@@ -306,11 +309,16 @@ export interface StylePlan {
 
 const directoryKey = (d: RunnerDirectory) => d.key ?? `${d.style.name}\0${d.paths.join(":")}`;
 
+/** A run's line; in the journal also NETEVD_SCRIPT, NETEVD_EXIT_STATUS (a number or a signal name) and, when it failed, the catalog's MESSAGE_ID. */
 function logResult(r: ScriptResult, log: Logger): void {
-  const fields = { script: r.name, duration_ms: Math.round(r.durationMs) };
-  if (r.spawnError) log.error(`could not start ${r.path}: ${r.spawnError}`, fields);
-  else if (r.timedOut) log.error(`${r.path} timed out`, fields);
+  const fields = {
+    duration_ms: Math.round(r.durationMs),
+    exit_status: r.signal ?? r.exitCode ?? undefined,
+  };
+  const failed = { ...fields, MESSAGE_ID: MESSAGE_ID.scriptFailed };
+  if (r.spawnError) log.error(`could not start ${r.path}: ${r.spawnError}`, failed);
+  else if (r.timedOut) log.error(`${r.path} timed out`, failed);
   else if (r.exitCode === 0) log.debug(`${r.path} succeeded`, fields);
-  else if (r.signal) log.warn(`${r.path} was killed by ${r.signal}`, fields);
-  else log.warn(`${r.path} exited with status ${r.exitCode}`, fields);
+  else if (r.signal) log.warn(`${r.path} was killed by ${r.signal}`, failed);
+  else log.warn(`${r.path} exited with status ${r.exitCode}`, failed);
 }

@@ -22,8 +22,60 @@ install_pkg() { # $1 = package file
 	esac
 }
 
+# The signed repository npm run package made for this format, as an
+# administrator adds it (file: instead of https:, the container has no network).
+section "the signed $FORMAT repository"
+case $FORMAT in
+deb)
+	# Only this repository: the container cannot reach Debian's mirror.
+	rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
+	install -m 0644 /in/repo/apt/netevd-archive-keyring.gpg /usr/share/keyrings/
+	cp -a /in/repo/apt /tmp/tampered
+	P=/tmp/tampered/dists/bookworm/main/binary-amd64/Packages
+	sed -i '0,/^Priority: /s//Priority:x/' $P && gzip -9nc $P > $P.gz
+	echo "deb [signed-by=/usr/share/keyrings/netevd-archive-keyring.gpg] file:/tmp/tampered bookworm main" > /tmp/tampered.list
+	apt-get -o Dir::Etc::SourceList=/tmp/tampered.list -o Dir::Etc::SourceParts=/dev/null update > /tmp/apt-tampered.out 2>&1
+	check "apt refuses a repository with one byte changed in Packages" test $? -ne 0
+	check "apt says why: the hash does not match the signed Release" grep -q "Hash Sum mismatch" /tmp/apt-tampered.out
+	check "apt installed nothing from it" bash -c '! apt-cache policy netevd 2>/dev/null | grep -q tampered'
+	echo "deb [signed-by=/usr/share/keyrings/netevd-archive-keyring.gpg] file:/in/repo/apt bookworm main" > /etc/apt/sources.list.d/netevd.list
+	apt-get update > /tmp/apt-update.out 2>&1; rc=$?
+	check "apt-get update accepts the signed repository" test $rc -eq 0 -a -z "$(grep -E '^(W|E):' /tmp/apt-update.out)"
+	cat /tmp/apt-update.out
+	;;
+rpm)
+	REPO_RPM=$(ls /in/repo/rpm/netevd-*.rpm)
+	check "rpm -K: without the project key the signature is not trusted" bash -c "! rpm -K $REPO_RPM"
+	rpm --import /in/repo/rpm/RPM-GPG-KEY-netevd
+	check "rpm -K: the repository's package verifies against the project key" bash -c "rpm -K $REPO_RPM | grep -q 'digests signatures OK'"
+	cp "$REPO_RPM" /tmp/changed.rpm && printf x | dd of=/tmp/changed.rpm bs=1 seek=$(( $(stat -c %s /tmp/changed.rpm) - 100 )) conv=notrunc 2>/dev/null
+	check "rpm -K: a package changed after signing fails" bash -c '! rpm -K /tmp/changed.rpm'
+	dnf -q -y --releasever=40 --setopt=reposdir=/dev/null --repofrompath=netevd,file:///in/repo/rpm --repo=netevd \
+		--setopt=netevd.gpgcheck=1 --setopt=netevd.repo_gpgcheck=1 --setopt=netevd.gpgkey=file:///in/repo/rpm/RPM-GPG-KEY-netevd \
+		repoquery --qf '%{name}-%{version}-%{release}.%{arch}' netevd > /tmp/repoquery.out 2>&1
+	cat /tmp/repoquery.out
+	check "dnf --repofrompath repoquery lists netevd from the signed metadata" grep -qx "netevd-[0-9.]*-1.x86_64" /tmp/repoquery.out
+	check "the .repo file turns on both signature checks" grep -qx "repo_gpgcheck=1" /in/repo/rpm/netevd.repo
+	;;
+pacman)
+	pacman-key --init > /tmp/pacman-key.out 2>&1
+	pacman-key --add /in/repo/arch/netevd.asc >> /tmp/pacman-key.out 2>&1
+	pacman-key --lsign-key "$(gpg --with-colons --show-keys /in/repo/arch/netevd.asc | awk -F: '/^fpr/ { print $10; exit }')" >> /tmp/pacman-key.out 2>&1
+	check "pacman-key trusts the repository's key" test $? -eq 0
+	sed 's|^Server = .*|Server = file:///in/repo/arch/$arch|' /in/repo/arch/pacman.conf.d-netevd >> $pacman_conf
+	pacman -Sy --config $pacman_conf > /tmp/pacman-sy.out 2>&1
+	check "pacman -Sy takes the signed database" test $? -eq 0
+	check "pacman -Ss finds netevd in it" bash -c "pacman -Ss --config $pacman_conf '^netevd\$' | grep -q '^netevd/netevd '"
+	;;
+esac
+
 section "install ($FORMAT)"
-install_pkg /in/pkg/old/*; echo "install rc=$?"
+case $FORMAT in
+deb) apt-get install -y --no-install-recommends netevd ;;
+rpm) install_pkg "$REPO_RPM" ;;
+pacman) pacman -S --noconfirm -dd --config $pacman_conf netevd ;;
+esac
+echo "install rc=$?"
 check "netevd installed in /usr/bin" test -x /usr/bin/netevd
 check "netevd-migrate is a symlink to netevd" test "$(readlink /usr/bin/netevd-migrate)" = netevd
 check "user netevd created" getent passwd netevd
@@ -89,6 +141,14 @@ echo "LINK=$LINK STATE=$STATE ADDRESSES=$ADDRESSES" >> /run/netevd/routable.$LIN
 env > /run/netevd/env.$LINK
 EOS
 chmod 755 /etc/netevd/routable.d/50-record
+# A hook that fails for nv0: the journal's catalog explains it.
+cat > /etc/netevd/routable.d/60-fails <<'EOS'
+#!/bin/sh
+[ "$LINK" = nv0 ] || exit 0
+echo "60-fails: giving up on $LINK" >&2
+exit 3
+EOS
+chmod 755 /etc/netevd/routable.d/60-fails
 # A hung hook whose child leaves its session and ignores SIGTERM.
 mkdir -p /etc/netevd/degraded.d
 cat > /etc/netevd/degraded.d/50-escape <<'EOS'
@@ -132,6 +192,19 @@ check "the daemon runs with the unit's heap flags" grep -qzx 'NODE_OPTIONS=--jit
 check "journal: V8 took the executable's code cache (no warning)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "Code cache"'
 check "licences of the bundled packages installed" grep -q "^zod " /usr/share/doc/netevd/third-party-notices.txt
 check "a Rust netevd hook (style netevd-rust) got USER and its flat JSON" wait_for grep -q '^netevd {"ifindex":[0-9]*,"ifname":"nv0"' /run/netevd/rust.nv0
+
+section "the journal's own fields and catalog"
+FAILED_ID=6d7bd66d72074d3cbccd946b046d1160
+check "the catalog is installed and known to journalctl" bash -c "journalctl --list-catalog | grep -q '^$FAILED_ID netevd: A netevd script failed'"
+check "journalctl -u netevd INTERFACE=nv0 shows the link's event lines" wait_for bash -c 'journalctl -b -u netevd INTERFACE=nv0 --no-pager -o cat | grep -qx "daemon \[nv0\]: event routable"'
+check "... and no other link's" bash -c '! journalctl -b -u netevd INTERFACE=nv0 --no-pager -o cat | grep -v "\[nv0\]"'
+check "journalctl NETEVD_EVENT=routable finds the event" bash -c 'journalctl -b -u netevd NETEVD_EVENT=routable --no-pager -o cat | grep -q "\[nv0\]: event routable"'
+check "the failed script: NETEVD_SCRIPT, NETEVD_EXIT_STATUS=3, MESSAGE_ID" wait_for bash -c "journalctl -b -u netevd NETEVD_SCRIPT=60-fails NETEVD_EXIT_STATUS=3 MESSAGE_ID=$FAILED_ID --no-pager -o cat | grep -q 'exited with status 3'"
+check "its stderr line carries NETEVD_SCRIPT too" bash -c 'journalctl -b -u netevd NETEVD_SCRIPT=60-fails --no-pager -o cat | grep -q "giving up on nv0"'
+journalctl -b -x -u netevd MESSAGE_ID=$FAILED_ID --no-pager > /tmp/explained.txt
+sed -n 1,12p /tmp/explained.txt
+check "journalctl -x explains the failed script from the catalog, with its fields" grep -q "The script 60-fails, run for the event routable of link" /tmp/explained.txt
+check "journalctl -x: ready has its catalog entry" bash -c 'journalctl -b -x -u netevd MESSAGE_ID=9e75cb1c8570470bb81c95ef7f54a34e --no-pager | grep -q "netevd is watching the network"'
 
 section "a hung hook's setsid child dies with the hook's timeout (its own cgroup, Delegate=yes)"
 check "journal: scripts run in cgroups of their own" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "each script runs in a cgroup of its own under /sys/fs/cgroup.*/netevd.service"'
