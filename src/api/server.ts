@@ -1,14 +1,24 @@
 // The control API (netevd.8, CONTROL API AND METRICS): HTTP/1.1 + JSON on a Unix socket (mode 0660,
 // the daemon's group), optionally on TCP when api.listen is set, and then every
 // request needs the bearer token from api.token_file. Read-only endpoints plus
-// POST /v1/reload; /v1/events?follow=1 streams newline-delimited JSON.
+// POST /v1/reload; /v1/events?follow=1 and /v1/runs?follow=1 stream
+// newline-delimited JSON.
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { readRegularFile } from "../util/read-regular";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log/logger";
-import type { EventBody, LinkBody, ReloadBody, RouteBody, RuleBody, ScriptsBody, StatusBody } from "./types";
+import type {
+  EventBody,
+  LinkBody,
+  ReloadBody,
+  RouteBody,
+  RuleBody,
+  RunBody,
+  ScriptsBody,
+  StatusBody,
+} from "./types";
 
 export interface EventFilter {
   link?: string;
@@ -25,8 +35,17 @@ export interface ApiHandlers {
   recentEvents(f: EventFilter): EventBody[];
   /** Calls `send` for every new event matching the filter; returns the unsubscribe. */
   subscribe(f: EventFilter, send: (e: EventBody) => void): () => void;
+  /** The last script runs, and new ones as they finish. */
+  recentRuns(f: EventFilter): RunBody[];
+  subscribeRuns(f: EventFilter, send: (r: RunBody) => void): () => void;
   reload(): ReloadBody;
   metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+/** What /v1/events and /v1/runs serve: the recent entries, and new ones as they come. */
+interface Feed {
+  recent: (f: EventFilter) => object[];
+  subscribe: (f: EventFilter, send: (e: object) => void) => () => void;
 }
 
 export interface ApiOptions {
@@ -34,6 +53,8 @@ export interface ApiOptions {
   /** "host:port" or "" (off). */
   listen: string;
   tokenFile: string;
+  /** "host:port" serving only /metrics and /healthz, without a token; "" (off). */
+  metricsListen?: string;
   handlers: ApiHandlers;
   log: Logger;
 }
@@ -93,7 +114,7 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await clearStaleSocket(this.opts.socket);
-    const local = createServer((req, res) => void this.handle(req, res, false));
+    const local = createServer((req, res) => void this.handle(req, res, "socket"));
     local.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       local.once("error", reject);
@@ -104,17 +125,26 @@ export class ApiServer {
     if (this.opts.listen) {
       this.token = Buffer.from(readRegularFile(this.opts.tokenFile, 4096).toString("utf8").trim());
       if (this.token.length === 0) throw new Error(`api.token_file ${this.opts.tokenFile} is empty`);
-      const i = this.opts.listen.lastIndexOf(":");
-      const host = this.opts.listen.slice(0, i).replace(/^\[|\]$/g, "");
-      const port = Number(this.opts.listen.slice(i + 1));
-      const tcp = createServer((req, res) => void this.handle(req, res, true));
-      tcp.maxConnections = MAX_CONNECTIONS;
-      await new Promise<void>((resolve, reject) => {
-        tcp.once("error", reject);
-        tcp.listen(port, host, () => resolve());
-      });
-      this.servers.push(tcp);
+      await this.listenTcp(this.opts.listen, (req, res) => void this.handle(req, res, "tcp"));
     }
+    if (this.opts.metricsListen)
+      await this.listenTcp(this.opts.metricsListen, (req, res) => void this.handle(req, res, "metrics"));
+  }
+
+  private async listenTcp(
+    address: string,
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+  ): Promise<void> {
+    const i = address.lastIndexOf(":");
+    const host = address.slice(0, i).replace(/^\[|\]$/g, "");
+    const port = Number(address.slice(i + 1));
+    const tcp = createServer(handler);
+    tcp.maxConnections = MAX_CONNECTIONS;
+    await new Promise<void>((resolve, reject) => {
+      tcp.once("error", reject);
+      tcp.listen(port, host, () => resolve());
+    });
+    this.servers.push(tcp);
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -125,9 +155,14 @@ export class ApiServer {
     return given.length === this.token.length && timingSafeEqual(given, this.token);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, tcp: boolean): Promise<void> {
+  /** `via`: the Unix socket, the API's TCP listener (token), or the metrics-only one. */
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    via: "socket" | "tcp" | "metrics",
+  ): Promise<void> {
     try {
-      if (tcp && !this.authorized(req)) {
+      if (via === "tcp" && !this.authorized(req)) {
         res.setHeader("www-authenticate", "Bearer");
         send(res, 401, { error: "a bearer token (api.token_file) is required" });
         return;
@@ -136,6 +171,8 @@ export class ApiServer {
       const path = url.pathname.replace(/\/+$/, "") || "/";
       const get = req.method === "GET" || req.method === "HEAD";
       const h = this.opts.handlers;
+      if (via === "metrics" && path !== "/metrics" && path !== "/healthz")
+        return send(res, 404, { error: "this address serves only /metrics and /healthz" });
       if (path === "/v1/reload") {
         if (req.method !== "POST") return send(res, 405, { error: "use POST" });
         const r = h.reload();
@@ -164,13 +201,17 @@ export class ApiServer {
       if (path === "/v1/routes") return send(res, 200, h.routes());
       if (path === "/v1/rules") return send(res, 200, h.rules());
       if (path === "/v1/scripts") return send(res, 200, h.scripts());
-      if (path === "/v1/events") {
+      if (path === "/v1/events" || path === "/v1/runs") {
         const f: EventFilter = {
           ...(url.searchParams.get("link") ? { link: url.searchParams.get("link") as string } : {}),
           ...(url.searchParams.get("event") ? { event: url.searchParams.get("event") as string } : {}),
         };
-        if (url.searchParams.get("follow") !== "1") return send(res, 200, h.recentEvents(f));
-        return this.follow(res, f);
+        const feed: Feed =
+          path === "/v1/events"
+            ? { recent: (x) => h.recentEvents(x), subscribe: (x, s) => h.subscribe(x, s) }
+            : { recent: (x) => h.recentRuns(x), subscribe: (x, s) => h.subscribeRuns(x, s) };
+        if (url.searchParams.get("follow") !== "1") return send(res, 200, feed.recent(f));
+        return this.follow(res, f, feed);
       }
       send(res, 404, { error: `no endpoint ${path}` });
     } catch (err) {
@@ -185,14 +226,13 @@ export class ApiServer {
    * reading is dropped once FOLLOWER_BUFFER bytes wait for it, so a stalled
    * reader costs a bounded amount of memory; at most MAX_FOLLOWERS at once.
    */
-  private follow(res: ServerResponse, f: EventFilter): void {
-    const h = this.opts.handlers;
+  private follow(res: ServerResponse, f: EventFilter, { recent, subscribe }: Feed): void {
     if (this.streams.size >= MAX_FOLLOWERS)
       return send(res, 503, { error: `too many event followers (at most ${MAX_FOLLOWERS})` });
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    for (const e of h.recentEvents(f)) res.write(`${JSON.stringify(e)}\n`);
+    for (const e of recent(f)) res.write(`${JSON.stringify(e)}\n`);
     this.streams.add(res);
-    const off = h.subscribe(f, (e) => {
+    const off = subscribe(f, (e) => {
       if (res.writableLength > FOLLOWER_BUFFER) {
         this.opts.log.warn(
           `an event follower stopped reading (${res.writableLength} bytes waiting); dropped`,

@@ -61,6 +61,19 @@ export interface ScriptsBody {
   ignored: string[];
 }
 
+/** GET /v1/runs: a finished script run. */
+export interface RunBody {
+  time: string;
+  link: string;
+  event: string;
+  script: string;
+  path: string;
+  result: "success" | "failure" | "timeout" | "error";
+  /** The exit code, or the name of the signal that ended it; null when it did not start. */
+  exit_status: number | string | null;
+  duration_ms: number;
+}
+
 /** POST /v1/reload. */
 export interface ReloadBody {
   ok: boolean;

@@ -1,6 +1,7 @@
 // Commands that ask the running daemon go through its API socket (netevd.8, CONTROL API AND METRICS):
 // HTTP/1.1 + JSON over the Unix socket. Not reachable: exit 69 with the reason.
 import { FatalError, EXIT } from "../errors";
+import { readLines } from "../util/text-lines";
 import { lazy } from "./lazy";
 
 // Loaded when a command calls the daemon, not for every command.
@@ -66,16 +67,7 @@ export function apiStream(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http().request({ socketPath: socket, method: "GET", path }, (res) => {
-      let buf = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        buf += d;
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          line(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      });
+      readLines(res, line);
       res.on("end", () => resolve());
     });
     req.on("error", (err: NodeJS.ErrnoException) =>

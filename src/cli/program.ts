@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { LEVELS } from "../log/logger";
 import { VERSION } from "../version";
 import { registerDaemonCommands } from "./commands/daemon";
+import { registerDashboard } from "./commands/dashboard";
 import { registerDemo } from "./commands/demo";
 import { registerListScripts } from "./commands/list-scripts";
 import { registerCompletion, registerMigrate } from "./commands/misc";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerListScripts(list);
   registerDaemonCommands(program, list);
   registerTest(program);
+  registerDashboard(program);
   registerMigrate(program);
   registerPrivileged(program);
   registerCompletion(program);

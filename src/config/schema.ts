@@ -279,6 +279,11 @@ export const ConfigSchema = z
     metrics: z
       .object({
         enabled: z.boolean().default(true).describe("serve Prometheus metrics at /metrics on the API"),
+        listen: listenAddress
+          .default("")
+          .describe(
+            "TCP address serving only /metrics and /healthz, without a token (for Prometheus); off when empty",
+          ),
       })
       .prefault({}),
     audit: z

@@ -15,7 +15,7 @@ import { addressInfo } from "../events/from-kernel";
 import { routeDestination } from "../netlink/route";
 import { discoverScripts } from "../scripts/discover";
 import { VERSION } from "../version";
-import type { EventLog } from "./event-log";
+import type { EventLog, RunLog } from "./event-log";
 import type { LinkStates } from "../links/link-states";
 
 export interface DaemonView {
@@ -29,6 +29,7 @@ export interface DaemonView {
   monitored: (name: string) => boolean;
   upState: string;
   events: EventLog;
+  runs: RunLog;
   metrics: Metrics;
   reload: ApiHandlers["reload"];
 }
@@ -117,6 +118,8 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
     },
     recentEvents: (f) => v.events.list(f),
     subscribe: (f, send) => v.events.subscribe(f, send),
+    recentRuns: (f) => v.runs.list(f),
+    subscribeRuns: (f, send) => v.runs.subscribe(f, send),
     reload: v.reload,
     metrics: async () => ({ contentType: v.metrics.contentType, text: await v.metrics.text() }),
   };

@@ -16,6 +16,7 @@ export async function startControlApi(c: Config, view: DaemonView): Promise<ApiS
     socket: c.api.socket,
     listen: c.api.listen,
     tokenFile: c.api.token_file,
+    metricsListen: c.metrics.enabled ? c.metrics.listen : "",
     handlers: c.metrics.enabled
       ? handlers
       : { ...handlers, metrics: () => Promise.reject(new Error("metrics.enabled is false")) },
@@ -24,6 +25,7 @@ export async function startControlApi(c: Config, view: DaemonView): Promise<ApiS
   try {
     await api.start();
     log.info(`control API on ${c.api.socket}${c.api.listen ? ` and ${c.api.listen}` : ""}`);
+    if (c.metrics.enabled && c.metrics.listen) log.info(`metrics on http://${c.metrics.listen}/metrics`);
     return api;
   } catch (err) {
     log.warn(`control API off: ${(err as Error).message}`);

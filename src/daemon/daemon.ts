@@ -30,9 +30,9 @@ import { becomeDaemonUser } from "./privilege-drop";
 import { createBackend, upState } from "./backend-factory";
 import { backendSink, type ManagerState } from "./backend-sink";
 import { EventDispatcher } from "./dispatch";
-import { EventLog } from "./event-log";
+import { EventLog, RunLog } from "./event-log";
 import { LeaseWatch } from "./lease-watch";
-import { recordScriptResult } from "./script-results";
+import { recordScriptResult, runBody } from "./script-results";
 import { monitoredMatcher, silencedLinks } from "../config/monitoring";
 import { policySettings } from "./settings";
 import { MESSAGE_ID } from "../log/message-ids";
@@ -63,6 +63,7 @@ export class Daemon {
   private auditLog: AuditLog | undefined;
   private readonly manager: ManagerState = { props: {} };
   private readonly events = new EventLog();
+  private readonly runs = new RunLog();
   private readonly startedAt = Date.now();
   private readonly notifier: Notifier;
   private ready = false;
@@ -102,7 +103,10 @@ export class Daemon {
       ...runnerSettings(c, this.opts.dryRun),
       styleContext: { networkctlStatus },
       killScope: this.killScope,
-      onResult: (e, r) => recordScriptResult(e, r, this.metrics, this.audit),
+      onResult: (e, r) => {
+        recordScriptResult(e, r, this.metrics, this.audit);
+        this.runs.add(runBody(e, r));
+      },
     };
   }
 
@@ -187,6 +191,7 @@ export class Daemon {
       monitored: (n) => this.monitored(n),
       upState: upState(c.system.backend),
       events: this.events,
+      runs: this.runs,
       metrics: this.metrics,
       reload: () => reloadBody(this.reload()),
     });

@@ -1,11 +1,26 @@
 // Each finished script, as the metrics and the audit log see it.
+import type { RunBody } from "../api/types";
 import type { AuditEntry } from "../audit/audit-log";
 import type { NetworkEvent } from "../events/event";
 import type { Metrics } from "../metrics/metrics";
 import type { ScriptResult } from "../scripts/run-script";
 
-const resultOf = (r: ScriptResult) =>
+const resultOf = (r: ScriptResult): RunBody["result"] =>
   r.spawnError ? "error" : r.timedOut ? "timeout" : r.exitCode === 0 ? "success" : "failure";
+
+/** A finished run as GET /v1/runs shows it. */
+export function runBody(e: NetworkEvent, r: ScriptResult): RunBody {
+  return {
+    time: new Date().toISOString(),
+    link: e.link.name,
+    event: e.event,
+    script: r.name,
+    path: r.path,
+    result: resultOf(r),
+    exit_status: r.signal ?? r.exitCode,
+    duration_ms: Math.round(r.durationMs),
+  };
+}
 
 export function recordScriptResult(
   e: NetworkEvent,

@@ -31,6 +31,8 @@ const handlers: ApiHandlers = {
   scripts: () => [],
   recentEvents: () => [],
   subscribe: () => () => undefined,
+  recentRuns: () => [],
+  subscribeRuns: () => () => undefined,
   reload: () => ({ ok: true, errors: [], warnings: [] }),
   metrics: () => Promise.resolve({ contentType: "text/plain", text: "" }),
 };

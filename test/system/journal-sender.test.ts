@@ -33,6 +33,18 @@ function parseDatagram(d: Buffer): Record<string, string> {
   return out;
 }
 
+/** Logging as under systemd, to a journal socket at `sock`; returns what reached stderr instead. */
+function logToJournal(sock: string): string[] {
+  const stderr: string[] = [];
+  configureLogging({
+    format: "journal",
+    level: "info",
+    write: (l) => stderr.push(l),
+    journal: journalSender(realBinding(), sock),
+  });
+  return stderr;
+}
+
 const saved = { ...logSettings() };
 afterEach(() => configureLogging({ ...saved, journal: undefined }));
 
@@ -74,13 +86,7 @@ describe("native journal protocol", () => {
     const sock = join(tempDir(), "journal.sock");
     const journal = await notifyListener(sock);
     try {
-      const stderr: string[] = [];
-      configureLogging({
-        format: "journal",
-        level: "info",
-        write: (l) => stderr.push(l),
-        journal: journalSender(realBinding(), sock),
-      });
+      const stderr = logToJournal(sock);
       getLogger("daemon", { link: "nv0" }).info("event routable", { NETEVD_EVENT: "routable" });
       await waitFor(() => journal.datagrams().length === 1);
       expect(parseDatagram(journal.datagrams()[0] as Buffer)).toMatchObject({
@@ -98,13 +104,7 @@ describe("native journal protocol", () => {
   it("without a journal socket the line goes to stderr with its priority prefix, and stays there", () => {
     const sock = join(tempDir(), "absent.sock");
     expect(existsSync(sock)).toBe(false);
-    const stderr: string[] = [];
-    configureLogging({
-      format: "journal",
-      level: "info",
-      write: (l) => stderr.push(l),
-      journal: journalSender(realBinding(), sock),
-    });
+    const stderr = logToJournal(sock);
     const log = getLogger("daemon");
     log.info("ready: 2 link(s)", { MESSAGE_ID: MESSAGE_ID.ready });
     log.warn("second");
