@@ -4,7 +4,7 @@
 // ambient capability), a veth coming up runs a mounted script laid out the way
 // the kubelet mounts a ConfigMap (..data symlinks), with no capabilities.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { chownSync, existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { canNetns, createNetns, ip } from "../helpers/netns";
@@ -65,8 +65,9 @@ describe.runIf(canNetns && hasPodman)("OCI image", () => {
     );
     symlinkSync("..2026_11_29_08_00_00.000000001", join(scripts, "..data"));
     symlinkSync("..data/50-record", join(scripts, "50-record"));
+    // Where the script (user netevd in the image, uid 999) writes what it got.
     const out = tempDir();
-    mkdirSync(out, { recursive: true });
+    chownSync(out, 999, 999);
 
     const run = podman(
       storage,

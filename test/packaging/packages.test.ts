@@ -7,6 +7,7 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -178,6 +179,9 @@ describe("built packages", () => {
     const pkg = readdirSync(arch).find((f) => /^netevd-.*\.pkg\.tar\.[a-z]+$/.test(f)) as string;
     expect(gpgv(join(arch, `${pkg}.sig`), join(arch, pkg))).toBe(0);
     expect(gpgv(join(arch, "netevd.db.tar.gz.sig"), join(arch, "netevd.db.tar.gz"))).toBe(0);
+    // What pacman downloads is a file, not repo-add's symlink (static hosting may drop those).
+    expect(lstatSync(join(arch, "netevd.db")).isFile()).toBe(true);
+    expect(gpgv(join(arch, "netevd.db.sig"), join(arch, "netevd.db"))).toBe(0);
     expect(run("bsdtar", ["-tf", join(arch, "netevd.db.tar.gz")]).stdout).toContain(
       `netevd-${version}-1/desc`,
     );

@@ -69,7 +69,8 @@ describe("running one script", () => {
     const script = writeScript(
       dir,
       "chatty",
-      `echo first; echo oops >&2; printf '\\033[31mred\\n'; echo ${long}; i=0; while [ $i -lt ${MAX_OUTPUT_LINES + 50} ]; do echo line$i; i=$((i+1)); done; printf 'no newline'`,
+      // The pause lets stderr's line arrive before stdout's flood fills the line budget (two pipes, no order between them).
+      `echo first; echo oops >&2; sleep 0.3; printf '\\033[31mred\\n'; echo ${long}; i=0; while [ $i -lt ${MAX_OUTPUT_LINES + 50} ]; do echo line$i; i=$((i+1)); done; printf 'no newline'`,
     );
     const r = await runScript("chatty", script, { env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, log });
     expect(r.exitCode).toBe(0);

@@ -2,7 +2,15 @@
 // with each distribution's own tools (apt-ftparchive, rpmsign + createrepo_c,
 // repo-add), ready to upload under one base URL.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { SigningKey } from "./signing-key";
@@ -125,6 +133,15 @@ function buildPacmanRepo(key: SigningKey, inputs: RepoInputs, dir: string, armor
     ...process.env,
     GNUPGHOME: key.home,
   });
+  // repo-add links netevd.db to netevd.db.tar.gz; static hosting (an object
+  // store, a copy) may not keep symlinks, so each becomes a file.
+  for (const name of readdirSync(arch)) {
+    const path = join(arch, name);
+    if (!lstatSync(path).isSymbolicLink()) continue;
+    const target = readFileSync(path);
+    rmSync(path);
+    writeFileSync(path, target);
+  }
   writeFileSync(join(dir, "netevd.asc"), armored);
   writeFileSync(
     join(dir, "pacman.conf.d-netevd"),

@@ -63,8 +63,9 @@ pacman)
 	pacman-key --lsign-key "$(gpg --with-colons --show-keys /in/repo/arch/netevd.asc | awk -F: '/^fpr/ { print $10; exit }')" >> /tmp/pacman-key.out 2>&1
 	check "pacman-key trusts the repository's key" test $? -eq 0
 	sed 's|^Server = .*|Server = file:///in/repo/arch/$arch|' /in/repo/arch/pacman.conf.d-netevd >> $pacman_conf
-	pacman -Sy --config $pacman_conf > /tmp/pacman-sy.out 2>&1
+	pacman -Sy --noprogressbar --config $pacman_conf > /tmp/pacman-sy.out 2>&1
 	check "pacman -Sy takes the signed database" test $? -eq 0
+	cat /tmp/pacman-key.out /tmp/pacman-sy.out
 	check "pacman -Ss finds netevd in it" bash -c "pacman -Ss --config $pacman_conf '^netevd\$' | grep -q '^netevd/netevd '"
 	;;
 esac
@@ -126,6 +127,7 @@ system: { backend: none }
 scripts:
   timeout: 3s
   directories: [{ path: /etc/rust-hooks, style: netevd-rust }]
+metrics: { listen: "127.0.0.1:9171" }
 EOC
 # A hook written for the Rust netevd: its flat JSON, HOME and USER.
 mkdir -p /etc/rust-hooks/routable.d
@@ -192,6 +194,24 @@ check "the daemon runs with the unit's heap flags" grep -qzx 'NODE_OPTIONS=--jit
 check "journal: V8 took the executable's code cache (no warning)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "Code cache"'
 check "licences of the bundled packages installed" grep -q "^zod " /usr/share/doc/netevd/third-party-notices.txt
 check "a Rust netevd hook (style netevd-rust) got USER and its flat JSON" wait_for grep -q '^netevd {"ifindex":[0-9]*,"ifname":"nv0"' /run/netevd/rust.nv0
+
+section "metrics.listen and netevd dashboard"
+# bash's /dev/tcp: no HTTP client in the container. http_get PORT PATH [TOKEN]
+http_get() {
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%b\r\n' "$2" "${3:+Authorization: Bearer $3\r\n}" >&3
+	timeout 5 cat <&3
+	exec 3<&-
+}
+check "metrics.listen serves /metrics without a token" bash -c "$(declare -f http_get); http_get 9171 /metrics | grep -q '^netevd_events_total'"
+check "... and nothing else" bash -c "$(declare -f http_get); http_get 9171 /v1/links | grep -q '^HTTP/1.1 404'"
+netevd dashboard --listen 127.0.0.1:8091 > /tmp/dashboard.out 2>&1 &
+dashboard_pid=$!
+check "netevd dashboard prints the URL to open" wait_for grep -q "open http://127.0.0.1:8091/?token=" /tmp/dashboard.out
+token=$(sed -n 's|.*?token=||p' /tmp/dashboard.out)
+check "the dashboard refuses a request without the token" bash -c "$(declare -f http_get); http_get 8091 /api/links | grep -q '^HTTP/1.1 401'"
+check "the dashboard serves the page and the links with it" bash -c "$(declare -f http_get); http_get 8091 / $token | grep -q '<title>netevd</title>' && http_get 8091 /api/links $token | grep -q '\"name\": \"nv0\"'"
+kill "$dashboard_pid"
 
 section "the journal's own fields and catalog"
 FAILED_ID=6d7bd66d72074d3cbccd946b046d1160
