@@ -5,16 +5,25 @@
 // blocked. The exit is watched through a pidfd on the event loop and reaped
 // with waitid(P_PIDFD): no SIGCHLD handler, no pid reuse race. What to run,
 // with which arguments and environment, is decided in TypeScript.
+// A daemon that stays uid 0 (system.user: root, as in a container) spawns
+// from a thread of its own that first lowers its capabilities to its ambient
+// set and sets no_new_privs: uid 0 would otherwise get the whole bounding set
+// back at exec; under no_new_privs the kernel keeps only what the spawning
+// thread still had. Capabilities and no_new_privs are per thread, so the
+// daemon's own CAP_NET_ADMIN is untouched.
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "errors.h"
@@ -84,7 +93,23 @@ std::vector<char*> Pointers(std::vector<std::string>& s) {
   return out;
 }
 
-// spawnProcess(file, argv, env, onExit) -> { pid, stdout, stderr }: the two
+// In the calling thread only: capabilities down to the ambient set (what
+// scripts may have), and no_new_privs. Returns 0 or an errno.
+int LowerToAmbient() {
+  uint64_t ambient = 0;
+  for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1) ambient |= 1ULL << cap;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  data[0] = {static_cast<uint32_t>(ambient), static_cast<uint32_t>(ambient), static_cast<uint32_t>(ambient)};
+  data[1] = {static_cast<uint32_t>(ambient >> 32), static_cast<uint32_t>(ambient >> 32),
+             static_cast<uint32_t>(ambient >> 32)};
+  if (syscall(SYS_capset, &header, data) < 0) return errno;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return errno;
+  return 0;
+}
+
+// spawnProcess(file, argv, env, onExit, dropCapabilities?) -> { pid, stdout, stderr }: the two
 // fds are the read ends of the pipes (close-on-exec, blocking: Node makes its
 // own stream of each). On failure throws an errno error (ENOENT, EACCES,
 // ENOEXEC, … from the exec itself, which glibc's posix_spawn reports).
@@ -94,6 +119,7 @@ Napi::Value SpawnProcess(const Napi::CallbackInfo& info) {
   std::vector<std::string> argv = Strings(info[1].As<Napi::Array>());
   std::vector<std::string> envv = Strings(info[2].As<Napi::Array>());
   Napi::Function onExit = info[3].As<Napi::Function>();
+  bool drop = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
   std::vector<char*> argp = Pointers(argv);
   std::vector<char*> envp = Pointers(envv);
 
@@ -126,7 +152,17 @@ Napi::Value SpawnProcess(const Napi::CallbackInfo& info) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, file.c_str(), &fa, &attr, argp.data(), envp.data());
+  int rc = 0;
+  if (drop) {
+    // A short-lived thread: what it lowers dies with it (a few tens of µs).
+    std::thread t([&] {
+      rc = LowerToAmbient();
+      if (rc == 0) rc = posix_spawn(&pid, file.c_str(), &fa, &attr, argp.data(), envp.data());
+    });
+    t.join();
+  } else {
+    rc = posix_spawn(&pid, file.c_str(), &fa, &attr, argp.data(), envp.data());
+  }
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

@@ -81,5 +81,16 @@ export interface NativeBinding {
    * posix_spawn in a new session, stdin /dev/null, cwd /, signals at their
    * defaults; the exit is watched through a pidfd. Throws ENOENT, EACCES, …
    */
-  spawnProcess(file: string, argv: string[], env: string[], onExit: ExitCallback): SpawnedProcess;
+  /**
+   * posix_spawn into a session of its own; with `dropCapabilities`, from a
+   * thread lowered to the ambient set under no_new_privs (for a daemon that
+   * stays uid 0, whose scripts would otherwise regain every capability).
+   */
+  spawnProcess(
+    file: string,
+    argv: string[],
+    env: string[],
+    onExit: ExitCallback,
+    dropCapabilities?: boolean,
+  ): SpawnedProcess;
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import * as sea from "node:sea";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 
 interface Addon extends Omit<NativeBinding, "openNetlink"> {
   abiVersion: number;
@@ -110,7 +110,8 @@ export function realBinding(): NativeBinding {
     switchUser: (name, uid, gid) => addon.switchUser(name, uid, gid),
     notify: (path, message) => addon.notify(path, message),
     setns: (fd, type) => addon.setns(fd, type),
-    spawnProcess: (file, argv, env, onExit) => addon.spawnProcess(file, argv, env, onExit),
+    spawnProcess: (file, argv, env, onExit, drop) =>
+      addon.spawnProcess(file, argv, env, onExit, drop === true),
   };
   return loaded;
 }

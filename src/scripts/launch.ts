@@ -54,6 +54,8 @@ function start(file: string, args: readonly string[], env: Record<string, string
           signal: signal >= 0 ? (SIGNAL_NAMES.get(signal) ?? null) : null,
         });
     },
+    // uid 0 regains the bounding set at exec: scripts of a daemon that stays root get only the ambient set.
+    process.geteuid?.() === 0,
   );
   const pipe = (fd: number) => new Socket({ fd, readable: true, writable: false });
   return { pid: p.pid, stdout: pipe(p.stdout), stderr: pipe(p.stderr), exited };
