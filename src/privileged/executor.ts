@@ -97,7 +97,11 @@ export class PrivilegedExecutor {
     }
     if ("refused" in auth) return this.refuse(auth.refused, req);
     const { spec } = auth;
-    this.log.info(`running ${spec.path} as root in ${spec.name}`, { link: req.link, event: req.event });
+    this.log.info(`running ${spec.path} as root in ${spec.name}`, {
+      link: req.link,
+      event: req.event,
+      script: req.script,
+    });
     if (req.dropped)
       this.log.warn(`${spec.path}: left out ${req.dropped.join(", ")}: control characters in the value`);
     try {

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI } from "../helpers/cli";
+import { CLI, netevd } from "../helpers/cli";
 import { apiConfig, startDaemon } from "../helpers/daemon";
 import { httpGet } from "../helpers/http";
 import { canNetns, createNetns, ip } from "../helpers/netns";
@@ -110,6 +110,16 @@ describe.runIf(canNetns)("netevd dashboard", () => {
     await rowWith("rules", "192.0.2.9");
     await rowWith("events", "ve0routable");
     await rowWith("runs", "ve0routable20-failsfailure3");
+    // The same runs from the CLI.
+    const runs = JSON.parse(
+      netevd(["--config", config, "list", "runs", "--link", "ve0", "--format", "json"]).stdout,
+    ) as { script: string; result: string; exit_status: number }[];
+    expect(runs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ script: "20-fails", result: "failure", exit_status: 3 }),
+        expect.objectContaining({ script: "10-ok", result: "success", exit_status: 0 }),
+      ]),
+    );
     expect(await page.textContent("#runs tbody")).toContain("ve0routable10-oksuccess0");
 
     // A link named like markup is shown as its name, never as markup.

@@ -1,6 +1,14 @@
 // Subcommands answered by the running daemon over the API socket.
 import type { Command } from "commander";
-import type { ErrorBody, EventBody, LinkBody, ReloadBody, RouteBody, RuleBody } from "../../api/types";
+import type {
+  ErrorBody,
+  EventBody,
+  LinkBody,
+  ReloadBody,
+  RouteBody,
+  RuleBody,
+  RunBody,
+} from "../../api/types";
 import { contextOf, type Context, requireConfig } from "../context";
 import { apiCall, type ApiReply, apiStream } from "../daemon-client";
 import { lazy } from "../lazy";
@@ -46,6 +54,16 @@ const EVENT_COLUMNS: Column<EventBody>[] = [
   { header: "event", value: (r) => r.event },
   { header: "link", value: (r) => r.link.name },
   { header: "addresses", value: (r) => r.addresses.map((a) => a.address).join(" ") },
+];
+
+const RUN_COLUMNS: Column<RunBody>[] = [
+  { header: "time", value: (r) => r.time },
+  { header: "link", value: (r) => r.link },
+  { header: "event", value: (r) => r.event },
+  { header: "script", value: (r) => r.script },
+  { header: "result", value: (r) => r.result },
+  { header: "exit", value: (r) => r.exit_status },
+  { header: "ms", value: (r) => r.duration_ms },
 ];
 
 /** One object as "key: value" lines (nested values as JSON). */
@@ -114,6 +132,18 @@ export function registerDaemonCommands(program: Command, list: Command): void {
     .command("rules")
     .description("policy rules netevd manages")
     .action((_o, cmd: Command) => showList(cmd, "list rules", "/v1/rules", RULE_COLUMNS));
+  list
+    .command("runs")
+    .description("the last script runs: result, exit status, duration")
+    .option("--link <name>", "only this link's runs")
+    .action((o: { link?: string }, cmd: Command) =>
+      showList(
+        cmd,
+        "list runs",
+        `/v1/runs${o.link ? `?link=${encodeURIComponent(o.link)}` : ""}`,
+        RUN_COLUMNS,
+      ),
+    );
   program
     .command("show")
     .description("details of one object")

@@ -6,6 +6,10 @@ import { lazy } from "../lazy";
 const executor = lazy(
   () => require("../../privileged/executor") as typeof import("../../privileged/executor"),
 );
+const native = lazy(() => require("../../native/real") as typeof import("../../native/real"));
+const journal = lazy(
+  () => require("../../system/journal-sender") as typeof import("../../system/journal-sender"),
+);
 const systemd = lazy(
   () => require("../../privileged/transient-unit") as typeof import("../../privileged/transient-unit"),
 );
@@ -17,6 +21,8 @@ export function registerPrivileged(program: Command): void {
     .option("--listen <path>", "listen on this socket instead of systemd's (tests)")
     .action(async (opts: { listen?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      // Its lines carry INTERFACE= and NETEVD_* in the journal, as the daemon's do.
+      journal().useNativeJournal(native().realBinding());
       const units = new (systemd().TransientUnits)();
       const { executorServer, PrivilegedExecutor } = executor();
       const served = new PrivilegedExecutor({

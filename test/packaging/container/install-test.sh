@@ -285,6 +285,7 @@ check "the daemon's own CapEff is still cap_net_admin only" test "$(awk '/^CapEf
 check "the daemon still runs as netevd" test "$(ps -o user= -p "$(mainpid)")" = netevd
 check "journal: the hook's output under its own name" wait_for bash -c 'journalctl -b -t 40-firewall --no-pager | grep -q "firewall opened for nv5"'
 check "journal: it ran in a transient unit of its own" bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "running /etc/netevd/routable.d/40-firewall as root in netevd-hook-"'
+check "journal: the executor's line has the link's INTERFACE= and NETEVD_SCRIPT=" bash -c 'journalctl -b -u netevd-privileged INTERFACE=nv5 NETEVD_SCRIPT=40-firewall --no-pager -o cat | grep -q "as root in netevd-hook-"'
 check "the netevd user cannot start units itself" bash -c '! setpriv --reuid=netevd --regid=netevd --init-groups busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartUnit ss systemd-hostnamed.service replace 2>/tmp/busctl.err'
 cat /tmp/busctl.err
 # A symlink swapped in for the marked hook, to a root file in a directory the
