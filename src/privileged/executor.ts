@@ -100,7 +100,8 @@ export class PrivilegedExecutor {
     this.log.info(`running ${spec.path} as root in ${spec.name}`, {
       link: req.link,
       event: req.event,
-      script: req.script,
+      // The script's own name, as the daemon logs it (the request says "routable.d/NAME").
+      script: posix.basename(spec.path),
     });
     if (req.dropped)
       this.log.warn(`${spec.path}: left out ${req.dropped.join(", ")}: control characters in the value`);
