@@ -48,7 +48,7 @@ export function translateLegacyKeys(data: Obj): LegacyFinding[] {
       found.push({
         path: ["metrics", key],
         message:
-          "metrics are served at /metrics on the API (api.socket, or api.listen for TCP); this key has no effect",
+          "metrics are served at /metrics on the API (api.socket, or api.listen for TCP), and alone without a token on metrics.listen (the Rust netevd never served them, so netevd opens no port for this key); this key has no effect",
       });
       delete metrics[key];
     }

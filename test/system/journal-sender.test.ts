@@ -34,13 +34,13 @@ function parseDatagram(d: Buffer): Record<string, string> {
 }
 
 /** Logging as under systemd, to a journal socket at `sock`; returns what reached stderr instead. */
-function logToJournal(sock: string): string[] {
+function logToJournal(sock: string, onGone?: () => void): string[] {
   const stderr: string[] = [];
   configureLogging({
     format: "journal",
     level: "info",
     write: (l) => stderr.push(l),
-    journal: journalSender(realBinding(), sock),
+    journal: journalSender(realBinding(), sock, onGone),
   });
   return stderr;
 }
@@ -104,10 +104,13 @@ describe("native journal protocol", () => {
   it("without a journal socket the line goes to stderr with its priority prefix, and stays there", () => {
     const sock = join(tempDir(), "absent.sock");
     expect(existsSync(sock)).toBe(false);
-    const stderr = logToJournal(sock);
+    let gone = 0;
+    const stderr = logToJournal(sock, () => gone++);
     const log = getLogger("daemon");
     log.info("ready: 2 link(s)", { MESSAGE_ID: MESSAGE_ID.ready });
     log.warn("second");
     expect(stderr).toEqual(["<6>daemon: ready: 2 link(s)\n", "<4>daemon: second\n"]);
+    // Told once, so the daemon stops building datagrams for a socket that is not there.
+    expect(gone).toBe(1);
   });
 });

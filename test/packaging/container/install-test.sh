@@ -220,6 +220,7 @@ check "journalctl -u netevd INTERFACE=nv0 shows the link's event lines" wait_for
 check "... and no other link's" bash -c '! journalctl -b -u netevd INTERFACE=nv0 --no-pager -o cat | grep -v "\[nv0\]"'
 check "journalctl NETEVD_EVENT=routable finds the event" bash -c 'journalctl -b -u netevd NETEVD_EVENT=routable --no-pager -o cat | grep -q "\[nv0\]: event routable"'
 check "the failed script: NETEVD_SCRIPT, NETEVD_EXIT_STATUS=3, MESSAGE_ID" wait_for bash -c "journalctl -b -u netevd NETEVD_SCRIPT=60-fails NETEVD_EXIT_STATUS=3 MESSAGE_ID=$FAILED_ID --no-pager -o cat | grep -q 'exited with status 3'"
+check "netevd list runs shows the failed run with its exit status" bash -c 'netevd list runs --link nv0 --format json | grep -A3 "\"script\": \"60-fails\"" | grep -q "\"exit_status\": 3"'
 check "its stderr line carries NETEVD_SCRIPT too" bash -c 'journalctl -b -u netevd NETEVD_SCRIPT=60-fails --no-pager -o cat | grep -q "giving up on nv0"'
 journalctl -b -x -u netevd MESSAGE_ID=$FAILED_ID --no-pager > /tmp/explained.txt
 sed -n 1,12p /tmp/explained.txt
