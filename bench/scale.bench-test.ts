@@ -74,7 +74,7 @@ async function scrape(socket: string): Promise<(series: string) => number> {
       .filter((l) => l && !l.startsWith("#"))
       .map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))] as const),
   );
-  return (series) => values.get(series) ?? NaN;
+  return (series) => values.get(series) ?? values.get(`${series}{netns=""}`) ?? NaN;
 }
 
 async function stop(d: { child: { kill: (s: NodeJS.Signals) => boolean }; exit: Promise<unknown> }) {

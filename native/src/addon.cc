@@ -9,12 +9,13 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 5));
+  exports.Set("abiVersion", Napi::Number::New(env, 6));
   exports.Set("NetlinkSocket", netevd::NetlinkSocket::Define(env));
   netevd::DefinePrivileges(env, exports);
   netevd::DefineNotify(env, exports);
   netevd::DefineNamespaces(env, exports);
   netevd::DefineSpawn(env, exports);
+  netevd::DefineFdPassing(env, exports);
   // Worker or process teardown: close every socket (and its poll handle).
   env.AddCleanupHook([]() { netevd::NetlinkSocket::CloseAll(); });
   return exports;

@@ -1,6 +1,7 @@
 #include "netlink_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,11 +46,36 @@ Napi::Function NetlinkSocket::Define(Napi::Env env) {
                      });
 }
 
-// new NetlinkSocket(protocol): socket() + bind() with a kernel-assigned port id.
+// new NetlinkSocket(protocol[, fd]): socket() + bind() with a kernel-assigned
+// port id. With fd, that socket is taken over instead (one opened in another
+// network namespace and handed over): it must be an unbound netlink socket of
+// this protocol, and it is closed on failure as on close().
 NetlinkSocket::NetlinkSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetlinkSocket>(info) {
   Napi::Env env = info.Env();
   int protocol = info[0].As<Napi::Number>().Int32Value();
-  fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (info.Length() > 1 && info[1].IsNumber()) {
+    fd_ = info[1].As<Napi::Number>().Int32Value();
+    int domain = 0, proto = -1;
+    socklen_t len = sizeof(int);
+    bool ok = getsockopt(fd_, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0;
+    len = sizeof(int);
+    ok = ok && getsockopt(fd_, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0;
+    int err = ok ? EPROTOTYPE : errno;
+    if (!ok || domain != AF_NETLINK || proto != protocol) {
+      close(fd_);
+      fd_ = -1;
+      ThrowErrno(env, err, "getsockopt");
+    }
+    int flags = fcntl(fd_, F_GETFL);
+    if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd_, F_SETFD, FD_CLOEXEC) < 0) {
+      err = errno;
+      close(fd_);
+      fd_ = -1;
+      ThrowErrno(env, err, "fcntl");
+    }
+  } else {
+    fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  }
   if (fd_ < 0) ThrowErrno(env, errno, "socket");
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;

@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger";
 import type {
   EventBody,
   LinkBody,
+  NamespaceBody,
   ReloadBody,
   RouteBody,
   RuleBody,
@@ -27,8 +28,10 @@ export interface EventFilter {
 
 export interface ApiHandlers {
   status(): StatusBody;
-  links(): LinkBody[];
-  link(name: string): LinkBody | undefined;
+  /** Links of netevd's own namespace, or of a watched one (undefined: not watched). */
+  links(netns?: string): LinkBody[] | undefined;
+  link(name: string, netns?: string): LinkBody | undefined;
+  namespaces(): NamespaceBody[];
   routes(): RouteBody[];
   rules(): RuleBody[];
   scripts(): ScriptsBody[];
@@ -191,11 +194,17 @@ export class ApiServer {
         return;
       }
       if (path === "/v1/status") return send(res, 200, h.status());
-      if (path === "/v1/links") return send(res, 200, h.links());
+      const netns = url.searchParams.get("netns") ?? undefined;
+      const noNetns = { error: `namespace ${JSON.stringify(netns)} is not watched (monitoring.namespaces)` };
+      if (path === "/v1/links") {
+        const links = h.links(netns);
+        return links ? send(res, 200, links) : send(res, 404, noNetns);
+      }
+      if (path === "/v1/namespaces") return send(res, 200, h.namespaces());
       if (path.startsWith("/v1/links/")) {
         const name = decodeName(path.slice("/v1/links/".length));
         if (name === null) return send(res, 400, { error: "the link name is not valid percent-encoding" });
-        const link = h.link(name);
+        const link = h.link(name, netns);
         return link ? send(res, 200, link) : send(res, 404, { error: "no such link" });
       }
       if (path === "/v1/routes") return send(res, 200, h.routes());

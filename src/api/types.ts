@@ -16,6 +16,8 @@ export interface StatusBody {
   links: number;
   policy_rules: number;
   policy_routes: number;
+  /** Other network namespaces watched now. */
+  namespaces: number;
   [upState: string]: string | number | boolean;
 }
 
@@ -23,6 +25,8 @@ export interface StatusBody {
 export interface LinkBody {
   name: string;
   index: number;
+  /** The network namespace's name; null: netevd's own. */
+  netns: string | null;
   state: string | null;
   monitored: boolean;
   operstate: string;
@@ -33,6 +37,13 @@ export interface LinkBody {
   addresses: AddressInfo[];
   gateway: string | null;
   manager: LinkProperties | null;
+}
+
+/** GET /v1/namespaces: the other network namespaces watched (monitoring.namespaces). */
+export interface NamespaceBody {
+  name: string;
+  links: number;
+  routable: number;
 }
 
 /** GET /v1/routes: netevd's own policy routes. */

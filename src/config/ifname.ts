@@ -8,7 +8,7 @@ export const INTERFACE_PATTERN_ALLOWED = `interface names (1-${IFNAMSIZ_MAX} cha
 
 const GLOB_CHARS = /[*?[\]{}!]/;
 
-function isGlob(pattern: string): boolean {
+export function isGlob(pattern: string): boolean {
   return GLOB_CHARS.test(pattern);
 }
 
@@ -24,6 +24,11 @@ export function interfacePatternProblem(pattern: string): string | undefined {
     if (pattern === "." || pattern === "..") return `"${pattern}" is not a valid interface name`;
     return undefined;
   }
+  return globProblem(pattern);
+}
+
+/** A problem with a shell glob's syntax, or undefined. */
+export function globProblem(pattern: string): string | undefined {
   if (!balanced(pattern, "[", "]")) return `unbalanced "[" in glob "${pattern}"`;
   if (!balanced(pattern, "{", "}")) return `unbalanced "{" in glob "${pattern}"`;
   try {

@@ -8,6 +8,7 @@ import { CAPABILITIES } from "../util/capabilities";
 import { nearest } from "../util/suggest";
 import { DURATION_ALLOWED, parseDuration } from "./duration";
 import { INTERFACE_PATTERN_ALLOWED, interfacePatternProblem } from "./ifname";
+import { NAMESPACE_PATTERN_ALLOWED, namespacePatternProblem } from "./netns-name";
 import { SCRIPT_STYLES } from "./style-names";
 import { DEFAULT_API_SOCKET } from "./api-socket";
 
@@ -34,6 +35,11 @@ const duration = (description: string) =>
 const interfacePattern = z.string().superRefine((value, ctx) => {
   const why = interfacePatternProblem(value);
   if (why) problem(ctx, why, INTERFACE_PATTERN_ALLOWED);
+});
+
+const namespacePattern = z.string().superRefine((value, ctx) => {
+  const why = namespacePatternProblem(value);
+  if (why) problem(ctx, why, NAMESPACE_PATTERN_ALLOWED);
 });
 
 const interfaceList = (description: string) => z.array(interfacePattern).default([]).describe(description);
@@ -81,6 +87,12 @@ const privileged = z
           .array(absolutePath)
           .optional()
           .describe("the only paths they may write; default everywhere root may"),
+        namespace: z
+          .enum(["netevd", "link"])
+          .default("netevd")
+          .describe(
+            "for an event of a link in another namespace: run in netevd's namespace, or enter the link's",
+          ),
       })
       .strict(),
   ])
@@ -127,6 +139,10 @@ const filterSchema = z
           .optional()
           .describe("the link must have an address of this family"),
         backend: z.enum(BACKENDS).optional(),
+        netns: z
+          .union([z.literal(""), namespacePattern])
+          .optional()
+          .describe('namespace name or glob; "" is netevd\'s own namespace'),
         condition: condition.optional().describe(CONDITION_ALLOWED),
       })
       .prefault({})
@@ -156,6 +172,12 @@ export const ConfigSchema = z
       .object({
         interfaces: interfaceList("names or shell globs; empty = every link but loopback"),
         exclude: interfaceList("names or globs, applied after interfaces"),
+        namespaces: z
+          .union([z.literal("all"), z.array(namespacePattern)])
+          .default([])
+          .describe(
+            'network namespaces to watch besides netevd\'s own: names under /run/netns or globs, or "all"; default none',
+          ),
       })
       .prefault({}),
     routing: z

@@ -44,17 +44,20 @@ export interface PrivilegeGrant {
   capabilities: "all" | Capability[];
   /** The only paths they may write; null: wherever root may. */
   readWritePaths: string[] | null;
+  /** For an event of a link in another namespace: "link" runs the hook inside that namespace. */
+  namespace: "netevd" | "link";
 }
 
 type PrivilegedSetting = Config["scripts"]["privileged"];
 
 function grant(p: PrivilegedSetting): PrivilegeGrant | undefined {
   if (p === false) return undefined;
-  if (p === true) return { scripts: null, capabilities: "all", readWritePaths: null };
+  if (p === true) return { scripts: null, capabilities: "all", readWritePaths: null, namespace: "netevd" };
   return {
     scripts: p.scripts ?? null,
     capabilities: p.capabilities,
     readWritePaths: p.read_write_paths ?? null,
+    namespace: p.namespace,
   };
 }
 

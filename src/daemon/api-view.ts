@@ -17,6 +17,7 @@ import { discoverScripts } from "../scripts/discover";
 import { VERSION } from "../version";
 import type { EventLog, RunLog } from "./event-log";
 import type { LinkStates } from "../links/link-states";
+import type { NamespaceLinks } from "./namespace-links";
 
 export interface DaemonView {
   config: () => Config;
@@ -32,19 +33,27 @@ export interface DaemonView {
   runs: RunLog;
   metrics: Metrics;
   reload: ApiHandlers["reload"];
+  /** The other namespaces watched now (monitoring.namespaces). */
+  namespaces: () => NamespaceLinks[];
 }
 
 const family = (f: number): Family => (f === AF_INET ? "ipv4" : "ipv6");
 
 export function apiHandlers(v: DaemonView): ApiHandlers {
   const k = v.kernel;
-  const linkView = (index: number): LinkBody | undefined => {
+  const own = { kernel: k, states: v.states, name: null };
+  type Where = { kernel: KernelState; states: LinkStates; name: string | null };
+  const where = (netns: string | undefined): Where | undefined =>
+    netns === undefined || netns === "" ? own : v.namespaces().find((n) => n.name === netns);
+  const linkView = (index: number, w: Where = own): LinkBody | undefined => {
+    const k = w.kernel;
     const l = k.links.get(index);
     if (!l) return undefined;
-    const rec = v.states.get(index);
+    const rec = w.states.get(index);
     return {
       name: l.name,
       index: l.index,
+      netns: w.name,
       state: rec?.state ?? null,
       monitored: v.monitored(l.name),
       operstate: l.operstate,
@@ -91,17 +100,31 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
         [v.upState]: states.filter((s) => s.state === v.upState).length,
         policy_rules: owned.rules().length,
         policy_routes: owned.routes().length,
+        namespaces: v.namespaces().length,
       };
     },
-    links: () =>
-      [...k.links.keys()]
+    links: (netns) => {
+      const w = where(netns);
+      if (!w) return undefined;
+      return [...w.kernel.links.keys()]
         .sort((a, b) => a - b)
-        .map(linkView)
-        .filter((l) => l !== undefined),
-    link: (name) => {
-      const l = [...k.links.values()].find((x) => x.name === name);
-      return l ? linkView(l.index) : undefined;
+        .map((i) => linkView(i, w))
+        .filter((l) => l !== undefined);
     },
+    link: (name, netns) => {
+      const w = where(netns);
+      const l = w && [...w.kernel.links.values()].find((x) => x.name === name);
+      return l ? linkView(l.index, w) : undefined;
+    },
+    namespaces: () =>
+      v
+        .namespaces()
+        .map((n) => ({
+          name: n.name,
+          links: n.kernel.links.size,
+          routable: n.states.tracked().filter((l) => l.state === "routable").length,
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     routes: owned.routes,
     rules: owned.rules,
     scripts: () => {

@@ -15,7 +15,7 @@ import { EventFilters } from "../filters/apply";
 import { KernelState } from "../kernel/state";
 import { LinkStates } from "../links/link-states";
 import { configureLogging, getLogger } from "../log/logger";
-import { kernelSamples, Metrics } from "../metrics/metrics";
+import { kernelSamples, Metrics, type Sampled } from "../metrics/metrics";
 import type { NativeBinding } from "../native/binding";
 import { PolicyReconciler } from "../routing/reconciler";
 import { type RunnerOptions, ScriptRunner } from "../scripts/runner";
@@ -34,6 +34,9 @@ import { EventLog, RunLog } from "./event-log";
 import { LeaseWatch } from "./lease-watch";
 import { recordScriptResult, runBody } from "./script-results";
 import { monitoredMatcher, silencedLinks } from "../config/monitoring";
+import { compileNamespaceMatcher } from "../config/netns-name";
+import { privilegedSocket } from "../privileged/client";
+import { NamespaceWatch } from "./namespaces";
 import { policySettings } from "./settings";
 import { MESSAGE_ID } from "../log/message-ids";
 
@@ -61,6 +64,7 @@ export class Daemon {
   private metrics: Metrics | undefined;
   private api: ApiServer | undefined;
   private auditLog: AuditLog | undefined;
+  private namespaces: NamespaceWatch | undefined;
   private readonly manager: ManagerState = { props: {} };
   private readonly events = new EventLog();
   private readonly runs = new RunLog();
@@ -128,7 +132,10 @@ export class Daemon {
     }
     // Counted from the first event on (startup triggers included).
     const k = this.kernel;
-    this.metrics = new Metrics(kernelSamples(k));
+    this.metrics = new Metrics(() => [
+      ["", kernelSamples(k)],
+      ...(this.namespaces?.all() ?? []).map((n) => [n.name, kernelSamples(n.kernel)] as [string, Sampled]),
+    ]);
     if (r.rustStyle)
       warnSilenced(
         c,
@@ -168,6 +175,7 @@ export class Daemon {
         monitored: (n) => this.monitored(n),
       });
     });
+    await this.watchNamespaces();
     // Policy routing is reconciled before READY=1: stale netevd entries go, missing ones come.
     this.policy = new PolicyReconciler({
       kernel: k,
@@ -194,6 +202,7 @@ export class Daemon {
       runs: this.runs,
       metrics: this.metrics,
       reload: () => reloadBody(this.reload()),
+      namespaces: () => this.namespaces?.all() ?? [],
     });
     this.ready = true;
     log.info(`ready: ${this.status()}${this.opts.dryRun ? ", dry run" : ""}`, {
@@ -241,6 +250,28 @@ export class Daemon {
     });
   }
 
+  /** monitoring.namespaces: started when first configured; a reload may widen or narrow it. */
+  private async watchNamespaces(): Promise<void> {
+    const ns = this.config.monitoring.namespaces;
+    if (this.namespaces) {
+      this.namespaces.update();
+      return;
+    }
+    if (ns !== "all" && ns.length === 0) return;
+    this.namespaces = new NamespaceWatch({
+      binding: this.opts.binding,
+      runner: this.runner,
+      events: this.events,
+      filters: () => this.filters,
+      metrics: () => this.metrics,
+      monitored: (n) => this.monitored(n),
+      watched: () => compileNamespaceMatcher(this.config.monitoring.namespaces),
+      executor: () => privilegedSocket(this.opts.env),
+      startupTriggers: () => this.config.scripts.run_startup_triggers,
+    });
+    await this.namespaces.start();
+  }
+
   private onLeaseChange(ifname: string): void {
     if (!this.synced) return; // the lease files' first read, during start
     const link = [...this.kernel.links.values()].find((l) => l.name === ifname);
@@ -275,6 +306,7 @@ export class Daemon {
     void this.policy?.schedule();
     grantScriptCapabilities(this.opts.binding, this.config.scripts.ambient_capabilities, log);
     for (const link of this.kernel.links.values()) this.states.syncKernel(link);
+    void this.watchNamespaces();
     log.info("configuration reloaded", { MESSAGE_ID: MESSAGE_ID.reloaded });
     this.notifier.status(this.status());
     return r;
@@ -289,6 +321,7 @@ export class Daemon {
       this.backend?.stop();
       this.leases?.close();
       this.states?.stop();
+      this.namespaces?.close();
       await this.runner?.stop();
       if (this.policy && !this.opts.dryRun && !this.config.routing.keep_on_stop) await this.policy.cleanup();
       this.kernel?.close();

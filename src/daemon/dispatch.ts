@@ -28,6 +28,8 @@ export interface DispatchDeps {
   /** The manager's values: per link, and the manager's own (index 0). */
   manager: (index: number) => LinkProperties | undefined;
   leaseOf?: (name: string) => LeaseData | null;
+  /** The network namespace these links live in (monitoring.namespaces); absent: netevd's own. */
+  netns?: string;
 }
 
 export class EventDispatcher {
@@ -42,13 +44,22 @@ export class EventDispatcher {
     this.send(this.build("routes", link, route));
   }
 
+  /** The namespace itself appeared or went (netns.d). */
+  namespace(action: "created" | "deleted"): void {
+    this.send({ ...this.build("netns", stubLink(0, ""), null), netnsAction: action });
+  }
+
   private build(event: string, link: Link, route: RouteInfo | null): NetworkEvent {
     const lease = link.index > 0 ? (this.d.leaseOf?.(link.name)?.info ?? null) : null;
-    return buildEvent(event, link, route, this.d.source(), this.d.manager(link.index), lease);
+    const e = buildEvent(event, link, route, this.d.source(), this.d.manager(link.index), lease);
+    return this.d.netns === undefined ? e : { ...e, netns: this.d.netns };
   }
 
   private send(e: NetworkEvent): void {
-    const linkLog = log.child({ link: e.link.name });
+    const linkLog = log.child({
+      ...(e.link.name ? { link: e.link.name } : {}),
+      ...(e.netns ? { netns: e.netns } : {}),
+    });
     const decision = this.d.filters().decide(e, linkLog);
     if (!decision.run) {
       linkLog.debug(`event ${e.event} ignored by filter ${decision.filter}`);
@@ -57,7 +68,7 @@ export class EventDispatcher {
     // A routes event per route: a table being filled would flood the journal at info.
     if (e.event === "routes") linkLog.debug("event routes");
     else linkLog.info(`event ${e.event}`, { NETEVD_EVENT: e.event });
-    this.d.metrics()?.events.inc({ source: e.route ? "kernel" : e.backend, event: e.event });
+    this.d.metrics()?.countEvent(e.route ? "kernel" : e.backend, e.event, e.netns ?? "");
     this.d.events.add(eventJson(e));
     const backend = this.d.backend();
     const prepare =

@@ -75,6 +75,11 @@ export const EventJsonSchema = z
     event: text.describe("the event name, also the script directory <event>.d"),
     time: z.iso.datetime().describe("when netevd handled the change (UTC)"),
     backend: z.enum(BACKENDS),
+    netns: text.nullable().describe("the network namespace (its name under /run/netns); null: netevd's own"),
+    netns_action: z
+      .enum(["created", "deleted"])
+      .nullable()
+      .describe("netns events: the namespace appeared or went; null for every other event"),
     link: LinkInfoSchema,
     state: LinkStatesSchema,
     addresses: z.array(AddressInfoSchema),
@@ -136,6 +141,10 @@ export interface NetworkEvent {
   domains: string[];
   dhcp: DhcpInfo | null;
   route: RouteInfo | null;
+  /** The link's network namespace (its name under /run/netns); null: netevd's own. */
+  netns?: string | null;
+  /** netns events: what happened to the namespace. */
+  netnsAction?: "created" | "deleted";
   /** NetworkManager backend: the device as NetworkManager saw it (read when scripts run). */
   nm?: NmView | null;
 }
@@ -151,6 +160,8 @@ export function eventJson(e: NetworkEvent): EventJson {
     event: e.event,
     time: e.time.toISOString(),
     backend: e.backend,
+    netns: e.netns ?? null,
+    netns_action: e.netnsAction ?? null,
     link: { ...e.link },
     state: { ...e.state },
     addresses: e.addresses.map((a) => ({ ...a })),

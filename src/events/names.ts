@@ -48,8 +48,16 @@ export const EVENTS_BY_BACKEND: Record<Backend, readonly string[]> = {
   none: [...KERNEL_STATES, "routes"],
 };
 
+/**
+ * Links in other network namespaces (monitoring.namespaces) have kernel-derived
+ * states whatever the backend; `netns` is a namespace appearing or going.
+ */
+export const NAMESPACE_EVENTS: readonly string[] = [...KERNEL_STATES, "routes", "netns"];
+
 /** Every event name any backend can emit, sorted. */
-export const ALL_EVENTS: readonly string[] = [...new Set(Object.values(EVENTS_BY_BACKEND).flat())].sort();
+export const ALL_EVENTS: readonly string[] = [
+  ...new Set([...Object.values(EVENTS_BY_BACKEND).flat(), ...NAMESPACE_EVENTS]),
+].sort();
 
 export function isEventName(name: string): boolean {
   return ALL_EVENTS.includes(name);

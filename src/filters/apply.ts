@@ -3,6 +3,7 @@
 // match every script runs. `execute` with a `scripts` list runs only those.
 import type { Filter } from "../config/schema";
 import { compileInterfaceMatcher } from "../config/ifname";
+import { compileNamespaceMatcher } from "../config/netns-name";
 import type { NetworkEvent } from "../events/event";
 import type { Logger } from "../log/logger";
 import { evaluateCondition, parseCondition, type Condition } from "../config/filter-condition";
@@ -12,6 +13,8 @@ export type FilterDecision = { run: true; only: string[] | null } | { run: false
 interface Compiled {
   filter: Filter;
   pattern: ((name: string) => boolean) | null;
+  /** match_rule.netns: "" is netevd's own namespace. */
+  netns: ((name: string) => boolean) | null;
   condition: Condition | null;
 }
 
@@ -27,6 +30,7 @@ export class EventFilters {
         pattern: filter.match_rule.interface_pattern
           ? compileInterfaceMatcher([filter.match_rule.interface_pattern])
           : null,
+        netns: namespaceMatch(filter.match_rule.netns),
         // The schema has already refused conditions that do not parse.
         condition: parsed && !("error" in parsed) ? parsed : null,
       };
@@ -53,6 +57,7 @@ export class EventFilters {
     const m = c.filter.match_rule;
     if (m.interface !== undefined && m.interface !== e.link.name) return false;
     if (c.pattern && !c.pattern(e.link.name)) return false;
+    if (c.netns && !c.netns(e.netns ?? "")) return false;
     if (m.event_type !== undefined && m.event_type !== e.event) return false;
     if (m.backend !== undefined && m.backend !== e.backend) return false;
     if (m.ip_family === "ipv4" && !e.addresses.some((a) => a.family === "ipv4")) return false;
@@ -67,4 +72,10 @@ export class EventFilters {
     }
     return true;
   }
+}
+
+function namespaceMatch(pattern: string | undefined): ((name: string) => boolean) | null {
+  if (pattern === undefined) return null;
+  if (pattern === "") return (name) => name === "";
+  return compileNamespaceMatcher([pattern]);
 }

@@ -75,6 +75,11 @@ interface RouteReread {
 
 export interface KernelStateOptions {
   log?: Logger;
+  /**
+   * A netlink socket handed over from another network namespace: the state
+   * follows that namespace, read only (no requests socket is opened).
+   */
+  socketFd?: number;
   receiveBuffer?: number;
   requestTimeoutMs?: number;
 }
@@ -100,6 +105,7 @@ export class KernelState {
   );
   private routeRereadTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly readOnly: boolean;
   /** Changes waiting to go out (see emit). */
   private readonly backlog: KernelChange[] = [];
   private draining = false;
@@ -115,9 +121,11 @@ export class KernelState {
       requestTimeoutMs: opts.requestTimeoutMs,
       onMessage: (m) => this.onMessage(m),
       onOverrun: () => void this.resync(),
+      ...(opts.socketFd === undefined ? {} : { fd: opts.socketFd }),
     });
     // Changes go through their own socket: an event flood cannot crowd out their ACKs.
     this.requests = new NetlinkClient(binding, { log: this.log, requestTimeoutMs: opts.requestTimeoutMs });
+    this.readOnly = opts.socketFd !== undefined;
   }
 
   get links() {
@@ -147,7 +155,7 @@ export class KernelState {
   /** Subscribes, then dumps everything; resolves after the first full sync. */
   async start(): Promise<void> {
     this.events.open();
-    this.requests.open();
+    if (!this.readOnly) this.requests.open();
     await this.dumpAll();
     // An overrun during the first dump started a re-sync: the first sync ends with it.
     await this.resyncs.current;

@@ -7,6 +7,9 @@ import type { KernelState } from "../kernel/state";
 import { LoopLag } from "../util/loop-lag";
 import { VERSION } from "../version";
 
+/** The kernel state of one namespace, by its name ("" is netevd's own). */
+export type SampledNamespaces = () => Iterable<[netns: string, sampled: Sampled]>;
+
 export interface Sampled {
   netlinkMessages: () => number;
   overruns: () => number;
@@ -21,8 +24,8 @@ export class Metrics {
   readonly registry = new Registry();
   readonly events = new Counter({
     name: "netevd_events_total",
-    help: "Events handled, by source (kernel, systemd-networkd, NetworkManager, dhclient) and event name",
-    labelNames: ["source", "event"],
+    help: 'Events handled, by source (kernel, systemd-networkd, NetworkManager, dhclient), event name and network namespace ("": netevd\'s own)',
+    labelNames: ["source", "event", "netns"],
     registers: [this.registry],
   });
   readonly scriptRuns = new Counter({
@@ -56,38 +59,43 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sampled: Sampled) {
-    const gauge = (name: string, help: string, read: () => number) =>
+  constructor(namespaces: SampledNamespaces) {
+    // Per namespace (label netns, "" for netevd's own), read at scrape time: a
+    // namespace that went is gone from the next scrape.
+    const gauge = (name: string, help: string, read: (s: Sampled) => number) =>
       new Gauge({
         name,
         help,
-        registers: [this.registry],
-        collect() {
-          this.set(read());
-        },
-      });
-    // Counters the kernel layer keeps: read at scrape time, exposed with counter type.
-    const counter = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
+        labelNames: ["netns"],
         registers: [this.registry],
         collect() {
           this.reset();
-          this.inc(read());
+          for (const [netns, s] of namespaces()) this.labels(netns).set(read(s));
         },
       });
-    counter("netevd_netlink_messages_total", "rtnetlink messages read", sampled.netlinkMessages);
-    counter("netevd_netlink_overruns_total", "Kernel event overruns (ENOBUFS)", sampled.overruns);
-    counter("netevd_netlink_resyncs_total", "Full re-reads of the kernel's tables", sampled.resyncs);
+    // Counters the kernel layer keeps: read at scrape time, exposed with counter type.
+    const counter = (name: string, help: string, read: (s: Sampled) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["netns"],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [netns, s] of namespaces()) this.labels(netns).inc(read(s));
+        },
+      });
+    counter("netevd_netlink_messages_total", "rtnetlink messages read", (s) => s.netlinkMessages());
+    counter("netevd_netlink_overruns_total", "Kernel event overruns (ENOBUFS)", (s) => s.overruns());
+    counter("netevd_netlink_resyncs_total", "Full re-reads of the kernel's tables", (s) => s.resyncs());
     counter(
       "netevd_netlink_route_rereads_total",
       "Re-reads of one link's routes (after it went down or lost its last IPv4 address)",
-      sampled.routeRereads,
+      (s) => s.routeRereads(),
     );
-    gauge("netevd_links", "Links in the kernel's table as netevd knows it", sampled.links);
-    gauge("netevd_managed_rules", "Policy rules netevd manages now", sampled.managedRules);
-    gauge("netevd_managed_routes", "Routes netevd manages now", sampled.managedRoutes);
+    gauge("netevd_links", "Links in the kernel's table as netevd knows it", (s) => s.links());
+    gauge("netevd_managed_rules", "Policy rules netevd manages now", (s) => s.managedRules());
+    gauge("netevd_managed_routes", "Routes netevd manages now", (s) => s.managedRoutes());
     // How late the event loop ran timers since the last scrape: a batch or a
     // listener that holds the loop shows here before hooks time out falsely.
     const lag = new LoopLag();
@@ -115,6 +123,23 @@ export class Metrics {
   }
 
   private readonly stopLag: () => void;
+  /** Label sets of netevd_events_total per other namespace, dropped when it goes. */
+  private readonly eventSeries = new Map<string, Map<string, { source: string; event: string }>>();
+
+  countEvent(source: string, event: string, netns: string): void {
+    this.events.inc({ source, event, netns });
+    if (netns === "") return;
+    const series = this.eventSeries.get(netns) ?? new Map<string, { source: string; event: string }>();
+    series.set(`${source}\0${event}`, { source, event });
+    this.eventSeries.set(netns, series);
+  }
+
+  /** A namespace went: its series go too (namespaces come and go by the thousand on some hosts). */
+  forgetNamespace(netns: string): void {
+    for (const { source, event } of this.eventSeries.get(netns)?.values() ?? [])
+      this.events.remove({ source, event, netns });
+    this.eventSeries.delete(netns);
+  }
 
   /** Stops sampling the event loop (the daemon's shutdown). */
   close(): void {

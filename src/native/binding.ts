@@ -61,8 +61,12 @@ interface SpawnedProcess {
 /** Called once, after the process was reaped: its exit code, or the signal that ended it (-1: not so). */
 type ExitCallback = (err: NativeError | null, code: number, signal: number) => void;
 
+/** Called once with the answer's bytes and the fd that came with it (-1: none; the caller closes it). */
+type FdAnswerCallback = (err: NativeError | null, answer: Buffer | null, fd: number) => void;
+
 export interface NativeBinding {
-  openNetlink(protocol: number): NetlinkHandle;
+  /** A new netlink socket; with `fd`, that unbound socket of the protocol is taken over (closed on failure). */
+  openNetlink(protocol: number, fd?: number): NetlinkHandle;
   getCapabilities(): CapabilitySets;
   /** Exactly these sets, for the calling thread. */
   setCapabilities(effective: bigint, permitted: bigint, inheritable: bigint): void;
@@ -77,6 +81,17 @@ export interface NativeBinding {
   /** One datagram to an AF_UNIX socket; "@name" is abstract. */
   notify(path: string, message: string | Buffer): number;
   setns(fd: number, nstype: number): void;
+  /**
+   * A netlink socket of the network namespace bound at `path` (/run/netns/NAME),
+   * opened from a short-lived thread; needs CAP_SYS_ADMIN. Refuses anything
+   * but a namespace file (a symlink: ELOOP; another file: EINVAL).
+   */
+  openNetlinkIn(path: string, protocol: number): number;
+  closeFd(fd: number): void;
+  /** One sendmsg (never blocking) of `data` with `fd` attached (SCM_RIGHTS). */
+  sendWithFd(socketFd: number, data: Buffer, fd: number): number;
+  /** Off the event loop: connect to the AF_UNIX socket, send, read one answer line and the fd with it. */
+  requestWithFd(path: string, data: Buffer, timeoutMs: number, callback: FdAnswerCallback): void;
   /**
    * posix_spawn in a new session, stdin /dev/null, cwd /, signals at their
    * defaults; the exit is watched through a pidfd. Throws ENOENT, EACCES, …

@@ -14,11 +14,11 @@ import { join } from "node:path";
 import * as sea from "node:sea";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 
 interface Addon extends Omit<NativeBinding, "openNetlink"> {
   abiVersion: number;
-  NetlinkSocket: new (protocol: number) => NetlinkHandle;
+  NetlinkSocket: new (protocol: number, fd?: number) => NetlinkHandle;
 }
 
 function addonPath(): string {
@@ -98,7 +98,8 @@ export function realBinding(): NativeBinding {
     );
   }
   loaded = {
-    openNetlink: (protocol) => new addon.NetlinkSocket(protocol),
+    openNetlink: (protocol, fd) =>
+      fd === undefined ? new addon.NetlinkSocket(protocol) : new addon.NetlinkSocket(protocol, fd),
     getCapabilities: () => addon.getCapabilities(),
     setCapabilities: (e, p, i) => addon.setCapabilities(e, p, i),
     setKeepCaps: (on) => addon.setKeepCaps(on),
@@ -110,6 +111,10 @@ export function realBinding(): NativeBinding {
     switchUser: (name, uid, gid) => addon.switchUser(name, uid, gid),
     notify: (path, message) => addon.notify(path, message),
     setns: (fd, type) => addon.setns(fd, type),
+    openNetlinkIn: (path, protocol) => addon.openNetlinkIn(path, protocol),
+    closeFd: (fd) => addon.closeFd(fd),
+    sendWithFd: (sock, data, fd) => addon.sendWithFd(sock, data, fd),
+    requestWithFd: (path, data, ms, cb) => addon.requestWithFd(path, data, ms, cb),
     spawnProcess: (file, argv, env, onExit, drop) =>
       addon.spawnProcess(file, argv, env, onExit, drop === true),
   };

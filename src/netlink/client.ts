@@ -27,6 +27,8 @@ export interface ClientOptions {
   onMessage?: (msg: NlMessage) => void;
   /** The kernel dropped messages for this socket (ENOBUFS): state must be re-read. */
   onOverrun?: (err: OverrunError) => void;
+  /** Take over this unbound netlink socket (one opened in another namespace) instead of opening one. */
+  fd?: number;
 }
 
 export interface DumpResult {
@@ -75,7 +77,7 @@ export class NetlinkClient {
 
   /** Opens the socket, joins the groups, starts reading. Groups first: then dumps miss nothing. */
   open(): void {
-    const h = this.binding.openNetlink(NETLINK_ROUTE);
+    const h = this.binding.openNetlink(NETLINK_ROUTE, this.opts.fd);
     try {
       h.setIntOption(SOL_NETLINK, NETLINK_EXT_ACK, 1);
       h.setIntOption(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);

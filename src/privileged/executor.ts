@@ -12,7 +12,17 @@ import { getLogger } from "../log/logger";
 import { isIgnoredName } from "../scripts/discover";
 import { SCRIPT_PATH } from "../scripts/environment";
 import { KILL_GRACE_MS } from "../scripts/run-script";
-import { MAX_REQUEST_BYTES, type PrivilegedReply, type PrivilegedRequest, parseRequest } from "./request";
+import { compileNamespaceMatcher, NETNS_DIR } from "../config/netns-name";
+import type { Config } from "../config/schema";
+import type { NativeBinding } from "../native/binding";
+import { NETLINK_ROUTE } from "../netlink/constants";
+import {
+  MAX_REQUEST_BYTES,
+  type NetnsSocketReply,
+  type PrivilegedReply,
+  type PrivilegedRequest,
+  parseRequest,
+} from "./request";
 import { secureConfig, secureExecutable } from "./secure-path";
 import type { UnitOutcome, UnitSpec } from "./transient-unit";
 
@@ -25,9 +35,12 @@ export interface ExecutorOptions {
   units: { run(spec: UnitSpec): Promise<UnitOutcome> };
   /** The executor's own environment, for LANG and TZ. */
   parentEnv?: NodeJS.ProcessEnv;
+  /** For netlink sockets inside watched namespaces (absent: such requests are refused). */
+  binding?: NativeBinding;
 }
 
 type Authorized = { spec: UnitSpec } | { refused: string };
+type Loaded = { config: Config } | { refused: string };
 
 export class PrivilegedExecutor {
   private seq = 0;
@@ -37,16 +50,31 @@ export class PrivilegedExecutor {
   constructor(private readonly opts: ExecutorOptions) {}
 
   /** Whether this request may run, and how: from the configuration on disk now, never from the request. */
-  authorize(req: PrivilegedRequest): Authorized {
+  /** The root-owned configuration as it is on disk now. */
+  private config(): Loaded {
     const file = this.opts.configPath;
     const secure = secureConfig(file);
     if ("refused" in secure) {
       const missing = /ENOENT$/.test(secure.refused) && !this.opts.configExplicit;
-      return { refused: missing ? `no configuration (${file}): no hook is privileged` : secure.refused };
+      return { refused: missing ? `no configuration (${file}): nothing is allowed` : secure.refused };
     }
     const loaded = loadConfigFile(file, this.opts.configExplicit);
     if (!loaded.config) return { refused: `${file} has errors: nothing runs until netevd validate passes` };
+    return { config: loaded.config };
+  }
+
+  /** Whether the configuration watches this namespace (monitoring.namespaces). */
+  private watched(c: Config, name: string): string | undefined {
+    return compileNamespaceMatcher(c.monitoring.namespaces)(name)
+      ? undefined
+      : `namespace ${JSON.stringify(name)} is not in monitoring.namespaces of ${this.opts.configPath}`;
+  }
+
+  authorize(req: PrivilegedRequest): Authorized {
+    const loaded = this.config();
+    if ("refused" in loaded) return loaded;
     const c = loaded.config;
+    const file = this.opts.configPath;
     const d = scriptDirectories(c).find((x) => x.paths.join(":") === req.directory);
     if (!d) return { refused: `${req.directory} is not a script directory in ${file}` };
     if (!d.privilege) return { refused: `${req.directory} is not marked privileged in ${file}` };
@@ -66,6 +94,13 @@ export class PrivilegedExecutor {
     if (!path) return { refused: `no ${req.script} in ${req.directory}` };
     const safe = secureExecutable(path);
     if ("refused" in safe) return { refused: safe.refused };
+    // Entering the link's namespace is the configuration's choice, never the request's.
+    let netnsPath: string | undefined;
+    if (req.netns && d.privilege.namespace === "link") {
+      const why = this.watched(c, req.netns);
+      if (why) return { refused: why };
+      netnsPath = posix.join(NETNS_DIR, req.netns);
+    }
     const parent = this.opts.parentEnv ?? process.env;
     const env: Record<string, string> = { PATH: SCRIPT_PATH, HOME: "/root", USER: "root", LOGNAME: "root" };
     for (const k of ["LANG", "TZ"]) if (parent[k]) env[k] = parent[k];
@@ -82,13 +117,36 @@ export class PrivilegedExecutor {
         fields: { NETEVD_SCRIPT: path, NETEVD_LINK: req.link, NETEVD_EVENT: req.event },
         capabilities: d.privilege.capabilities,
         readWritePaths: d.privilege.readWritePaths,
+        ...(netnsPath ? { networkNamespacePath: netnsPath } : {}),
       },
     };
+  }
+
+  /**
+   * A netlink socket of a watched namespace, opened here (setns needs
+   * CAP_SYS_ADMIN, which the daemon never has). It carries this process's
+   * credentials, without CAP_NET_ADMIN: through it the daemon can read the
+   * namespace's state and follow its changes, never change them.
+   */
+  netnsSocket(name: string): { fd: number } | { refused: string } {
+    const loaded = this.config();
+    if ("refused" in loaded) return loaded;
+    const why = this.watched(loaded.config, name);
+    if (why) return { refused: why };
+    if (!this.opts.binding) return { refused: "this executor opens no namespace sockets" };
+    try {
+      return { fd: this.opts.binding.openNetlinkIn(posix.join(NETNS_DIR, name), NETLINK_ROUTE) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const what = code === "ENOENT" ? "no such namespace" : code === "EINVAL" ? "not a namespace" : code;
+      return { refused: `${posix.join(NETNS_DIR, name)}: ${what ?? (err as Error).message}` };
+    }
   }
 
   async handle(line: string): Promise<PrivilegedReply> {
     const req = parseRequest(line);
     if ("refused" in req) return this.refuse(req.refused);
+    if ("netns_socket" in req) return this.refuse("a netns_socket request is answered with an fd");
     let auth: Authorized;
     try {
       auth = this.authorize(req);
@@ -111,6 +169,28 @@ export class PrivilegedExecutor {
     } catch (err) {
       return this.refuse(`systemd did not run it: ${(err as Error).message}`, req);
     }
+  }
+
+  /** The answer line goes with the fd in one sendmsg; a refusal is a plain line. */
+  private sendNetnsSocket(sock: Socket, name: string): void {
+    const r = this.netnsSocket(name);
+    const answer = (reply: NetnsSocketReply) => Buffer.from(`${JSON.stringify(reply)}\n`);
+    if ("refused" in r) {
+      this.log.warn(`refused a socket in namespace ${name}: ${r.refused}`);
+      if (sock.writable) sock.end(answer({ ok: false, refused: r.refused }));
+      return;
+    }
+    const fd = socketFd(sock);
+    try {
+      if (fd === undefined) throw new Error("the connection has no fd");
+      this.opts.binding?.sendWithFd(fd, answer({ ok: true, netns: name }), r.fd);
+      this.log.debug(`handed over a netlink socket in namespace ${name}`);
+    } catch (err) {
+      this.log.warn(`could not hand over a socket in namespace ${name}: ${(err as Error).message}`);
+    } finally {
+      this.opts.binding?.closeFd(r.fd);
+    }
+    sock.end();
   }
 
   private refuse(why: string, req?: PrivilegedRequest): PrivilegedReply {
@@ -156,13 +236,25 @@ export class PrivilegedExecutor {
         reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`));
         return;
       }
+      const line = Buffer.concat(chunks).toString("utf8");
+      const parsed = parseRequest(line);
+      if (!("refused" in parsed) && "netns_socket" in parsed) {
+        this.sendNetnsSocket(sock, parsed.netns_socket);
+        return;
+      }
       this.inFlight++;
       // handle() answers every failure with a refusal; it never rejects.
-      void this.handle(Buffer.concat(chunks).toString("utf8"))
+      void this.handle(line)
         .then(reply)
         .finally(() => this.inFlight--);
     });
   }
+}
+
+/** libuv's fd of an accepted connection: the one thing net.Socket does not expose. */
+function socketFd(sock: Socket): number | undefined {
+  const fd = (sock as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === "number" && fd >= 0 ? fd : undefined;
 }
 
 function exists(path: string): boolean {

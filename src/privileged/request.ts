@@ -3,6 +3,8 @@
 // a request beyond its shape: which script may run, and how, comes from the
 // root-owned configuration (netevd-scripts.7, PRIVILEGED HOOKS).
 
+import { isNamespaceName } from "../config/netns-name";
+
 /** The socket netevd-privileged.socket listens on (root:netevd, 0660). */
 export const PRIVILEGED_SOCKET = "/run/netevd-privileged.sock";
 
@@ -24,9 +26,18 @@ export interface PrivilegedRequest {
   /** For the journal. */
   link: string;
   event: string;
+  /** The link's network namespace, when not netevd's own (a hook may be set to enter it). */
+  netns?: string;
   /** Variables left out: systemd takes no control character but tab and newline in a value. */
   dropped?: string[];
 }
+
+/** A netlink socket inside a watched namespace, asked for by name (answered with the fd). */
+export interface NetnsSocketRequest {
+  netns_socket: string;
+}
+
+export type NetnsSocketReply = { ok: true; netns: string } | { ok: false; refused: string };
 
 export type PrivilegedReply =
   | {
@@ -61,6 +72,8 @@ const NAMES = new Set([
   "json",
   "NM_DISPATCHER_ACTION",
   "CONNECTIVITY_STATE",
+  "NETNS",
+  "NETNS_ACTION",
 ]);
 const PREFIXES = ["DHCP_", "ROUTE_", "IP4_", "IP6_", "DHCP4_", "DHCP6_", "DEVICE_", "CONNECTION_", "VPN_"];
 /** Set by the executor for the hook's user; a value from the request is ignored. */
@@ -79,7 +92,7 @@ const bytes = (s: string) => Buffer.byteLength(s);
 const plain = (s: string) => !s.includes("\0");
 
 /** The request, or why it is refused. Unknown keys are refused: nothing else is asked for. */
-export function parseRequest(line: string): PrivilegedRequest | { refused: string } {
+export function parseRequest(line: string): PrivilegedRequest | NetnsSocketRequest | { refused: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -89,7 +102,13 @@ export function parseRequest(line: string): PrivilegedRequest | { refused: strin
   if (!raw || typeof raw !== "object" || Array.isArray(raw))
     return { refused: "the request is not an object" };
   const r = raw as Record<string, unknown>;
-  const keys = ["directory", "script", "args", "env", "link", "event"];
+  if ("netns_socket" in r) {
+    if (Object.keys(r).length !== 1) return { refused: "a netns_socket request has no other key" };
+    if (typeof r.netns_socket !== "string" || !isNamespaceName(r.netns_socket))
+      return { refused: "netns_socket must be a namespace name" };
+    return { netns_socket: r.netns_socket };
+  }
+  const keys = ["directory", "script", "args", "env", "link", "event", "netns"];
   const extra = Object.keys(r).filter((k) => !keys.includes(k));
   if (extra.length) return { refused: `unknown request keys: ${extra.join(", ")}` };
   const label = (k: string) =>
@@ -98,6 +117,8 @@ export function parseRequest(line: string): PrivilegedRequest | { refused: strin
     return { refused: "directory must be an absolute path" };
   if (typeof r.script !== "string" || !plain(r.script)) return { refused: "script must be a string" };
   if (!label("link") || !label("event")) return { refused: "link and event must be short printable names" };
+  if (r.netns !== undefined && (typeof r.netns !== "string" || !isNamespaceName(r.netns)))
+    return { refused: "netns must be a namespace name" };
   const args = r.args;
   if (
     !Array.isArray(args) ||
@@ -127,6 +148,7 @@ export function parseRequest(line: string): PrivilegedRequest | { refused: strin
     env: out,
     link: r.link as string,
     event: r.event as string,
+    ...(typeof r.netns === "string" ? { netns: r.netns } : {}),
     ...(dropped.length ? { dropped } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface UnitSpec {
   fields: Record<string, string>;
   capabilities: "all" | Capability[];
   readWritePaths: string[] | null;
+  /** Run inside this network namespace (/run/netns/NAME) instead of the host's. */
+  networkNamespacePath?: string;
 }
 
 export interface UnitOutcome {
@@ -90,6 +92,7 @@ function properties(s: UnitSpec): [string, Variant][] {
     const mask = s.capabilities.reduce((m, c) => m | (1n << BigInt(capabilityNumber(c))), 0n);
     p.push(["CapabilityBoundingSet", v("t", mask)]);
   }
+  if (s.networkNamespacePath) p.push(["NetworkNamespacePath", v("s", s.networkNamespacePath)]);
   if (s.readWritePaths) {
     p.push(["ProtectSystem", v("s", "strict")]);
     p.push([

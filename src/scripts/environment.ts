@@ -27,6 +27,8 @@ export function scriptEnvironment(e: NetworkEvent, opts: EnvironmentOptions): Re
   set("STATE", e.event);
   set("EVENT", e.event);
   set("BACKEND", e.backend);
+  set("NETNS", e.netns);
+  set("NETNS_ACTION", e.netnsAction);
   env.ADDRESSES = e.addresses
     .filter((a) => a.scope !== "link" && a.scope !== "host")
     .map((a) => a.address)

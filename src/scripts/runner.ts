@@ -151,7 +151,8 @@ export class ScriptRunner {
     const queuedAt = performance.now();
     // An event without scripts skips `prepare`: no D-Bus round trip holds up the
     // link's queue for nothing (a link coming up brings several routes events).
-    return this.queues.enqueue(String(raw.link.index), async () => {
+    // Per namespace: ifindexes repeat across namespaces.
+    return this.queues.enqueue(`${raw.netns ?? ""}/${raw.link.index}`, async () => {
       const work = this.work(raw);
       const running = work.filter((w) => w.found.scripts.some((s) => selects(only, s)));
       const runs = running.length > 0;
@@ -230,7 +231,14 @@ export class ScriptRunner {
     if (privileged) {
       const result = await runPrivileged(script, {
         socket: this.opts.privilegedSocket,
-        request: { ...privileged, args, env, link: event.link.name, event: event.event },
+        request: {
+          ...privileged,
+          args,
+          env,
+          link: event.link.name,
+          event: event.event,
+          ...(event.netns ? { netns: event.netns } : {}),
+        },
         timeoutMs: this.opts.timeoutMs,
         log,
       });

@@ -105,12 +105,14 @@ api: { socket: ${socket}, listen: "127.0.0.1:9188", token_file: ${token} }
       // Metrics in the exposition format.
       const m = await http({ socketPath: socket }, "/metrics");
       expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(m.text).toMatch(/^netevd_events_total\{source="none",event="routable"\} 1$/m);
-      expect(m.text).toMatch(/^netevd_managed_rules 2$/m);
+      expect(m.text).toMatch(/^netevd_events_total\{source="none",event="routable",netns=""\} 1$/m);
+      expect(m.text).toMatch(/^netevd_managed_rules\{netns=""\} 2$/m);
       expect(m.text).toMatch(/^netevd_build_info\{version="0\.1\.0"\} 1$/m);
       expect(m.text).toMatch(/^netevd_event_loop_lag_seconds\{quantile="0\.99"\} [0-9.e-]+$/m);
       expect(m.text).toMatch(/^# TYPE netevd_netlink_messages_total counter$/m);
-      expect(Number(/^netevd_netlink_messages_total (\d+)$/m.exec(m.text)?.[1])).toBeGreaterThan(0);
+      expect(Number(/^netevd_netlink_messages_total\{netns=""\} (\d+)$/m.exec(m.text)?.[1])).toBeGreaterThan(
+        0,
+      );
       expect((await http({ socketPath: socket }, "/healthz")).text).toBe("ok\n");
 
       // TCP: only with the bearer token (the namespace's loopback).

@@ -266,7 +266,7 @@ describe("netevd CLI", () => {
       }
     }
     expect(netevd(["completion", "fish"]).stdout).toContain(
-      "complete -c netevd -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from scripts links routes rules runs' -a 'links'",
+      "complete -c netevd -n '__fish_seen_subcommand_from list; and not __fish_seen_subcommand_from scripts links namespaces routes rules runs' -a 'links'",
     );
   });
 });

@@ -95,6 +95,23 @@ describe("configuration loading", () => {
     expect(bad[3]).toContain("longer than 15 bytes");
   });
 
+  it("validates monitoring.namespaces, a filter's netns and a privileged hook's namespace", () => {
+    expect(load("monitoring: { namespaces: all }\n").config?.monitoring.namespaces).toBe("all");
+    expect(load("monitoring:\n  namespaces: [tenant-*, vpn]\n").diagnostics).toEqual([]);
+    expect(load("").config?.monitoring.namespaces).toEqual([]);
+    const bad = messages("monitoring:\n  namespaces: [a/b, '..', 'x[1']\n");
+    expect(bad).toHaveLength(3);
+    expect(bad[0]).toContain('netevd.yaml:2:16: monitoring.namespaces[0]: "a/b" contains "/"');
+    expect(bad[0]).toContain("(allowed: namespace names as under /run/netns");
+    expect(bad[1]).toContain('".." is not a namespace name');
+    expect(bad[2]).toContain('unbalanced "["');
+    expect(messages("monitoring: { namespaces: every }\n")[0]).toContain("monitoring.namespaces:");
+    expect(load("filters:\n  - action: ignore\n    match_rule: { netns: '' }\n").diagnostics).toEqual([]);
+    expect(messages("scripts:\n  privileged: { namespace: inside }\n")[0]).toContain(
+      'scripts.privileged.namespace: string "inside" is not allowed (allowed: netevd, link)',
+    );
+  });
+
   it("names the line, key, value and what is allowed", () => {
     expect(messages("system:\n  backend: networkd\n")).toEqual([
       'netevd.yaml:2:12: system.backend: string "networkd" is not allowed (allowed: systemd-networkd, NetworkManager, dhclient, none)',

@@ -168,4 +168,14 @@ export class FakeBinding implements NativeBinding {
   setns(): void {
     throw nativeError("ENOSYS", "setns");
   }
+  openNetlinkIn(): never {
+    throw nativeError("ENOSYS", "setns");
+  }
+  closeFd(): void {}
+  sendWithFd(): never {
+    throw nativeError("ENOSYS", "sendmsg");
+  }
+  requestWithFd(): never {
+    throw nativeError("ENOSYS", "connect");
+  }
 }

@@ -144,7 +144,12 @@ export class FakeSystemd {
         kv.slice(kv.indexOf("=") + 1),
       ]),
     );
-    const child = spawn(path, argv.slice(1), {
+    // NetworkNamespacePath=: systemd joins the namespace before exec, as nsenter does.
+    const netns = typeof p.NetworkNamespacePath === "string" ? p.NetworkNamespacePath : undefined;
+    const [file, args] = netns
+      ? ["nsenter", [`--net=${netns}`, "--", path, ...argv.slice(1)]]
+      : [path, argv.slice(1)];
+    const child = spawn(file, args, {
       env,
       cwd: typeof p.WorkingDirectory === "string" ? p.WorkingDirectory : "/",
       stdio: ["ignore", "pipe", "pipe"],

@@ -27,10 +27,10 @@ export function httpGet(
   });
 }
 
-/** One sample of a Prometheus counter or gauge without labels, from GET /metrics. */
+/** One sample of a Prometheus counter or gauge, of netevd's own namespace (netns=""), from GET /metrics. */
 export async function metric(socketPath: string, name: string): Promise<number> {
   const { text } = await httpGet({ socketPath }, "/metrics");
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  const m = new RegExp(`^${name}(?:\\{netns=""\\})? (\\S+)$`, "m").exec(text);
   if (!m) throw new Error(`${name} is not in /metrics`);
   return Number(m[1]);
 }

@@ -25,7 +25,8 @@ export function createNetns(): string {
   return name;
 }
 
-function deleteNetns(name: string): void {
+/** `ip netns del`, for a test that deletes one itself (the clean-up then leaves it alone). */
+export function deleteNetns(name: string): void {
   if (!live.delete(name)) return;
   execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
 }

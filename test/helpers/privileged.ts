@@ -20,6 +20,7 @@ export interface Executor {
   systemd: FakeSystemd;
   /** The executor's log (JSON lines). */
   output: () => string;
+  pid: number;
 }
 
 /** The executor on `dir`/privileged.sock, for the configuration `config`. */
@@ -43,5 +44,5 @@ export async function startExecutor(dir: string, config: string): Promise<Execut
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
   cleanups.push(() => child.kill("SIGKILL"));
   if (!(await waitFor(() => existsSync(socket)))) throw new Error(`the executor did not start: ${out}`);
-  return { socket, systemd, output: () => out };
+  return { socket, systemd, output: () => out, pid: child.pid as number };
 }

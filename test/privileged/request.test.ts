@@ -42,6 +42,10 @@ describe("privileged request parsing", () => {
         (line) => {
           const r = parseRequest(line);
           if ("refused" in r) return;
+          if ("netns_socket" in r) {
+            expect(r.netns_socket).not.toMatch(/[/\0]/);
+            return;
+          }
           for (const [k, v] of Object.entries(r.env)) {
             expect(allowedVariable(k) && !EXECUTOR_SET.has(k)).toBe(true);
             expect(v).not.toContain("\0");
@@ -57,7 +61,7 @@ describe("privileged request parsing", () => {
   it("drops the variables the executor sets itself, refuses the ones that steer a shell or the linker", () => {
     const ok = parseRequest(JSON.stringify({ ...base, env: { PATH: "/tmp", HOME: "/tmp", IFACE: "eth0" } }));
     expect(ok).toMatchObject({ env: { IFACE: "eth0" } });
-    expect("refused" in ok ? {} : ok.env).not.toHaveProperty("PATH");
+    expect("refused" in ok || "netns_socket" in ok ? {} : ok.env).not.toHaveProperty("PATH");
     for (const name of [
       "LD_PRELOAD",
       "LD_LIBRARY_PATH",
@@ -79,5 +83,16 @@ describe("privileged request parsing", () => {
     // systemd refuses a value with control characters but tab and newline: left out, named.
     const ctl = parseRequest(JSON.stringify({ ...base, env: { DHCP_DOMAIN: "a\x1bb", DNS: "x\ny\tz" } }));
     expect(ctl).toMatchObject({ env: { DNS: "x\ny\tz" }, dropped: ["DHCP_DOMAIN"] });
+  });
+  it("takes a hook's namespace and a namespace socket request only with a namespace's name", () => {
+    expect(parseRequest(JSON.stringify({ ...base, netns: "tenant-1" }))).toMatchObject({ netns: "tenant-1" });
+    for (const netns of ["../x", "a/b", "", "..", 7])
+      expect(parseRequest(JSON.stringify({ ...base, netns }))).toEqual({
+        refused: "netns must be a namespace name",
+      });
+    expect(parseRequest('{"netns_socket":"tenant-1"}')).toEqual({ netns_socket: "tenant-1" });
+    expect(parseRequest('{"netns_socket":"/run/netns/x"}')).toEqual({
+      refused: "netns_socket must be a namespace name",
+    });
   });
 });

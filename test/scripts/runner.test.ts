@@ -67,6 +67,8 @@ describe.runIf(isRoot)("script runner", () => {
       event: "routable",
       time: "2026-11-22T05:00:00.123Z",
       backend: "dhclient",
+      netns: null,
+      netns_action: null,
       link: {
         name: "eth1",
         index: 3,

@@ -4,6 +4,7 @@ import type {
   ErrorBody,
   EventBody,
   LinkBody,
+  NamespaceBody,
   ReloadBody,
   RouteBody,
   RuleBody,
@@ -34,6 +35,11 @@ const LINK_COLUMNS: Column<LinkBody>[] = [
         .map((a) => `${a.address}/${a.prefix_length}`)
         .join(" "),
   },
+];
+const NAMESPACE_COLUMNS: Column<NamespaceBody>[] = [
+  { header: "namespace", value: (r) => r.name },
+  { header: "links", value: (r) => r.links },
+  { header: "routable", value: (r) => r.routable },
 ];
 const ROUTE_COLUMNS: Column<RouteBody>[] = [
   { header: "table", value: (r) => r.table },
@@ -123,7 +129,19 @@ export function registerDaemonCommands(program: Command, list: Command): void {
   list
     .command("links")
     .description("links the daemon watches, with their states")
-    .action((_o, cmd: Command) => showList(cmd, "list links", "/v1/links", LINK_COLUMNS));
+    .option("--netns <name>", "the links of this watched network namespace (monitoring.namespaces)")
+    .action((o: { netns?: string }, cmd: Command) =>
+      showList(
+        cmd,
+        "list links",
+        `/v1/links${o.netns ? `?netns=${encodeURIComponent(o.netns)}` : ""}`,
+        LINK_COLUMNS,
+      ),
+    );
+  list
+    .command("namespaces")
+    .description("the other network namespaces watched, with their links")
+    .action((_o, cmd: Command) => showList(cmd, "list namespaces", "/v1/namespaces", NAMESPACE_COLUMNS));
   list
     .command("routes")
     .description("routes netevd manages (policy routing)")

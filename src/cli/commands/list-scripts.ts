@@ -1,7 +1,7 @@
 // `netevd list scripts` reads the script directories itself: it needs no daemon.
 import { readdirSync } from "node:fs";
 import type { Command } from "commander";
-import { ALL_EVENTS, EVENTS_BY_BACKEND } from "../../events/names";
+import { ALL_EVENTS, EVENTS_BY_BACKEND, NAMESPACE_EVENTS } from "../../events/names";
 import { discoverScripts } from "../../scripts/discover";
 import { contextOf, requireConfig } from "../context";
 import { renderData, renderTable } from "../output";
@@ -21,7 +21,11 @@ export function registerListScripts(list: Command): void {
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
       const rows: Row[] = [];
-      const backendEvents = EVENTS_BY_BACKEND[config.system.backend];
+      const ns = config.monitoring.namespaces;
+      const backendEvents = [
+        ...EVENTS_BY_BACKEND[config.system.backend],
+        ...(ns === "all" || ns.length > 0 ? NAMESPACE_EVENTS : []),
+      ];
       for (const event of ALL_EVENTS) {
         const found = discoverScripts(`${config.scripts.dir}/${event}.d`);
         const note = backendEvents.includes(event)

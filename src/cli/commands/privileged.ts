@@ -22,13 +22,15 @@ export function registerPrivileged(program: Command): void {
     .action(async (opts: { listen?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       // Its lines carry INTERFACE= and NETEVD_* in the journal, as the daemon's do.
-      journal().useNativeJournal(native().realBinding());
+      const binding = native().realBinding();
+      journal().useNativeJournal(binding);
       const units = new (systemd().TransientUnits)();
       const { executorServer, PrivilegedExecutor } = executor();
       const served = new PrivilegedExecutor({
         configPath: ctx.configPath,
         configExplicit: ctx.configExplicit,
         units,
+        binding,
       });
       const server = await executorServer(opts.listen).catch((err: Error) => {
         throw new FatalError(`netevd privileged-executor: ${err.message}`, EXIT.FAILURE);

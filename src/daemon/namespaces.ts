@@ -1,0 +1,228 @@
+// monitoring.namespaces: which named network namespaces exist (/run/netns,
+// watched with inotify), which of them the configuration watches, and one
+// NamespaceLinks per watched namespace. A namespace that appears is picked up
+// (`netns` created, then its links' states as new links'); one that goes is
+// released at once, its socket closed (a socket would keep the namespace alive)
+// and its state dropped (`netns` deleted). A name bound again to a new
+// namespace is a deletion and a creation.
+import { type FSWatcher, readdirSync, statfsSync, statSync, watch } from "node:fs";
+import { posix } from "node:path";
+import { isNamespaceName, NETNS_DIR } from "../config/netns-name";
+import { getLogger } from "../log/logger";
+import { Coalesced } from "../util/coalesced";
+import { namespaceSocket } from "../system/netns-socket";
+import type { NativeBinding } from "../native/binding";
+import { NamespaceLinks, type NamespaceLinksDeps } from "./namespace-links";
+
+const log = getLogger("netns");
+const NSFS_MAGIC = 0x6e736673;
+/** `ip netns add` creates the file, then binds the namespace on it: retry until it is one. */
+const RETRY_FIRST_MS = 20;
+const RETRY_MAX_MS = 5_000;
+/** How long the file may stay unbound (as seen here) before netevd-privileged is asked anyway. */
+const UNBOUND_GRACE_MS = 1_000;
+const SOCKET_TIMEOUT_MS = 10_000;
+
+export interface NamespaceWatchDeps extends NamespaceLinksDeps {
+  binding: NativeBinding;
+  /** Names the configuration watches now (changes on reload). */
+  watched: () => (name: string) => boolean;
+  /** netevd-privileged's socket. */
+  executor: () => string;
+  /** run_startup_triggers: namespaces present at start announce themselves and their links. */
+  startupTriggers: () => boolean;
+}
+
+interface Seen {
+  /** The namespace's inode when bound (nsfs), else the file's: a new namespace under the name differs. */
+  ino: number;
+  bound: boolean;
+}
+
+export class NamespaceWatch {
+  private readonly attached = new Map<string, { links: NamespaceLinks; ino: number; bound: boolean }>();
+  /** Names present but not (yet) attached, since when. */
+  private readonly waiting = new Map<string, number>();
+  private readonly scans = new Coalesced(
+    () => this.scan(),
+    () => !this.closed,
+  );
+  private dirWatch: FSWatcher | undefined;
+  private runWatch: FSWatcher | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_FIRST_MS;
+  private started = false;
+  private closed = false;
+
+  constructor(private readonly d: NamespaceWatchDeps) {}
+
+  /** Watches /run/netns and attaches the namespaces there now; resolves after their first sync. */
+  async start(): Promise<void> {
+    this.watchDirectory();
+    await this.scans.run();
+    this.started = true;
+  }
+
+  /** After a reload: monitoring.namespaces or monitoring.interfaces may have changed. */
+  update(): void {
+    for (const a of this.attached.values()) a.links.resync();
+    void this.scans.run();
+  }
+
+  all(): NamespaceLinks[] {
+    return [...this.attached.values()].map((a) => a.links);
+  }
+
+  get(name: string): NamespaceLinks | undefined {
+    return this.attached.get(name)?.links;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.dirWatch?.close();
+    this.runWatch?.close();
+    for (const a of this.attached.values()) a.links.close();
+    this.attached.clear();
+  }
+
+  /** /run/netns may not exist yet: then /run is watched until `ip netns` makes it. */
+  private watchDirectory(): void {
+    if (this.closed || this.dirWatch) return;
+    try {
+      this.dirWatch = watch(NETNS_DIR, { persistent: false }, () => void this.scans.run());
+      this.dirWatch.on("error", () => {
+        // The directory went: watch for it again, and let go of every namespace.
+        this.dirWatch?.close();
+        this.dirWatch = undefined;
+        this.watchDirectory();
+        void this.scans.run();
+      });
+      this.runWatch?.close();
+      this.runWatch = undefined;
+    } catch {
+      if (this.runWatch) return;
+      this.runWatch = watch(posix.dirname(NETNS_DIR), { persistent: false }, (_t, file) => {
+        if (file === posix.basename(NETNS_DIR)) {
+          this.watchDirectory();
+          void this.scans.run();
+        }
+      });
+      this.runWatch.on("error", () => undefined);
+    }
+  }
+
+  private present(): Map<string, Seen> {
+    const out = new Map<string, Seen>();
+    let names: string[];
+    try {
+      names = readdirSync(NETNS_DIR);
+    } catch {
+      return out;
+    }
+    const watched = this.d.watched();
+    // netevd's own namespace may be one of them (run under `ip netns exec`): it is watched already.
+    let own: number | undefined;
+    try {
+      own = statSync("/proc/self/ns/net").ino;
+    } catch {
+      own = undefined;
+    }
+    for (const name of names) {
+      if (!isNamespaceName(name) || !watched(name)) continue;
+      const path = posix.join(NETNS_DIR, name);
+      try {
+        const bound = statfsSync(path).type === NSFS_MAGIC;
+        const ino = statSync(path).ino;
+        if (bound && ino === own) continue;
+        out.set(name, { ino, bound });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+
+  private async scan(): Promise<void> {
+    if (this.closed) return;
+    const now = this.present();
+    for (const [name, a] of [...this.attached]) {
+      const seen = now.get(name);
+      // A different namespace under the name: compared only when both were seen bound.
+      const replaced = seen && seen.bound && a.bound && seen.ino !== a.ino;
+      if (!seen || replaced) this.detach(name);
+    }
+    for (const name of this.waiting.keys()) if (!now.has(name)) this.waiting.delete(name);
+    let retry = false;
+    // One at a time: each is a round trip to netevd-privileged.
+    for (const [name, seen] of now) {
+      if (this.attached.has(name) || this.closed) continue;
+      const since = this.waiting.get(name) ?? Date.now();
+      this.waiting.set(name, since);
+      if (!seen.bound && Date.now() - since < UNBOUND_GRACE_MS) {
+        retry = true;
+        continue;
+      }
+      if (!(await this.attach(name, seen))) retry = true;
+    }
+    if (retry) this.retryLater();
+    else this.retryMs = RETRY_FIRST_MS;
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.scans.run();
+    }, this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+  }
+
+  private async attach(name: string, seen: Seen): Promise<boolean> {
+    const startup = !this.started;
+    let fd: number;
+    try {
+      fd = await namespaceSocket(name, {
+        binding: this.d.binding,
+        executor: this.d.executor(),
+        timeoutMs: SOCKET_TIMEOUT_MS,
+      });
+    } catch (err) {
+      const gone = !this.present().has(name);
+      if (!gone) log.warn(`namespace ${name}: no socket: ${(err as Error).message}`, { netns: name });
+      return gone;
+    }
+    const links = new NamespaceLinks(name, fd, this.d);
+    try {
+      await links.open();
+    } catch (err) {
+      links.close();
+      log.warn(`namespace ${name}: cannot read its state: ${(err as Error).message}`, { netns: name });
+      return false;
+    }
+    const still = this.present().get(name);
+    if (this.closed || !still || (still.bound && seen.bound && still.ino !== seen.ino)) {
+      // Went while its first sync ran.
+      links.close();
+      return !this.closed && !still;
+    }
+    this.waiting.delete(name);
+    this.attached.set(name, { links, ino: still.ino, bound: still.bound });
+    log.info(`watching namespace ${name}: ${links.kernel.links.size} link(s)`, { netns: name });
+    const announce = !startup || this.d.startupTriggers();
+    if (announce) links.announce("created");
+    // A namespace that appeared: its links are new links, their states events.
+    links.begin(!announce);
+    return true;
+  }
+
+  private detach(name: string): void {
+    const a = this.attached.get(name);
+    if (!a) return;
+    this.attached.delete(name);
+    a.links.close();
+    log.info(`namespace ${name} is gone`, { netns: name });
+    a.links.announce("deleted");
+    this.d.metrics()?.forgetNamespace(name);
+  }
+}

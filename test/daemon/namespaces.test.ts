@@ -1,0 +1,109 @@
+// monitoring.namespaces end to end: the daemon, unprivileged (CapEff only
+// CAP_NET_ADMIN), watching every named namespace, picks up one created after
+// it started: netns.d runs, a veth coming up there runs routable.d with NETNS
+// set, a privileged hook set to enter the namespace sees its links, the API
+// and the CLI list them, the metrics carry the namespace; its deletion runs
+// netns.d again. netevd-privileged (here with a fake systemd) opens the
+// namespace's socket; the daemon never enters a namespace itself.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startDaemon } from "../helpers/daemon";
+import { httpGet } from "../helpers/http";
+import { netevd } from "../helpers/cli";
+import { canNetns, createNetns, deleteNetns, ip, veth } from "../helpers/netns";
+import { waitFor } from "../helpers/proc";
+import { startExecutor } from "../helpers/privileged";
+import { rootOnlyDir, tempDir, writeScript } from "../helpers/tmp";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
+const status = (pid: number, key: string) =>
+  new RegExp(`^${key}:\\s+(.*)$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? "";
+
+describe.runIf(canNetns)("other network namespaces", () => {
+  it("runs hooks for a namespace created after start, with NETNS, and a privileged hook inside it", async () => {
+    const dir = rootOnlyDir();
+    const out = tempDir();
+    chmodSync(out, 0o777);
+    writeScript(join(dir, "routable.d"), "10-record", `echo "$NETNS $LINK $(id -u)" >> ${out}/routable`);
+    // Runs as root inside the link's namespace: what it sees there is that namespace's.
+    writeScript(
+      join(dir, "routable.d"),
+      "20-inside",
+      `[ -n "$NETNS" ] && ip -j addr > ${out}/inside-$NETNS.json`,
+    );
+    writeScript(join(dir, "netns.d"), "10-record", `echo "$NETNS $NETNS_ACTION $EVENT" >> ${out}/netns`);
+    const socket = join(out, "netevd.sock");
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }
+monitoring: { namespaces: all }
+scripts: { dir: ${dir}, privileged: { scripts: [routable.d/20-inside], namespace: link } }
+api: { socket: ${socket} }
+`,
+    );
+    const executor = await startExecutor(dir, config);
+    chmodSync(executor.socket, 0o666);
+    const home = createNetns();
+    const d = startDaemon(home, config, { NETEVD_PRIVILEGED_SOCKET: executor.socket });
+    cleanups.push(() => d.child.kill("SIGKILL"));
+    expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+    const pid = d.child.pid as number;
+    // `ip netns exec` execs the daemon: this is its process, with CAP_NET_ADMIN alone.
+    expect(status(pid, "CapEff")).toBe("0000000000001000");
+
+    const ns = createNetns();
+    veth(ns, "nb0", "nb1");
+    ip(ns, "addr", "add", "198.51.100.5/24", "dev", "nb0");
+    ip(ns, "route", "add", "default", "via", "198.51.100.1");
+    expect(
+      await waitFor(() => read(join(out, "routable")).includes(`${ns} nb0 65534`), 20_000),
+      `${d.output()}\n${executor.output()}`,
+    ).toBe(true);
+    expect(read(join(out, "netns"))).toContain(`${ns} created netns`);
+    // The privileged hook ran in the namespace: it saw nb0 and its address, not the daemon's links.
+    const inside = join(out, `inside-${ns}.json`);
+    expect(await waitFor(() => read(inside).length > 0), executor.output()).toBe(true);
+    const seen = JSON.parse(read(inside)) as { ifname: string; addr_info: { local: string }[] }[];
+    expect(seen.map((l) => l.ifname).sort()).toEqual(["lo", "nb0", "nb1"]);
+    expect(seen.find((l) => l.ifname === "nb0")?.addr_info.map((a) => a.local)).toContain("198.51.100.5");
+    expect(executor.systemd.started.some((u) => u.props.NetworkNamespacePath === `/run/netns/${ns}`)).toBe(
+      true,
+    );
+    // Still CAP_NET_ADMIN alone after it took the namespace's socket.
+    expect(status(pid, "CapEff")).toBe("0000000000001000");
+
+    // The CLI and the API show the namespace's links; the metrics carry its name.
+    const listed = netevd(["list", "links", "--netns", ns, "--config", config, "--format", "json"]);
+    expect(listed.status, listed.stderr).toBe(0);
+    const links = JSON.parse(listed.stdout) as { name: string; netns: string; state: string | null }[];
+    expect(links.find((l) => l.name === "nb0")).toMatchObject({ netns: ns, state: "routable" });
+    const missing = netevd(["list", "links", "--netns", "no-such-ns", "--config", config]);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain("not watched");
+    const metrics = (await httpGet({ socketPath: socket }, "/metrics")).text;
+    expect(metrics).toMatch(new RegExp(`^netevd_links\\{netns="${ns}"\\} 3$`, "m"));
+    expect(metrics).toMatch(
+      new RegExp(`^netevd_events_total\\{source="none",event="routable",netns="${ns}"\\} 1$`, "m"),
+    );
+
+    // Deleted: netns.d runs again, and the namespace is let go.
+    deleteNetns(ns);
+    expect(await waitFor(() => read(join(out, "netns")).includes(`${ns} deleted netns`)), d.output()).toBe(
+      true,
+    );
+    const after = JSON.parse((await httpGet({ socketPath: socket }, "/v1/namespaces")).text) as {
+      name: string;
+    }[];
+    expect(after.map((n) => n.name)).not.toContain(ns);
+    expect((await httpGet({ socketPath: socket }, "/metrics")).text).not.toContain(`netns="${ns}"`);
+    // Its own namespace (the daemon runs in it, under /run/netns) is not watched twice.
+    expect(after.map((n) => n.name)).not.toContain(home);
+  }, 90_000);
+});
