@@ -313,6 +313,41 @@ ip link del nv5; ip link del nv7; ip link del nv9
 rm -f /etc/netevd/routable.d/40-firewall /etc/netevd/degraded.d/40-hang /var/cache/netevd/evil
 nft delete table inet netevd_test
 
+section "network namespaces: another namespace's links, its socket from netevd-privileged"
+cat > /etc/netevd/netevd.yaml <<'EOC'
+# edited by the administrator
+system: { backend: none }
+monitoring: { namespaces: [tenant-*] }
+scripts:
+  privileged: { scripts: [routable.d/45-inside], namespace: link }
+EOC
+mkdir -p /etc/netevd/netns.d
+cat > /etc/netevd/routable.d/45-inside <<'EOS'
+#!/bin/sh
+[ -n "$NETNS" ] || exit 0
+ip -j addr > "/run/netevd-inside.$NETNS.json"
+EOS
+printf '#!/bin/sh\necho "$NETNS $LINK $(id -un)" >> /run/netevd/routable-netns\n' > /etc/netevd/routable.d/46-record
+printf '#!/bin/sh\necho "$NETNS $NETNS_ACTION" >> /run/netevd/netns\n' > /etc/netevd/netns.d/10-record
+chmod 755 /etc/netevd/routable.d/45-inside /etc/netevd/routable.d/46-record /etc/netevd/netns.d/10-record
+systemctl restart netevd
+check "active again" wait_for systemctl -q is-active netevd
+ip netns add tenant-a
+ip -n tenant-a link add ta0 type veth peer name ta1
+ip -n tenant-a link set ta1 up
+ip -n tenant-a link set ta0 up
+ip -n tenant-a addr add 198.51.100.7/24 dev ta0
+check "netns.d ran: tenant-a created" wait_for grep -qx "tenant-a created" /run/netevd/netns
+check "routable.d ran for ta0 with NETNS=tenant-a, as user netevd" wait_for grep -qx "tenant-a ta0 netevd" /run/netevd/routable-netns
+check "the privileged hook entered tenant-a: it saw ta0 and its address" wait_for grep -q '"local":"198.51.100.7"' /run/netevd-inside.tenant-a.json
+check "the daemon's CapEff is still cap_net_admin only" test "$(awk '/^CapEff/{print $2}' /proc/$(mainpid)/status)" = 0000000000001000
+check "netevd list links --netns tenant-a: ta0 routable" bash -c 'netevd list links --netns tenant-a --format json | grep -A3 "\"name\": \"ta0\"" | grep -q "\"state\": \"routable\""'
+check "journal: netevd-privileged handed over the socket, the daemon watches tenant-a" wait_for bash -c 'journalctl -b -u netevd --no-pager | grep -q "watching namespace tenant-a"'
+ip netns del tenant-a
+check "netns.d ran: tenant-a deleted" wait_for grep -qx "tenant-a deleted" /run/netevd/netns
+check "netevd list namespaces: none left" bash -c '[ "$(netevd list namespaces --format json | tr -d "[:space:]")" = "[]" ]'
+rm -rf /etc/netevd/netns.d /etc/netevd/routable.d/45-inside /etc/netevd/routable.d/46-record /run/netevd-inside.*
+
 section "backend dhclient: a lease's DNS and host name reach resolved and hostnamed as user netevd (the polkit rule)"
 systemctl start systemd-resolved
 # No static host name, so the transient one shows (hostnamed never writes /etc/hostname for it).
