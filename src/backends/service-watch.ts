@@ -26,6 +26,8 @@ export interface ServiceWatchOptions extends WatchConnection {
   matches: string[];
   /** Reads the service's current state; the service not running is handled here. */
   enumerate: () => Promise<void>;
+  /** Before each enumeration of a fresh view: connected (again) to the bus, or the service has a new owner. */
+  onNewOwner?: () => void;
   onSignal: (msg: Message) => void;
 }
 
@@ -41,6 +43,8 @@ export class ServiceWatch {
   private retryMs = 250;
   private retryTimer: NodeJS.Timeout | undefined;
   private lostLogged = false;
+  /** Bumped per new owner: a retry for an older owner stops. */
+  private ownerGeneration = 0;
 
   constructor(private readonly opts: ServiceWatchOptions) {}
 
@@ -68,6 +72,7 @@ export class ServiceWatch {
           this.opts.callTimeoutMs,
         );
       }
+      this.opts.onNewOwner?.();
       await this.refresh();
       this.retryMs = 250;
     } catch (err) {
@@ -90,6 +95,28 @@ export class ServiceWatch {
     this.lostLogged = false;
   }
 
+  /**
+   * A service takes its bus name before it exports its objects (NetworkManager
+   * does): "no such object" then means "not yet", and the read is tried again,
+   * 100 ms doubling to 5 s, until it succeeds or the owner changes again.
+   */
+  private async refreshNewOwner(generation: number): Promise<void> {
+    for (let waitMs = 100; ; waitMs = Math.min(waitMs * 2, 5_000)) {
+      try {
+        await this.refresh();
+        return;
+      } catch (err) {
+        const notYet = /UnknownObject|UnknownMethod|UnknownInterface/.test(dbusErrorName(err) ?? "");
+        if (!notYet || this.stopped) {
+          this.opts.log.warn(`re-reading ${this.opts.label}'s state failed: ${(err as Error).message}`);
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, waitMs));
+      if (this.stopped || generation !== this.ownerGeneration) return;
+    }
+  }
+
   private gone(message: string): void {
     this.opts.onError?.();
     if (!this.lostLogged) this.opts.log.warn(message);
@@ -101,11 +128,10 @@ export class ServiceWatch {
       const [name, , newOwner] = msg.body as [string, string, string];
       if (name !== this.opts.service) return;
       // A new owner: the service (re)started and its state may have changed while it was away.
-      if (newOwner)
-        this.refresh().catch((err: Error) =>
-          this.opts.log.warn(`re-reading ${this.opts.label}'s state failed: ${err.message}`),
-        );
-      else this.gone(`${this.opts.label} left the bus; waiting for it`);
+      if (newOwner) {
+        this.opts.onNewOwner?.();
+        void this.refreshNewOwner(++this.ownerGeneration);
+      } else this.gone(`${this.opts.label} left the bus; waiting for it`);
       return;
     }
     this.opts.onSignal(msg);

@@ -113,4 +113,44 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       bus.stop();
     }
   });
+
+  it("reads NetworkManager when it appears after netevd, even before it has exported its objects", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "nm4", "type", "veth", "peer", "name", "nm4p");
+    ip(ns, "link", "set", "nm4p", "up");
+    ip(ns, "link", "set", "nm4", "up");
+    const bus = await startPrivateBus();
+    const dir = tempDir();
+    recordingScripts(dir, ["activated", "hostname"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
+    );
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    const nm = new FakeNetworkManager(bus.address);
+    try {
+      expect(await waitFor(() => d.output().includes("NetworkManager is not running")), d.output()).toBe(
+        true,
+      );
+      // It takes its name first and answers "no such object" for a while.
+      const dev = nm.add("nm4", 30);
+      nm.exported = false;
+      await nm.start();
+      await new Promise((r) => setTimeout(r, 400));
+      nm.exported = true;
+      expect(
+        await waitFor(() => d.output().includes("NetworkManager is back: state re-read")),
+        d.output(),
+      ).toBe(true);
+      nm.setState(dev, 100);
+      expect(await waitFor(() => recorded(dir, "activated", "nm4").length === 1), d.output()).toBe(true);
+      // Its start's hostname event, once.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(recorded(dir, "hostname", "")).toHaveLength(1);
+    } finally {
+      nm.stop();
+      d.child.kill("SIGKILL");
+    }
+  }, 30_000);
 });

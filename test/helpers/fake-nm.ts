@@ -21,6 +21,8 @@ export class FakeNetworkManager {
   bus: MessageBus | undefined;
   readonly devices = new Map<string, FakeDevice>();
   state = 70;
+  /** False: it owns its name but has no objects yet, as NetworkManager right after it starts. */
+  exported = true;
   private counter = 7; // NM's counter: never the ifindex
 
   constructor(private readonly address: string) {}
@@ -93,6 +95,12 @@ export class FakeNetworkManager {
     if (msg.type !== MessageType.METHOD_CALL) return false;
     const reply = (sig: string, body: unknown[]) => bus.send(Message.newMethodReturn(msg, sig, body));
     const path = msg.path ?? "";
+    if (!this.exported) {
+      bus.send(
+        newError(msg, "org.freedesktop.DBus.Error.UnknownObject", `Object does not exist at path ${path}`),
+      );
+      return true;
+    }
     if (msg.member === "GetDevices" && path === NM_PATH) {
       reply("ao", [[...this.devices.keys()]]);
       return true;

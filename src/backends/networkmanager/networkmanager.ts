@@ -108,6 +108,12 @@ export class NetworkManagerBackend implements Backend {
   private readonly unowned = new Set<string>();
   /** Events of a device still being read, sent once it is known. */
   private readonly pendingEvents = new Map<string, string[]>();
+  /**
+   * Manager events a signal already delivered since NetworkManager (re)appeared:
+   * the startup ones the enumeration sends would repeat them (it may be retried
+   * while NetworkManager exports its objects, and signals come meanwhile).
+   */
+  private readonly signalled = new Set<"hostname" | "connectivity-change">();
 
   constructor(private readonly opts: NetworkManagerOptions) {
     this.watch = new ServiceWatch({
@@ -115,6 +121,7 @@ export class NetworkManagerBackend implements Backend {
       label: "NetworkManager",
       matches: MATCHES,
       enumerate: () => this.enumerate(),
+      onNewOwner: () => this.signalled.clear(),
       onSignal: (msg) => this.onSignal(msg),
       ...opts,
     });
@@ -140,13 +147,15 @@ export class NetworkManagerBackend implements Backend {
       true,
     );
     // NetworkManager dispatches both when it starts: here, when it (re)appears.
-    this.opts.sink.event?.(0, "hostname", { Hostname: await this.hostname() }, true);
-    this.opts.sink.event?.(
-      0,
-      "connectivity-change",
-      { OnlineState: connectivity(manager.Connectivity) },
-      true,
-    );
+    const hostname = await this.hostname();
+    if (!this.signalled.has("hostname")) this.opts.sink.event?.(0, "hostname", { Hostname: hostname }, true);
+    if (!this.signalled.has("connectivity-change"))
+      this.opts.sink.event?.(
+        0,
+        "connectivity-change",
+        { OnlineState: connectivity(manager.Connectivity) },
+        true,
+      );
     const seen = new Set<string>();
     for (const path of paths) {
       seen.add(path);
@@ -221,11 +230,13 @@ export class NetworkManagerBackend implements Backend {
   /** Connectivity and the host name (manager events); a device's DHCP lease (dhcp4-change, dhcp6-change). */
   private onPropertiesChanged(path: string, iface: string, props: Props): void {
     const sink = this.opts.sink;
-    if (path === NM_PATH && iface === NM && props.Connectivity)
+    if (path === NM_PATH && iface === NM && props.Connectivity) {
+      this.signalled.add("connectivity-change");
       sink.event?.(0, "connectivity-change", { OnlineState: connectivity(props.Connectivity) });
-    else if (path === SETTINGS_PATH && props.Hostname)
+    } else if (path === SETTINGS_PATH && props.Hostname) {
+      this.signalled.add("hostname");
       sink.event?.(0, "hostname", { Hostname: str(props, "Hostname") });
-    else if (iface === DEVICE) {
+    } else if (iface === DEVICE) {
       for (const family of [4, 6] as const) {
         const config = props[`Dhcp${family}Config`]?.value;
         if (typeof config === "string") this.ownDhcp(path, family, config);
