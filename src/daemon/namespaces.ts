@@ -39,6 +39,14 @@ interface Seen {
   bound: boolean;
 }
 
+function sameFile(name: string, ino: number): boolean {
+  try {
+    return statSync(posix.join(NETNS_DIR, name)).ino === ino;
+  } catch {
+    return false;
+  }
+}
+
 export class NamespaceWatch {
   private readonly attached = new Map<string, { links: NamespaceLinks; ino: number; bound: boolean }>();
   /** Names present but not (yet) attached, since when. */
@@ -146,11 +154,14 @@ export class NamespaceWatch {
   private async scan(): Promise<void> {
     if (this.closed) return;
     const now = this.present();
+    const watched = this.d.watched();
     for (const [name, a] of [...this.attached]) {
       const seen = now.get(name);
       // A different namespace under the name: compared only when both were seen bound.
       const replaced = seen && seen.bound && a.bound && seen.ino !== a.ino;
-      if (!seen || replaced) this.detach(name);
+      if (seen && !replaced) continue;
+      // Left out of monitoring.namespaces by a reload: let go, but it was not deleted.
+      this.detach(name, !(!seen && !watched(name) && sameFile(name, a.ino)));
     }
     for (const name of this.waiting.keys()) if (!now.has(name)) this.waiting.delete(name);
     let retry = false;
@@ -216,11 +227,16 @@ export class NamespaceWatch {
     return true;
   }
 
-  private detach(name: string): void {
+  private detach(name: string, deleted: boolean): void {
     const a = this.attached.get(name);
     if (!a) return;
     this.attached.delete(name);
     a.links.close();
+    if (!deleted) {
+      log.info(`namespace ${name} is no longer watched (monitoring.namespaces)`, { netns: name });
+      this.d.metrics()?.forgetNamespace(name);
+      return;
+    }
     log.info(`namespace ${name} is gone`, { netns: name });
     a.links.announce("deleted");
     this.d.metrics()?.forgetNamespace(name);

@@ -98,12 +98,14 @@ export class ScriptRunner {
   /** The directories and scripts an event runs, per its styles. */
   private work(e: NetworkEvent): DirectoryWork[] {
     const out: DirectoryWork[] = [];
-    for (const d of this.directories())
+    for (const d of this.directories()) {
+      if (e.netns && !d.style.otherNamespaces) continue;
       for (const run of d.style.runs(e)) {
         const dirs = d.paths.map((p) => join(p, run.subdir));
         const found = discoverScripts(dirs, { rule: d.style.rule, layoutDirs: d.style.layoutDirs });
         out.push({ style: d.style, run, found, dirs, dir: d });
       }
+    }
     return out;
   }
 

@@ -107,3 +107,36 @@ api: { socket: ${socket} }
     expect(after.map((n) => n.name)).not.toContain(home);
   }, 90_000);
 });
+
+describe.runIf(canNetns)("other network namespaces on reload", () => {
+  it("lets go of a namespace a reload leaves out, without calling it deleted", async () => {
+    const dir = rootOnlyDir();
+    const out = tempDir();
+    chmodSync(out, 0o777);
+    writeScript(join(dir, "netns.d"), "10-record", `echo "$NETNS $NETNS_ACTION" >> ${out}/netns`);
+    writeScript(join(dir, "routable.d"), "10-record", `echo "$NETNS $LINK" >> ${out}/routable`);
+    const ns = createNetns();
+    const config = join(dir, "netevd.yaml");
+    const write = (namespaces: string) =>
+      writeFileSync(
+        config,
+        `system: { backend: none, user: nobody }\nmonitoring: { namespaces: ${namespaces} }\nscripts: { dir: ${dir} }\n`,
+      );
+    write(`[${ns}]`);
+    const executor = await startExecutor(dir, config);
+    chmodSync(executor.socket, 0o666);
+    const d = startDaemon(createNetns(), config, { NETEVD_PRIVILEGED_SOCKET: executor.socket });
+    cleanups.push(() => d.child.kill("SIGKILL"));
+    expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+    veth(ns, "nr0", "nr1");
+    ip(ns, "addr", "add", "198.51.100.9/24", "dev", "nr0");
+    expect(await waitFor(() => read(join(out, "routable")).includes(`${ns} nr0`)), d.output()).toBe(true);
+    write("[]");
+    d.child.kill("SIGHUP");
+    expect(await waitFor(() => d.output().includes(`namespace ${ns} is no longer watched`)), d.output()).toBe(
+      true,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(read(join(out, "netns"))).not.toContain(`${ns} deleted`);
+  }, 60_000);
+});

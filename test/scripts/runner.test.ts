@@ -3,6 +3,7 @@ import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptRunner } from "../../src/scripts/runner";
+import { netevdStyle } from "../../src/scripts/styles/netevd";
 import { nmDispatcherStyle } from "../../src/scripts/styles/nm-dispatcher";
 import { runnerSettings } from "../../src/scripts/settings";
 import { ConfigSchema } from "../../src/config/schema";
@@ -293,6 +294,32 @@ describe.runIf(isRoot)("script runner with nm-dispatcher style", () => {
     await r.dispatch(e("disconnected"));
     expect(await waitFor(() => readFileSync(out, "utf8").includes("slow down"), 5000)).toBe(true);
     expect(readFileSync(out, "utf8").match(/fast \S+ down/g)).toEqual(["fast eth1 down"]);
+  });
+
+  it("runs another namespace's events in netevd's own layout only, never in a dispatcher's", async () => {
+    const dir = tempDir();
+    const nm = tempDir();
+    const out = join(dir, "ran");
+    writeScript(join(dir, "activated.d"), "10-own", `echo "own $NETNS" >> ${out}`);
+    writeScript(nm, "10-nm", `echo "nm $1 $2" >> ${out}`);
+    const r = runner(dir, {
+      directories: [
+        { paths: [dir], style: netevdStyle },
+        { paths: [nm], style: nmDispatcherStyle() },
+      ],
+    });
+    // Same ifindex as a device NetworkManager has up: the dispatcher's memory must not mix them.
+    await r.dispatch(makeEvent({ event: "activated", backend: "NetworkManager" }));
+    const other = await r.dispatch({
+      ...makeEvent({ event: "activated", backend: "none" }),
+      netns: "tenant-1",
+    });
+    expect(other.results.map((x) => x.name)).toEqual(["10-own"]);
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean)).toEqual([
+      "own ",
+      "nm eth1 up",
+      "own tenant-1",
+    ]);
   });
 });
 

@@ -44,6 +44,7 @@ function serviceUser(): Record<string, string> {
 
 export const netevdRustStyle: ScriptStyle = {
   name: "netevd-rust",
+  otherNamespaces: true,
   runs: (e) => [{ subdir: `${e.event}.d`, args: [] }],
   environment: (e, _run, _ctx, base) => {
     const env: Record<string, string> = serviceUser();

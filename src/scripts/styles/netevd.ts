@@ -4,6 +4,7 @@ import type { ScriptStyle } from "./style";
 
 export const netevdStyle: ScriptStyle = {
   name: "netevd",
+  otherNamespaces: true,
   runs: (e) => [{ subdir: `${e.event}.d`, args: [] }],
   environment: () => Promise.resolve({}),
   rule: ruleBroken,

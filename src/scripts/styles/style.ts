@@ -45,6 +45,12 @@ export interface ScriptStyle {
   readonly rule: (st: Stats) => { rule: SkipRule; detail: string } | undefined;
   /** Directories inside the root are part of the layout, not scripts (NetworkManager's). */
   readonly layoutDirs?: boolean;
+  /**
+   * Links in other namespaces (monitoring.namespaces) run its scripts. Only
+   * netevd's own layouts: the other dispatchers saw their own namespace alone,
+   * and their styles remember links by ifindex, which repeats across namespaces.
+   */
+  readonly otherNamespaces?: boolean;
   /** Whether netevd starts this script and goes on without waiting (NetworkManager's no-wait.d). */
   noWait?(path: string): boolean;
 }

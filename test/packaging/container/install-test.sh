@@ -345,7 +345,7 @@ check "netevd list links --netns tenant-a: ta0 routable" bash -c 'netevd list li
 check "journal: netevd-privileged handed over the socket, the daemon watches tenant-a" wait_for bash -c 'journalctl -b -u netevd --no-pager | grep -q "watching namespace tenant-a"'
 ip netns del tenant-a
 check "netns.d ran: tenant-a deleted" wait_for grep -qx "tenant-a deleted" /run/netevd/netns
-check "netevd list namespaces: none left" bash -c '[ "$(netevd list namespaces --format json | tr -d "[:space:]")" = "[]" ]'
+check "netevd list namespaces: none left" bash -c '[ "$(netevd list namespaces --format json)" = "[]" ]'
 rm -rf /etc/netevd/netns.d /etc/netevd/routable.d/45-inside /etc/netevd/routable.d/46-record /run/netevd-inside.*
 
 section "backend dhclient: a lease's DNS and host name reach resolved and hostnamed as user netevd (the polkit rule)"
