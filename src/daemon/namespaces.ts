@@ -49,6 +49,8 @@ function sameFile(name: string, ino: number): boolean {
 
 export class NamespaceWatch {
   private readonly attached = new Map<string, { links: NamespaceLinks; ino: number; bound: boolean }>();
+  /** Names whose socket could not be had, already warned about. */
+  private readonly warned = new Set<string>();
   /** Names present but not (yet) attached, since when. */
   private readonly waiting = new Map<string, number>();
   private readonly scans = new Coalesced(
@@ -164,6 +166,7 @@ export class NamespaceWatch {
       this.detach(name, !(!seen && !watched(name) && sameFile(name, a.ino)));
     }
     for (const name of this.waiting.keys()) if (!now.has(name)) this.waiting.delete(name);
+    for (const name of this.warned) if (!now.has(name)) this.warned.delete(name);
     let retry = false;
     // One at a time: each is a round trip to netevd-privileged.
     for (const [name, seen] of now) {
@@ -200,7 +203,11 @@ export class NamespaceWatch {
       });
     } catch (err) {
       const gone = !this.present().has(name);
-      if (!gone) log.warn(`namespace ${name}: no socket: ${(err as Error).message}`, { netns: name });
+      // Tried again with backoff: said once per name, not every 5 s.
+      const why = `namespace ${name}: no socket: ${(err as Error).message}`;
+      if (!gone && !this.warned.has(name)) log.warn(why, { netns: name });
+      else log.debug(why, { netns: name });
+      if (!gone) this.warned.add(name);
       return gone;
     }
     const links = new NamespaceLinks(name, fd, this.d);
@@ -218,6 +225,7 @@ export class NamespaceWatch {
       return !this.closed && !still;
     }
     this.waiting.delete(name);
+    this.warned.delete(name);
     this.attached.set(name, { links, ino: still.ino, bound: still.bound });
     log.info(`watching namespace ${name}: ${links.kernel.links.size} link(s)`, { netns: name });
     const announce = !startup || this.d.startupTriggers();

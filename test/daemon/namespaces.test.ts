@@ -5,7 +5,8 @@
 // and the CLI list them, the metrics carry the namespace; its deletion runs
 // netns.d again. netevd-privileged (here with a fake systemd) opens the
 // namespace's socket; the daemon never enters a namespace itself.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDaemon } from "../helpers/daemon";
@@ -138,5 +139,45 @@ describe.runIf(canNetns)("other network namespaces on reload", () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     expect(read(join(out, "netns"))).not.toContain(`${ns} deleted`);
+  }, 60_000);
+});
+
+describe.runIf(canNetns)("a file under /run/netns that is no namespace", () => {
+  it("is refused with at most one warning while it stays, and the namespaces beside it are watched", async () => {
+    const dir = rootOnlyDir();
+    const out = tempDir();
+    chmodSync(out, 0o777);
+    writeScript(join(dir, "netns.d"), "10-record", `echo "$NETNS $NETNS_ACTION" >> ${out}/netns`);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }\nmonitoring: { namespaces: ["nvt${process.pid}x*"] }\nscripts: { dir: ${dir} }\n`,
+    );
+    const executor = await startExecutor(dir, config);
+    chmodSync(executor.socket, 0o666);
+    // A FIFO (opening it for reading would block) and a symlink to the host's namespace.
+    const fifo = `/run/netns/nvt${process.pid}xfifo`;
+    const link = `/run/netns/nvt${process.pid}xlink`;
+    execFileSync("mkfifo", [fifo]);
+    symlinkSync("/proc/1/ns/net", link);
+    cleanups.push(() => rmSync(fifo, { force: true }));
+    cleanups.push(() => rmSync(link, { force: true }));
+    const d = startDaemon(createNetns(), config, { NETEVD_PRIVILEGED_SOCKET: executor.socket });
+    cleanups.push(() => d.child.kill("SIGKILL"));
+    expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+    const ns = createNetns();
+    expect(await waitFor(() => read(join(out, "netns")).includes(`${ns} created`)), d.output()).toBe(true);
+    // Several retries (backing off from 20 ms) have passed by now.
+    await new Promise((r) => setTimeout(r, 4000));
+    const warnings = (what: string) =>
+      d
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"level":"warn"') && l.includes(`${what}: no socket`));
+    expect(warnings(`nvt${process.pid}xfifo`)).toHaveLength(1);
+    expect(warnings(`nvt${process.pid}xfifo`)[0]).toContain("not a namespace");
+    // The symlink leads to a namespace only root may look at: the daemon cannot tell what it is, and leaves it.
+    expect(warnings(`nvt${process.pid}xlink`).length).toBeLessThanOrEqual(1);
+    expect(read(join(out, "netns"))).not.toMatch(/xfifo|xlink/);
   }, 60_000);
 });
