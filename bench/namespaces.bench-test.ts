@@ -57,7 +57,16 @@ describe("network namespaces", () => {
       for (const { d } of daemons) await waitFor(() => d.output().includes("ready: "), 30_000);
       await settle();
       const before = daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fds(d.child.pid!) }));
-      const lines = () => (statSync(log, { throwIfNoEntry: false }) ? readFileSync(log, "utf8") : "");
+      const lines = (action: string) =>
+        (statSync(log, { throwIfNoEntry: false }) ? readFileSync(log, "utf8") : "")
+          .split("\n")
+          .filter((l) => l.includes(` ${action} `));
+      /** Every hook of that action ran, and the daemons settled; then their RSS and fds. */
+      const after = async (action: string) => {
+        await waitFor(() => lines(action).length >= COUNT, 120_000);
+        await settle();
+        return daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fds(d.child.pid!) }));
+      };
       const added: { name: string; at: number }[] = [];
       for (let i = 0; i < COUNT; i++) {
         const at = nowMs();
@@ -65,35 +74,17 @@ describe("network namespaces", () => {
         veth(name, "nb0", "nb1");
         added.push({ name, at });
       }
-      await waitFor(
-        () =>
-          lines()
-            .split("\n")
-            .filter((l) => l.includes(" created ")).length >= COUNT,
-        120_000,
-      );
-      await settle();
-      const watched = daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fds(d.child.pid!) }));
+      const watched = await after("created");
       const createdAt = new Map(
-        lines()
-          .split("\n")
-          .filter((l) => l.includes(" created "))
+        lines("created")
           .map((l) => l.split(" "))
           .map(([n, , ns]) => [n as string, Number(ns) / 1e6]),
       );
       const pickup = summarize(added.map((a) => (createdAt.get(a.name) ?? NaN) - a.at));
       for (const a of added) deleteNetns(a.name);
-      await waitFor(
-        () =>
-          lines()
-            .split("\n")
-            .filter((l) => l.includes(" deleted ")).length >= COUNT,
-        120_000,
-      );
-      await settle();
-      const after = daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fds(d.child.pid!) }));
+      const gone = await after("deleted");
       daemons.forEach(({ label }, i) => {
-        const [b, w, a] = [before[i]!, watched[i]!, after[i]!];
+        const [b, w, a] = [before[i]!, watched[i]!, gone[i]!];
         row(label, "RSS with none", b.rss, "MB");
         row(label, `RSS with ${COUNT}`, w.rss, "MB");
         row(label, "RSS per namespace", ((w.rss - b.rss) * 1024) / COUNT, "kB");

@@ -109,64 +109,62 @@ api: { socket: ${socket} }
   }, 90_000);
 });
 
+/**
+ * A daemon (unprivileged, backend none) with netevd-privileged beside it,
+ * watching `namespaces`; netns.d and routable.d record into out/.
+ */
+async function watching(namespaces: string, before?: () => void) {
+  const dir = rootOnlyDir();
+  const out = tempDir();
+  chmodSync(out, 0o777);
+  writeScript(join(dir, "netns.d"), "10-record", `echo "$NETNS $NETNS_ACTION" >> ${out}/netns`);
+  writeScript(join(dir, "routable.d"), "10-record", `echo "$NETNS $LINK" >> ${out}/routable`);
+  const config = join(dir, "netevd.yaml");
+  const write = (list: string) =>
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }\nmonitoring: { namespaces: ${list} }\nscripts: { dir: ${dir} }\n`,
+    );
+  write(namespaces);
+  const executor = await startExecutor(dir, config);
+  chmodSync(executor.socket, 0o666);
+  before?.();
+  const d = startDaemon(createNetns(), config, { NETEVD_PRIVILEGED_SOCKET: executor.socket });
+  cleanups.push(() => d.child.kill("SIGKILL"));
+  expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+  return { d, write, netns: () => read(join(out, "netns")), routable: () => read(join(out, "routable")) };
+}
+
 describe.runIf(canNetns)("other network namespaces on reload", () => {
   it("lets go of a namespace a reload leaves out, without calling it deleted", async () => {
-    const dir = rootOnlyDir();
-    const out = tempDir();
-    chmodSync(out, 0o777);
-    writeScript(join(dir, "netns.d"), "10-record", `echo "$NETNS $NETNS_ACTION" >> ${out}/netns`);
-    writeScript(join(dir, "routable.d"), "10-record", `echo "$NETNS $LINK" >> ${out}/routable`);
     const ns = createNetns();
-    const config = join(dir, "netevd.yaml");
-    const write = (namespaces: string) =>
-      writeFileSync(
-        config,
-        `system: { backend: none, user: nobody }\nmonitoring: { namespaces: ${namespaces} }\nscripts: { dir: ${dir} }\n`,
-      );
-    write(`[${ns}]`);
-    const executor = await startExecutor(dir, config);
-    chmodSync(executor.socket, 0o666);
-    const d = startDaemon(createNetns(), config, { NETEVD_PRIVILEGED_SOCKET: executor.socket });
-    cleanups.push(() => d.child.kill("SIGKILL"));
-    expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+    const { d, write, netns, routable } = await watching(`[${ns}]`);
     veth(ns, "nr0", "nr1");
     ip(ns, "addr", "add", "198.51.100.9/24", "dev", "nr0");
-    expect(await waitFor(() => read(join(out, "routable")).includes(`${ns} nr0`)), d.output()).toBe(true);
+    expect(await waitFor(() => routable().includes(`${ns} nr0`)), d.output()).toBe(true);
     write("[]");
     d.child.kill("SIGHUP");
     expect(await waitFor(() => d.output().includes(`namespace ${ns} is no longer watched`)), d.output()).toBe(
       true,
     );
     await new Promise((r) => setTimeout(r, 300));
-    expect(read(join(out, "netns"))).not.toContain(`${ns} deleted`);
+    expect(netns()).not.toContain(`${ns} deleted`);
   }, 60_000);
 });
 
 describe.runIf(canNetns)("a file under /run/netns that is no namespace", () => {
   it("is refused with at most one warning while it stays, and the namespaces beside it are watched", async () => {
-    const dir = rootOnlyDir();
-    const out = tempDir();
-    chmodSync(out, 0o777);
-    writeScript(join(dir, "netns.d"), "10-record", `echo "$NETNS $NETNS_ACTION" >> ${out}/netns`);
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: none, user: nobody }\nmonitoring: { namespaces: ["nvt${process.pid}x*"] }\nscripts: { dir: ${dir} }\n`,
-    );
-    const executor = await startExecutor(dir, config);
-    chmodSync(executor.socket, 0o666);
     // A FIFO (opening it for reading would block) and a symlink to the host's namespace.
     const fifo = `/run/netns/nvt${process.pid}xfifo`;
     const link = `/run/netns/nvt${process.pid}xlink`;
-    execFileSync("mkfifo", [fifo]);
-    symlinkSync("/proc/1/ns/net", link);
-    cleanups.push(() => rmSync(fifo, { force: true }));
-    cleanups.push(() => rmSync(link, { force: true }));
-    const d = startDaemon(createNetns(), config, { NETEVD_PRIVILEGED_SOCKET: executor.socket });
-    cleanups.push(() => d.child.kill("SIGKILL"));
-    expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+    const { d, netns } = await watching(`["nvt${process.pid}x*"]`, () => {
+      execFileSync("mkfifo", [fifo]);
+      symlinkSync("/proc/1/ns/net", link);
+      cleanups.push(() => rmSync(fifo, { force: true }));
+      cleanups.push(() => rmSync(link, { force: true }));
+    });
     const ns = createNetns();
-    expect(await waitFor(() => read(join(out, "netns")).includes(`${ns} created`)), d.output()).toBe(true);
+    expect(await waitFor(() => netns().includes(`${ns} created`)), d.output()).toBe(true);
     // Several retries (backing off from 20 ms) have passed by now.
     await new Promise((r) => setTimeout(r, 4000));
     const warnings = (what: string) =>
@@ -178,6 +176,6 @@ describe.runIf(canNetns)("a file under /run/netns that is no namespace", () => {
     expect(warnings(`nvt${process.pid}xfifo`)[0]).toContain("not a namespace");
     // The symlink leads to a namespace only root may look at: the daemon cannot tell what it is, and leaves it.
     expect(warnings(`nvt${process.pid}xlink`).length).toBeLessThanOrEqual(1);
-    expect(read(join(out, "netns"))).not.toMatch(/xfifo|xlink/);
+    expect(netns()).not.toMatch(/xfifo|xlink/);
   }, 60_000);
 });
