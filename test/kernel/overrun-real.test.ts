@@ -55,4 +55,32 @@ describe.runIf(canNetns)("overrun on a real kernel", () => {
       state.close();
     }
   });
+
+  it("re-syncs the same way on a socket handed over from another namespace", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "ve0", "type", "veth", "peer", "name", "ve1");
+    ip(ns, "link", "set", "ve0", "up");
+    const b = realBinding();
+    // As netevd-privileged opens it: created inside the namespace, used from outside it.
+    const state = new KernelState(b, {
+      receiveBuffer: 4096,
+      socketFd: b.openNetlinkIn(`/run/netns/${ns}`, 0),
+    });
+    await state.start();
+    try {
+      expect([...state.links.values()].map((l) => l.name).sort()).toEqual(["lo", "ve0", "ve1"]);
+      const dir = tempDir();
+      const add = Array.from(
+        { length: 12_000 },
+        (_, i) => `route add 10.${i >> 8}.${i & 255}.0/24 dev ve0 table 3000\n`,
+      );
+      writeFileSync(join(dir, "add"), add.join(""));
+      ip(ns, "-batch", join(dir, "add"));
+      await expectInSync(state, ns, 30_000);
+      expect(state.netlinkStats.overruns).toBeGreaterThan(0);
+      expect(state.stats.resyncs).toBeGreaterThan(0);
+    } finally {
+      state.close();
+    }
+  });
 });
