@@ -11,6 +11,18 @@ import { canNetns, createNetns, inNetns, ip } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
+/** 12,000 routes through ve0 in one `ip -batch`; returns the lines, to delete some later. */
+function addRoutes(ns: string): { dir: string; add: string[] } {
+  const dir = tempDir();
+  const add = Array.from(
+    { length: 12_000 },
+    (_, i) => `route add 10.${i >> 8}.${i & 255}.0/24 dev ve0 table 3000\n`,
+  );
+  writeFileSync(join(dir, "add"), add.join(""));
+  ip(ns, "-batch", join(dir, "add"));
+  return { dir, add };
+}
+
 describe.runIf(canNetns)("overrun on a real kernel", () => {
   it("re-syncs after a burst of 20,000+ changes and equals the kernel", async () => {
     const ns = createNetns();
@@ -25,13 +37,7 @@ describe.runIf(canNetns)("overrun on a real kernel", () => {
     await inNetns(b, ns, () => state.start());
     try {
       expect(state.receiveBufferSize).toBeLessThan(16_384);
-      const dir = tempDir();
-      const add = Array.from(
-        { length: 12_000 },
-        (_, i) => `route add 10.${i >> 8}.${i & 255}.0/24 dev ve0 table 3000\n`,
-      );
-      writeFileSync(join(dir, "add"), add.join(""));
-      ip(ns, "-batch", join(dir, "add"));
+      const { dir, add } = addRoutes(ns);
       await expectInSync(state, ns, 30_000);
       expect(state.routes.size).toBeGreaterThanOrEqual(12_000);
       // Delete 10,000 of them: 22,000 changes in all.
@@ -69,13 +75,7 @@ describe.runIf(canNetns)("overrun on a real kernel", () => {
     await state.start();
     try {
       expect([...state.links.values()].map((l) => l.name).sort()).toEqual(["lo", "ve0", "ve1"]);
-      const dir = tempDir();
-      const add = Array.from(
-        { length: 12_000 },
-        (_, i) => `route add 10.${i >> 8}.${i & 255}.0/24 dev ve0 table 3000\n`,
-      );
-      writeFileSync(join(dir, "add"), add.join(""));
-      ip(ns, "-batch", join(dir, "add"));
+      addRoutes(ns);
       await expectInSync(state, ns, 30_000);
       expect(state.netlinkStats.overruns).toBeGreaterThan(0);
       expect(state.stats.resyncs).toBeGreaterThan(0);
