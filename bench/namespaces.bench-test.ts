@@ -4,12 +4,12 @@
 // be watched (from `ip netns add` to its `created` hook, through
 // netevd-privileged handing over the socket). Side by side in the same run:
 // the same daemon watching no namespace while the 100 come and go.
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { startDaemon } from "../test/helpers/daemon";
 import { createNetns, deleteNetns, veth } from "../test/helpers/netns";
-import { waitFor } from "../test/helpers/proc";
+import { fdCount, rssMb, waitFor } from "../test/helpers/proc";
 import { startExecutor } from "../test/helpers/privileged";
 import { rootOnlyDir, tempDir, writeScript } from "../test/helpers/tmp";
 import { nowMs, summarize, writeResults } from "./stats";
@@ -19,9 +19,6 @@ type Row = { daemon: string; measure: string; value: number; unit: string };
 const rows: Row[] = [];
 const row = (daemon: string, measure: string, value: number, unit: string) =>
   rows.push({ daemon, measure, value: Math.round(value * 100) / 100, unit });
-const rssMb = (pid: number) =>
-  Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const settle = () => new Promise((r) => setTimeout(r, 2000));
 
 afterAll(() => {
@@ -56,7 +53,7 @@ describe("network namespaces", () => {
     try {
       for (const { d } of daemons) await waitFor(() => d.output().includes("ready: "), 30_000);
       await settle();
-      const before = daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fds(d.child.pid!) }));
+      const before = daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fdCount(d.child.pid!) }));
       const lines = (action: string) =>
         (statSync(log, { throwIfNoEntry: false }) ? readFileSync(log, "utf8") : "")
           .split("\n")
@@ -65,7 +62,7 @@ describe("network namespaces", () => {
       const after = async (action: string) => {
         await waitFor(() => lines(action).length >= COUNT, 120_000);
         await settle();
-        return daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fds(d.child.pid!) }));
+        return daemons.map(({ d }) => ({ rss: rssMb(d.child.pid!), fds: fdCount(d.child.pid!) }));
       };
       const added: { name: string; at: number }[] = [];
       for (let i = 0; i < COUNT; i++) {

@@ -61,6 +61,4 @@ export const SHIPPED_NODE_OPTIONS =
     readFileSync(join(__dirname, "..", "systemd", "netevd.service"), "utf8"),
   )?.[1] ?? "--jitless";
 
-/** Resident memory of a process, in MB. */
-export const rssMb = (pid: number): number =>
-  Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+export { rssMb } from "../test/helpers/proc";

@@ -39,6 +39,15 @@ interface Seen {
   bound: boolean;
 }
 
+/** netevd's own network namespace (run under `ip netns exec`, it is also under /run/netns). */
+function ownNamespace(): number | undefined {
+  try {
+    return statSync("/proc/self/ns/net").ino;
+  } catch {
+    return undefined;
+  }
+}
+
 function sameFile(name: string, ino: number): boolean {
   try {
     return statSync(posix.join(NETNS_DIR, name)).ino === ino;
@@ -130,27 +139,26 @@ export class NamespaceWatch {
     } catch {
       return out;
     }
+    const own = ownNamespace();
     const watched = this.d.watched();
-    // netevd's own namespace may be one of them (run under `ip netns exec`): it is watched already.
-    let own: number | undefined;
-    try {
-      own = statSync("/proc/self/ns/net").ino;
-    } catch {
-      own = undefined;
-    }
     for (const name of names) {
-      if (!isNamespaceName(name) || !watched(name)) continue;
-      const path = posix.join(NETNS_DIR, name);
-      try {
-        const bound = statfsSync(path).type === NSFS_MAGIC;
-        const ino = statSync(path).ino;
-        if (bound && ino === own) continue;
-        out.set(name, { ino, bound });
-      } catch {
-        // gone meanwhile
-      }
+      const seen = this.look(name, own, watched);
+      if (seen) out.set(name, seen);
     }
     return out;
+  }
+
+  /** One name under /run/netns, when watched and there (and not netevd's own namespace). */
+  private look(name: string, own = ownNamespace(), watched = this.d.watched()): Seen | undefined {
+    if (!isNamespaceName(name) || !watched(name)) return undefined;
+    const path = posix.join(NETNS_DIR, name);
+    try {
+      const bound = statfsSync(path).type === NSFS_MAGIC;
+      const ino = statSync(path).ino;
+      return bound && ino === own ? undefined : { ino, bound };
+    } catch {
+      return undefined; // gone meanwhile
+    }
   }
 
   private async scan(): Promise<void> {
@@ -202,7 +210,7 @@ export class NamespaceWatch {
         timeoutMs: SOCKET_TIMEOUT_MS,
       });
     } catch (err) {
-      const gone = !this.present().has(name);
+      const gone = !this.look(name);
       // Tried again with backoff: said once per name, not every 5 s.
       const why = `namespace ${name}: no socket: ${(err as Error).message}`;
       if (!gone && !this.warned.has(name)) log.warn(why, { netns: name });
@@ -218,7 +226,7 @@ export class NamespaceWatch {
       log.warn(`namespace ${name}: cannot read its state: ${(err as Error).message}`, { netns: name });
       return false;
     }
-    const still = this.present().get(name);
+    const still = this.look(name);
     if (this.closed || !still || (still.bound && seen.bound && still.ino !== seen.ino)) {
       // Went while its first sync ran.
       links.close();
@@ -240,13 +248,10 @@ export class NamespaceWatch {
     if (!a) return;
     this.attached.delete(name);
     a.links.close();
-    if (!deleted) {
-      log.info(`namespace ${name} is no longer watched (monitoring.namespaces)`, { netns: name });
-      this.d.metrics()?.forgetNamespace(name);
-      return;
-    }
-    log.info(`namespace ${name} is gone`, { netns: name });
-    a.links.announce("deleted");
+    if (deleted) {
+      log.info(`namespace ${name} is gone`, { netns: name });
+      a.links.announce("deleted");
+    } else log.info(`namespace ${name} is no longer watched (monitoring.namespaces)`, { netns: name });
     this.d.metrics()?.forgetNamespace(name);
   }
 }

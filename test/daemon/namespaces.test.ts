@@ -85,6 +85,10 @@ api: { socket: ${socket} }
     expect(listed.status, listed.stderr).toBe(0);
     const links = JSON.parse(listed.stdout) as { name: string; netns: string; state: string | null }[];
     expect(links.find((l) => l.name === "nb0")).toMatchObject({ netns: ns, state: "routable" });
+    const one = netevd(["show", "link", "nb0", "--netns", ns, "--config", config, "--format", "json"]);
+    expect(JSON.parse(one.stdout)).toMatchObject({ name: "nb0", netns: ns, state: "routable" });
+    // Without --netns, nb0 is not one of netevd's own links.
+    expect(netevd(["show", "link", "nb0", "--config", config]).status).not.toBe(0);
     const missing = netevd(["list", "links", "--netns", "no-such-ns", "--config", config]);
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain("not watched");

@@ -4,12 +4,12 @@
 // before (a socket left open would also keep the namespace alive), its memory
 // is back near where it was, and netevd-privileged kept none of the sockets it
 // handed over.
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, deleteNetns } from "../helpers/netns";
-import { waitFor } from "../helpers/proc";
+import { fdCount, rssMb, waitFor } from "../helpers/proc";
 import { startExecutor } from "../helpers/privileged";
 import { rootOnlyDir, tempDir, writeScript } from "../helpers/tmp";
 
@@ -19,9 +19,6 @@ afterEach(() => {
 });
 
 const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
-const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
-const rssKb = (pid: number) =>
-  Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 
 describe.runIf(canNetns)("namespace churn", () => {
   it("delivers created and deleted in order for each of 100 namespaces and leaks nothing", async () => {
@@ -58,7 +55,7 @@ scripts: { dir: ${dir} }
     expect(await waitFor(() => lines().length === 20), d.output()).toBe(true);
     await new Promise((r) => setTimeout(r, 1000)); // the last script's pipes and pidfd closed
     const fds0 = fdCount(pid);
-    const rss0 = rssKb(pid);
+    const rss0 = rssMb(pid);
     const executorFds0 = fdCount(executorPid);
     for (let i = 0; i < 100; i++) {
       const c = await cycle();
@@ -81,7 +78,7 @@ scripts: { dir: ${dir} }
     expect(await waitFor(() => fdCount(pid) <= fds0, 5_000), `fds ${fdCount(pid)} vs ${fds0}`).toBe(true);
     expect(fdCount(executorPid)).toBe(executorFds0);
     // Memory: a few MB of heap growth is the garbage collector's choice, not a leak per namespace.
-    expect(rssKb(pid) - rss0).toBeLessThan(16 * 1024);
+    expect(rssMb(pid) - rss0).toBeLessThan(16);
     expect(d.output()).not.toMatch(/"level":"error"/);
   }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** True while the process exists and is not a zombie (an unreaped orphan counts as gone). */
 export function alive(pid: number): boolean {
@@ -17,3 +17,10 @@ export async function waitFor(cond: () => boolean, ms = 10_000): Promise<boolean
   }
   return cond();
 }
+
+/** Resident memory of a process, in MB. */
+export const rssMb = (pid: number): number =>
+  Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+/** File descriptors a process holds open. */
+export const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;

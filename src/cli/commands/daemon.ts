@@ -121,6 +121,15 @@ async function showList<T>(cmd: Command, what: string, path: string, columns: Co
   ctx.out(ctx.format === "table" ? renderTable(body, columns) : renderData(body, ctx.format));
 }
 
+/** The path with the options that were given as its query (`?netns=…&link=…`). */
+function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  return q.size ? `${path}?${q.toString()}` : path;
+}
+
+const NETNS_OPTION = "a watched network namespace's (monitoring.namespaces)";
+
 export function registerDaemonCommands(program: Command, list: Command): void {
   program
     .command("status")
@@ -129,14 +138,9 @@ export function registerDaemonCommands(program: Command, list: Command): void {
   list
     .command("links")
     .description("links the daemon watches, with their states")
-    .option("--netns <name>", "the links of this watched network namespace (monitoring.namespaces)")
+    .option("--netns <name>", `the links of ${NETNS_OPTION}`)
     .action((o: { netns?: string }, cmd: Command) =>
-      showList(
-        cmd,
-        "list links",
-        `/v1/links${o.netns ? `?netns=${encodeURIComponent(o.netns)}` : ""}`,
-        LINK_COLUMNS,
-      ),
+      showList(cmd, "list links", withQuery("/v1/links", { netns: o.netns }), LINK_COLUMNS),
     );
   list
     .command("namespaces")
@@ -155,12 +159,7 @@ export function registerDaemonCommands(program: Command, list: Command): void {
     .description("the last script runs: result, exit status, duration")
     .option("--link <name>", "only this link's runs")
     .action((o: { link?: string }, cmd: Command) =>
-      showList(
-        cmd,
-        "list runs",
-        `/v1/runs${o.link ? `?link=${encodeURIComponent(o.link)}` : ""}`,
-        RUN_COLUMNS,
-      ),
+      showList(cmd, "list runs", withQuery("/v1/runs", { link: o.link }), RUN_COLUMNS),
     );
   program
     .command("show")
@@ -168,8 +167,9 @@ export function registerDaemonCommands(program: Command, list: Command): void {
     .command("link")
     .description("everything the daemon knows of one link")
     .argument("<name>", "link name")
-    .action((name: string, _o, cmd: Command) =>
-      showOne(cmd, "show link", `/v1/links/${encodeURIComponent(name)}`),
+    .option("--netns <name>", `the link of ${NETNS_OPTION}`)
+    .action((name: string, o: { netns?: string }, cmd: Command) =>
+      showOne(cmd, "show link", withQuery(`/v1/links/${encodeURIComponent(name)}`, { netns: o.netns })),
     );
   program
     .command("events")
@@ -178,19 +178,21 @@ export function registerDaemonCommands(program: Command, list: Command): void {
     .option("--link <name>", "only this link's events")
     .option("--event <name>", "only events of this name")
     .action(async (o: { follow?: boolean; link?: string; event?: string }, cmd: Command) => {
-      const q = new URLSearchParams();
-      if (o.link) q.set("link", o.link);
-      if (o.event) q.set("event", o.event);
-      if (!o.follow) return showList(cmd, "events", `/v1/events?${q.toString()}`, EVENT_COLUMNS);
+      const filter = { link: o.link, event: o.event };
+      if (!o.follow) return showList(cmd, "events", withQuery("/v1/events", filter), EVENT_COLUMNS);
       const ctx = contextOf(cmd);
       const { config } = requireConfig(ctx);
-      q.set("follow", "1");
-      await apiStream(config.api.socket, "events", `/v1/events?${q.toString()}`, (line) => {
-        // A stream is one JSON object per line in every format but table.
-        if (ctx.format === "table")
-          ctx.out(renderTable([JSON.parse(line) as EventBody], EVENT_COLUMNS).split("\n")[1] + "\n");
-        else ctx.out(`${line}\n`);
-      });
+      await apiStream(
+        config.api.socket,
+        "events",
+        withQuery("/v1/events", { ...filter, follow: "1" }),
+        (line) => {
+          // A stream is one JSON object per line in every format but table.
+          if (ctx.format === "table")
+            ctx.out(renderTable([JSON.parse(line) as EventBody], EVENT_COLUMNS).split("\n")[1] + "\n");
+          else ctx.out(`${line}\n`);
+        },
+      );
     });
   program
     .command("reload")
