@@ -8,7 +8,16 @@ export type Family = "ipv4" | "ipv6";
 /** GET /v1/status. The count of links in the backend's up state is keyed by that state's name. */
 export interface StatusBody {
   version: string;
+  /** The backend in use; under `auto`, the one managing the host now. */
   backend: string;
+  /** "auto" (system.backend: auto) or "configured". */
+  backend_mode: string;
+  /** Why this backend: what auto saw, or "configured". */
+  backend_reason: string;
+  /** A configured backend whose manager is not running, in plain words; null when all is well. */
+  backend_problem: string | null;
+  /** "running", "starting", or "warning" (backend_problem says why). */
+  state: string;
   ready: boolean;
   dry_run: boolean;
   config: string;
@@ -18,7 +27,7 @@ export interface StatusBody {
   policy_routes: number;
   /** Other network namespaces watched now. */
   namespaces: number;
-  [upState: string]: string | number | boolean;
+  [upState: string]: string | number | boolean | null;
 }
 
 /** GET /v1/links (a list) and /v1/links/{name}. */

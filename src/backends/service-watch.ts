@@ -37,6 +37,14 @@ const DBUS = {
   interface: "org.freedesktop.DBus",
 };
 
+/**
+ * The service is not on the bus: not there, or the bus could not start it
+ * (systemd's "Unit dbus-org.freedesktop.network1.service not found." is
+ * NoSuchUnit; a masked or failing unit, a failed spawn). Not a lost bus.
+ */
+const NOT_RUNNING =
+  /ServiceUnknown|NameHasNoOwner|org\.freedesktop\.systemd1\.(NoSuchUnit|LoadFailed|UnitMasked|TransactionIsDestructive)|Error\.Spawn\./;
+
 export class ServiceWatch {
   private bus: MessageBus | undefined;
   private stopped = false;
@@ -85,7 +93,7 @@ export class ServiceWatch {
     try {
       await this.opts.enumerate();
     } catch (err) {
-      if (/ServiceUnknown|NameHasNoOwner/.test(dbusErrorName(err) ?? "")) {
+      if (NOT_RUNNING.test(dbusErrorName(err) ?? "")) {
         this.gone(`${this.opts.label} is not running; waiting for it`);
         return;
       }

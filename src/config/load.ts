@@ -21,6 +21,13 @@ export interface LoadResult {
   fileFound: boolean;
   /** The file uses keys of the Rust netevd (its configuration, carried over). */
   rustStyle?: boolean;
+  /** The line of system.backend, when the file sets it. */
+  backendLine?: number;
+}
+
+/** Where to change system.backend, for a message: "FILE line N", or the key to add. */
+export function backendWhere(r: Pick<LoadResult, "file" | "backendLine">): string {
+  return r.backendLine ? `${r.file} line ${r.backendLine}` : `${r.file} (add system.backend)`;
 }
 
 export interface LoadOptions {
@@ -114,11 +121,14 @@ export function loadConfigBytes(
       ["monitoring", "interfaces"],
       `leaves out ${silenced.join(", ")}, present here: the Rust netevd ignored this key and ran scripts for every link`,
     );
+  const system = record.system as Record<string, unknown> | undefined;
+  const setsBackend = typeof system === "object" && system !== null && "backend" in system;
   return {
     file,
     config: parsed.data,
     diagnostics: sortDiagnostics(diagnostics),
     rustStyle: legacy.length > 0,
+    ...(setsBackend ? { backendLine: positionOf(src, ["system", "backend"]).line } : {}),
   };
 }
 

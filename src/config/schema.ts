@@ -2,7 +2,7 @@
 // validation, the defaults and the published JSON Schema all come from here.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ALL_EVENTS, BACKENDS, isEventName } from "../events/names";
+import { ALL_EVENTS, BACKEND_SETTINGS, BACKENDS, isEventName } from "../events/names";
 import { CONDITION_ALLOWED, parseCondition } from "./filter-condition";
 import { CAPABILITIES } from "../util/capabilities";
 import { nearest } from "../util/suggest";
@@ -160,9 +160,11 @@ export const ConfigSchema = z
       .object({
         log_level: z.enum(LOG_LEVELS).default("info"),
         backend: z
-          .enum(BACKENDS)
-          .default("systemd-networkd")
-          .describe("where link states come from; none = kernel only"),
+          .enum(BACKEND_SETTINGS)
+          .default("auto")
+          .describe(
+            "where link states come from: auto = whatever manages the host (followed while netevd runs); none = kernel only",
+          ),
         user: userName
           .default("netevd")
           .describe("when started as root, drop to this user keeping only CAP_NET_ADMIN"),

@@ -20,6 +20,11 @@ const STYLE_BACKENDS: Partial<Record<ScriptStyleName, { backends: Backend[]; why
   },
 };
 
+/** The backends whose events run a style's scripts; undefined: any (netevd's own styles). */
+export function styleBackends(style: ScriptStyleName): readonly Backend[] | undefined {
+  return STYLE_BACKENDS[style]?.backends;
+}
+
 /** networkd-dispatcher's ignore list: it never ran these states' scripts. */
 const NETWORKD_DISPATCHER_IGNORED = ["carrier", "degraded"] as const;
 
@@ -102,7 +107,8 @@ export function styleProblems(c: Config): StyleProblem[] {
   const out: StyleProblem[] = [];
   for (const d of scriptDirectories(c)) {
     const need = STYLE_BACKENDS[d.style];
-    if (need && !need.backends.includes(c.system.backend))
+    // Under auto the style's scripts run while their backend manages the host (netevd-scripts.7).
+    if (need && c.system.backend !== "auto" && !need.backends.includes(c.system.backend))
       out.push({
         severity: "error",
         path: [...d.at, ...(d.at.length > 2 ? ["style"] : [])],

@@ -18,6 +18,7 @@ import { VERSION } from "../version";
 import type { EventLog, RunLog } from "./event-log";
 import type { LinkStates } from "../links/link-states";
 import type { NamespaceLinks } from "./namespace-links";
+import type { BackendInUse } from "./backend-follow";
 
 export interface DaemonView {
   config: () => Config;
@@ -26,9 +27,11 @@ export interface DaemonView {
   startedAt: number;
   ready: () => boolean;
   kernel: KernelState;
-  states: LinkStates;
+  /** The links' states under the backend in use (replaced when `auto` follows a new manager). */
+  states: () => LinkStates;
   monitored: (name: string) => boolean;
-  upState: string;
+  upState: () => string;
+  backend: () => BackendInUse;
   events: EventLog;
   runs: RunLog;
   metrics: Metrics;
@@ -41,11 +44,11 @@ const family = (f: number): Family => (f === AF_INET ? "ipv4" : "ipv6");
 
 export function apiHandlers(v: DaemonView): ApiHandlers {
   const k = v.kernel;
-  const own = { kernel: k, states: v.states, name: null };
   type Where = { kernel: KernelState; states: LinkStates; name: string | null };
+  const own = (): Where => ({ kernel: k, states: v.states(), name: null });
   const where = (netns: string | undefined): Where | undefined =>
-    netns === undefined || netns === "" ? own : v.namespaces().find((n) => n.name === netns);
-  const linkView = (index: number, w: Where = own): LinkBody | undefined => {
+    netns === undefined || netns === "" ? own() : v.namespaces().find((n) => n.name === netns);
+  const linkView = (index: number, w: Where = own()): LinkBody | undefined => {
     const k = w.kernel;
     const l = k.links.get(index);
     if (!l) return undefined;
@@ -88,16 +91,22 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
   };
   return {
     status: () => {
-      const states = v.states.tracked();
+      const states = v.states().tracked();
+      const up = v.upState();
+      const b = v.backend();
       return {
         version: VERSION,
-        backend: v.config().system.backend,
+        backend: b.backend,
+        backend_mode: b.auto ? "auto" : "configured",
+        backend_reason: b.reason,
+        backend_problem: b.problem,
+        state: b.problem ? "warning" : v.ready() ? "running" : "starting",
         ready: v.ready(),
         dry_run: v.dryRun,
         config: v.configPath,
         uptime_seconds: Math.round((Date.now() - v.startedAt) / 1000),
         links: states.length,
-        [v.upState]: states.filter((s) => s.state === v.upState).length,
+        [up]: states.filter((s) => s.state === up).length,
         policy_rules: owned.rules().length,
         policy_routes: owned.routes().length,
         namespaces: v.namespaces().length,

@@ -1,18 +1,18 @@
-// The configured backend's adapter. `none` and `dhclient` have no D-Bus
-// adapter: their link states come from the kernel (dhclient adds leases).
-import type { Config } from "../config/schema";
+// A backend's adapter. `none` and `dhclient` have no D-Bus adapter: their
+// link states come from the kernel (dhclient adds leases).
+import type { Backend as BackendName } from "../events/names";
 import { NetworkdBackend } from "../backends/networkd/networkd";
 import { NetworkManagerBackend } from "../backends/networkmanager/networkmanager";
 import type { Backend, BackendSink } from "../backends/types";
 import { getLogger } from "../log/logger";
 
 export function createBackend(
-  c: Config,
+  backend: BackendName,
   sink: BackendSink,
   ifindexOf: (name: string) => number | undefined,
   onError: (peer: string) => void,
 ): Backend | undefined {
-  switch (c.system.backend) {
+  switch (backend) {
     case "systemd-networkd":
       return new NetworkdBackend({
         sink,

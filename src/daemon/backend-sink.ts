@@ -43,7 +43,7 @@ export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
         d.dispatcher.link(v, ifindex, linkName);
       }
     },
-    removed: (ifindex) => d.states.remove(ifindex),
+    removed: (ifindex) => d.states.forgetManager(ifindex),
     event: (ifindex, event, props = {}, initial = false) => {
       if (ifindex === 0) {
         const prev = manager.props;

@@ -5,15 +5,12 @@
 // lives in its record (src/links), events are built and sent in dispatch.ts.
 import type { ApiServer } from "../api/server";
 import { type AuditEntry, AuditLog } from "../audit/audit-log";
-import type { Backend } from "../backends/types";
 import { formatDiagnostic } from "../config/diagnostic";
-import { type LoadResult, loadConfigFile } from "../config/load";
+import { backendWhere, type LoadResult, loadConfigFile } from "../config/load";
 import type { Config } from "../config/schema";
 import { EXIT, FatalError } from "../errors";
-import { isManagerBackend } from "../events/names";
 import { EventFilters } from "../filters/apply";
 import { KernelState } from "../kernel/state";
-import { LinkStates } from "../links/link-states";
 import { configureLogging, getLogger } from "../log/logger";
 import { kernelSamples, Metrics, type Sampled } from "../metrics/metrics";
 import type { NativeBinding } from "../native/binding";
@@ -25,13 +22,10 @@ import { networkctlStatus } from "../system/networkctl";
 import { grantScriptCapabilities } from "../system/privileges";
 import { Notifier } from "../system/sd-notify";
 import { reloadBody, startControlApi } from "./control-api";
-import { routeKernelChange } from "./kernel-changes";
 import { becomeDaemonUser } from "./privilege-drop";
-import { createBackend, upState } from "./backend-factory";
-import { backendSink, type ManagerState } from "./backend-sink";
-import { EventDispatcher } from "./dispatch";
+import { BackendFollow, type BackendInUse } from "./backend-follow";
 import { EventLog, RunLog } from "./event-log";
-import { LeaseWatch } from "./lease-watch";
+import { LinkWiring } from "./link-wiring";
 import { recordScriptResult, runBody } from "./script-results";
 import { monitoredMatcher, silencedLinks } from "../config/monitoring";
 import { compileNamespaceMatcher } from "../config/netns-name";
@@ -56,23 +50,19 @@ export class Daemon {
   private monitored!: (name: string) => boolean;
   private kernel!: KernelState;
   private runner!: ScriptRunner;
-  private states!: LinkStates;
-  private dispatcher!: EventDispatcher;
-  private backend: Backend | undefined;
-  private leases: LeaseWatch | undefined;
+  /** The links' states, events and the backend in use: replaced when `auto` follows a new manager. */
+  private wiring!: LinkWiring;
+  private follow!: BackendFollow;
   private policy: PolicyReconciler | undefined;
   private metrics: Metrics | undefined;
   private api: ApiServer | undefined;
   private auditLog: AuditLog | undefined;
   private namespaces: NamespaceWatch | undefined;
-  private readonly manager: ManagerState = { props: {} };
   private readonly events = new EventLog();
   private readonly runs = new RunLog();
   private readonly startedAt = Date.now();
   private readonly notifier: Notifier;
   private ready = false;
-  /** The first sync is done: from now on a lease change is an event (before, the sync itself covers it). */
-  private synced = false;
   private killScope: KillScope = { kind: "process-group", reason: "not started" };
   private stopping: Promise<void> | undefined;
 
@@ -132,48 +122,31 @@ export class Daemon {
     }
     // Counted from the first event on (startup triggers included).
     const k = this.kernel;
-    this.metrics = new Metrics(() => [
-      ["", kernelSamples(k)],
-      ...(this.namespaces?.all() ?? []).map((n) => [n.name, kernelSamples(n.kernel)] as [string, Sampled]),
-    ]);
+    this.metrics = new Metrics(
+      () => [
+        ["", kernelSamples(k)],
+        ...(this.namespaces?.all() ?? []).map((n) => [n.name, kernelSamples(n.kernel)] as [string, Sampled]),
+      ],
+      () => this.follow.now(),
+    );
     if (r.rustStyle)
       warnSilenced(
         c,
         [...k.links.values()].map((l) => l.name),
       );
-    this.wireLinks(c);
-    this.backend = createBackend(
-      c,
-      backendSink(
-        {
-          backend: () => this.backend,
-          states: this.states,
-          dispatcher: this.dispatcher,
-          kernelName: (i) => k.links.get(i)?.name,
-          monitored: (n) => this.monitored(n),
-          starting: () => !this.ready,
-          runStartupTriggers: () => this.config.scripts.run_startup_triggers,
-        },
-        this.manager,
-      ),
-      (name) => [...k.links.values()].find((l) => l.name === name)?.index,
-      (peer) => this.metrics?.dbusErrors.inc({ peer }),
-    );
-    if (this.backend) await this.backend.start();
-    else {
-      this.leases?.start(k.links.values());
-      this.states.syncAll(!c.scripts.run_startup_triggers);
-    }
-    this.synced = true;
+    this.follow = new BackendFollow({
+      setting: c.system.backend,
+      where: backendWhere(r),
+      leaseFiles: c.backends.dhclient.lease_files,
+      log: getLogger("backend"),
+      onSwitch: (now) => void this.switchBackend(now),
+    });
+    const use = await this.follow.start();
+    this.wiring = this.wire(use.backend);
+    await this.wiring.start(!c.scripts.run_startup_triggers);
     k.onChange((change) => {
       if (this.policy?.affectedBy(change)) void this.policy.schedule();
-      routeKernelChange(change, {
-        kernel: k,
-        states: this.states,
-        dispatcher: this.dispatcher,
-        leases: this.leases,
-        monitored: (n) => this.monitored(n),
-      });
+      this.wiring.kernelChange(change);
     });
     await this.watchNamespaces();
     // Policy routing is reconciled before READY=1: stale netevd entries go, missing ones come.
@@ -195,9 +168,10 @@ export class Daemon {
       startedAt: this.startedAt,
       ready: () => this.ready,
       kernel: k,
-      states: this.states,
+      states: () => this.wiring.states,
       monitored: (n) => this.monitored(n),
-      upState: upState(c.system.backend),
+      upState: () => this.wiring.upState,
+      backend: () => this.follow.now(),
       events: this.events,
       runs: this.runs,
       metrics: this.metrics,
@@ -212,42 +186,31 @@ export class Daemon {
     this.notifier.startWatchdog(() => this.stopping === undefined);
   }
 
-  /** Link states (one record per link), leases under dhclient, and the event dispatcher. */
-  private wireLinks(c: Config): void {
-    const k = this.kernel;
-    const managed = isManagerBackend(c.system.backend);
-    if (c.system.backend === "dhclient")
-      this.leases = new LeaseWatch({
-        config: c,
-        dryRun: this.opts.dryRun,
-        onChange: (ifname) => this.onLeaseChange(ifname),
-        audit: this.audit,
-        onPushFailed: (peer) => this.metrics?.dbusErrors.inc({ peer }),
-        monitored: (n) => this.monitored(n),
-      });
-    const leases = this.leases;
-    const leaseOf = leases ? (name: string) => leases.leaseOf(name) : undefined;
-    this.dispatcher = new EventDispatcher({
-      kernel: k,
+  /** The links' wiring for a backend: states, dispatcher, the manager's adapter or dhclient's leases. */
+  private wire(backend: BackendInUse["backend"]): LinkWiring {
+    return new LinkWiring({
+      kernel: this.kernel,
+      backend,
+      leases: { config: () => this.config, dryRun: this.opts.dryRun, audit: this.audit },
       runner: this.runner,
       events: this.events,
-      source: () => ({ tables: k.tables, backend: this.config.system.backend, managed }),
       filters: () => this.filters,
-      backend: () => this.backend,
       metrics: () => this.metrics,
-      manager: (i) => (i === 0 ? this.manager.props : this.states.get(i)?.manager),
-      ...(leaseOf ? { leaseOf } : {}),
-    });
-    this.states = new LinkStates({
-      kernel: k,
-      managed,
-      upState: upState(c.system.backend),
       monitored: (n) => this.monitored(n),
-      emit: (link) => {
-        if (link.state) this.dispatcher.link(link.state, link.index, link.name);
-      },
-      ...(leaseOf ? { leaseOf } : {}),
     });
+  }
+
+  /**
+   * `auto` found a new manager: the old wiring stops, the new one reads the
+   * states as they are now (they run no scripts), and its changes are events.
+   */
+  private async switchBackend(now: BackendInUse): Promise<void> {
+    if (this.stopping) return;
+    const old = this.wiring;
+    old.stop();
+    this.wiring = this.wire(now.backend);
+    await this.wiring.start(true);
+    this.notifier.status(this.status());
   }
 
   /** monitoring.namespaces: started when first configured; a reload may widen or narrow it. */
@@ -272,19 +235,11 @@ export class Daemon {
     await this.namespaces.start();
   }
 
-  private onLeaseChange(ifname: string): void {
-    if (!this.synced) return; // the lease files' first read, during start
-    const link = [...this.kernel.links.values()].find((l) => l.name === ifname);
-    if (!link) return;
-    this.states.leaseChanged(link);
-    this.leases?.pushFor(link);
-  }
-
   status(): string {
-    const up = upState(this.config.system.backend);
-    const states = this.states.tracked().map((l) => l.state);
-    const n = states.filter((s) => s === up).length;
-    return `${states.length} link(s), ${n} ${up}; backend ${this.config.system.backend}`;
+    const { links, up } = this.wiring.counts();
+    const b = this.follow.now();
+    const how = b.auto ? " (auto)" : b.problem ? " (configured, not running)" : "";
+    return `${links} link(s), ${up} ${this.wiring.upState}; backend ${b.backend}${how}`;
   }
 
   /** SIGHUP / `netevd reload`: a broken file keeps the running configuration. */
@@ -301,11 +256,10 @@ export class Daemon {
       log.warn("system.backend and system.user take effect at the next restart");
     this.apply({ ...r.config, system: { ...r.config.system, backend, user } });
     this.runner.update(this.runnerOptions(this.config));
-    this.leases?.update(this.config);
     this.policy?.update(policySettings(this.config));
     void this.policy?.schedule();
     grantScriptCapabilities(this.opts.binding, this.config.scripts.ambient_capabilities, log);
-    for (const link of this.kernel.links.values()) this.states.syncKernel(link);
+    this.wiring.resync();
     void this.watchNamespaces();
     log.info("configuration reloaded", { MESSAGE_ID: MESSAGE_ID.reloaded });
     this.notifier.status(this.status());
@@ -318,9 +272,8 @@ export class Daemon {
       this.notifier.stopping();
       this.notifier.stopWatchdog();
       this.api?.close();
-      this.backend?.stop();
-      this.leases?.close();
-      this.states?.stop();
+      this.follow?.stop();
+      this.wiring?.stop();
       this.namespaces?.close();
       await this.runner?.stop();
       if (this.policy && !this.opts.dryRun && !this.config.routing.keep_on_stop) await this.policy.cleanup();

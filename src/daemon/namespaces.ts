@@ -239,7 +239,7 @@ export class NamespaceWatch {
     const announce = !startup || this.d.startupTriggers();
     if (announce) links.announce("created");
     // A namespace that appeared: its links are new links, their states events.
-    links.begin(!announce);
+    void links.begin(!announce);
     return true;
   }
 

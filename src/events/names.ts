@@ -1,6 +1,9 @@
 // Event names (netevd-scripts.7, EVENTS). Each has a script directory `<event>.d`.
 export const BACKENDS = ["systemd-networkd", "NetworkManager", "dhclient", "none"] as const;
 export type Backend = (typeof BACKENDS)[number];
+/** What system.backend may say: a backend, or `auto` (whatever manages the host, followed). */
+export const BACKEND_SETTINGS = ["auto", ...BACKENDS] as const;
+export type BackendSetting = (typeof BACKEND_SETTINGS)[number];
 
 /** A network manager reports the link states; the others derive them from the kernel. */
 export const isManagerBackend = (b: Backend): boolean => b === "systemd-networkd" || b === "NetworkManager";
@@ -41,11 +44,18 @@ export const NM_DEVICE_STATES = [
 const NM_HAPPENINGS = ["dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"] as const;
 export const KERNEL_STATES = ["no-carrier", "carrier", "degraded", "routable", "off"] as const;
 
-export const EVENTS_BY_BACKEND: Record<Backend, readonly string[]> = {
+const BY_BACKEND: Record<Backend, readonly string[]> = {
   "systemd-networkd": [...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE, "manager", "routes"],
-  NetworkManager: [...NM_DEVICE_STATES, ...NM_HAPPENINGS, "manager", "routes"],
+  // NetworkManager has no operational state: the kernel's runs beside its device states.
+  NetworkManager: [...NM_DEVICE_STATES, ...NM_HAPPENINGS, ...KERNEL_STATES, "manager", "routes"],
   dhclient: [...KERNEL_STATES, "routes"],
   none: [...KERNEL_STATES, "routes"],
+};
+
+/** The events a setting can bring: `auto`, any backend's (it follows the host's manager). */
+export const EVENTS_BY_BACKEND: Record<BackendSetting, readonly string[]> = {
+  ...BY_BACKEND,
+  auto: [...new Set(Object.values(BY_BACKEND).flat())],
 };
 
 /**

@@ -24,6 +24,12 @@ export interface LinkStatesOptions {
   /** The state whose facts (addresses, gateways, lease) make a new event when they change. */
   upState: string;
   /**
+   * Under a manager that has no operational state (NetworkManager): the
+   * kernel's (off, no-carrier, carrier, degraded, routable) runs beside the
+   * manager's states, as with `none`, from a table of its own.
+   */
+  kernelOperational?: boolean;
+  /**
    * dhclient: the link's current lease (its files are the truth; an expired lease
    * is none). A link that becomes routable waits for a lease naming its address.
    */
@@ -35,9 +41,19 @@ export interface LinkStatesOptions {
 
 export class LinkStates {
   private readonly table: LinkTable;
+  /** kernelOperational: the kernel's states of a managed link. */
+  private readonly operational: LinkStates | undefined;
 
   constructor(private readonly opts: LinkStatesOptions) {
     this.table = new LinkTable(opts.emit);
+    if (opts.managed && opts.kernelOperational)
+      this.operational = new LinkStates({
+        kernel: opts.kernel,
+        managed: false,
+        upState: "routable",
+        monitored: opts.monitored,
+        emit: opts.emit,
+      });
   }
 
   get(index: number): LinkRecord | undefined {
@@ -53,6 +69,7 @@ export class LinkStates {
   syncKernel(link: Link, silent = false): void {
     if (!this.opts.monitored(link.name)) return;
     const rec = this.table.get(link.index);
+    this.operational?.syncKernel(link, silent);
     if (this.opts.managed) {
       // The manager owns the state; the kernel's facts re-run its up state when they change.
       if (rec?.pendingUp && this.hasGlobalAddress(link.index)) this.flushUp(rec);
@@ -109,12 +126,20 @@ export class LinkStates {
     this.table.setState(index, name, value, up && link ? this.fingerprint(link, rec) : "", silent);
   }
 
+  /** The link is gone from the kernel. */
   remove(index: number): void {
+    this.table.remove(index);
+    this.operational?.remove(index);
+  }
+
+  /** The manager no longer reports the link (NetworkManager's DeviceRemoved); the kernel's view stays. */
+  forgetManager(index: number): void {
     this.table.remove(index);
   }
 
   stop(): void {
     this.table.clear();
+    this.operational?.stop();
   }
 
   private flushUp(rec: LinkRecord): void {

@@ -20,6 +20,14 @@ export interface Sampled {
   managedRoutes: () => number;
 }
 
+/** The backend in use, read at scrape time: under `auto` it follows the host. */
+export interface BackendLabels {
+  backend: string;
+  auto: boolean;
+  /** A configured backend whose manager is not running. */
+  problem: string | null;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly events = new Counter({
@@ -59,7 +67,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(namespaces: SampledNamespaces) {
+  constructor(namespaces: SampledNamespaces, backend: () => BackendLabels) {
     // Per namespace (label netns, "" for netevd's own), read at scrape time: a
     // namespace that went is gone from the next scrape.
     const gauge = (name: string, help: string, read: (s: Sampled) => number) =>
@@ -110,6 +118,17 @@ export class Metrics {
         this.labels("0.5").set(p50);
         this.labels("0.99").set(p99);
         this.labels("1").set(max);
+      },
+    });
+    new Gauge({
+      name: "netevd_backend_info",
+      help: 'The backend in use (1), how it was chosen (mode: auto or configured) and whether its manager runs (running: "false" when a configured manager is absent)',
+      labelNames: ["backend", "mode", "running"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const b = backend();
+        this.labels(b.backend, b.auto ? "auto" : "configured", b.problem ? "false" : "true").set(1);
       },
     });
     new Gauge({

@@ -12,7 +12,7 @@ import { LinkQueues } from "./link-queue";
 import { type KillScope, ScriptCgroup } from "./cgroup";
 import type { Launched } from "./launch";
 import { KILL_GRACE_MS, killGroup, runScript, type ScriptResult } from "./run-script";
-import { grants, type PrivilegeGrant } from "../config/script-styles";
+import { grants, type PrivilegeGrant, styleBackends } from "../config/script-styles";
 import { runPrivileged } from "./run-privileged";
 import { MESSAGE_ID } from "../log/message-ids";
 
@@ -100,6 +100,8 @@ export class ScriptRunner {
     const out: DirectoryWork[] = [];
     for (const d of this.directories()) {
       if (e.netns && !d.style.otherNamespaces) continue;
+      // Another dispatcher's scripts run only for events of the manager it served (under auto, while it runs).
+      if (!(styleBackends(d.style.name)?.includes(e.backend) ?? true)) continue;
       for (const run of d.style.runs(e)) {
         const dirs = d.paths.map((p) => join(p, run.subdir));
         const found = discoverScripts(dirs, { rule: d.style.rule, layoutDirs: d.style.layoutDirs });

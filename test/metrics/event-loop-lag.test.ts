@@ -20,7 +20,10 @@ describe("event loop lag metric", () => {
       managedRules: none,
       managedRoutes: none,
     };
-    const m = new Metrics(() => [["", sampled]]);
+    const m = new Metrics(
+      () => [["", sampled]],
+      () => ({ backend: "none", auto: true, problem: null }),
+    );
     try {
       await new Promise((r) => setTimeout(r, 50));
       await m.text();

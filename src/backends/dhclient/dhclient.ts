@@ -63,6 +63,13 @@ export class DhclientLeases {
     return best && leaseActive(best.lease, now) ? best.lease : null;
   }
 
+  /** Interfaces with a current (unexpired) lease, sorted. */
+  interfaces(): string[] {
+    const names = new Set<string>();
+    for (const { leases } of this.files.values()) for (const l of leases.values()) names.add(l.interface);
+    return [...names].filter((n) => this.forLink(n) !== null).sort();
+  }
+
   /** The interface's current lease data, or null when it has no active lease. */
   forLink(ifname: string): LinkLease | null {
     const v4 = this.latest(ifname, 4);

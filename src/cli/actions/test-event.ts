@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { DhclientLeases } from "../../backends/dhclient/dhclient";
+import { chooseBackend } from "../../backends/host-manager";
+import { probeHost } from "../../backends/host-manager-watch";
 import type { Config } from "../../config/schema";
 import { EXIT, FatalError } from "../../errors";
 import { eventJson, type NetworkEvent } from "../../events/event";
@@ -38,8 +40,8 @@ function enteredProps(event: string, backend: Backend): LinkProperties | undefin
 }
 
 /** The link's current lease, from the same files the daemon reads. */
-function currentLease(config: Config, name: string) {
-  if (config.system.backend !== "dhclient") return null;
+function currentLease(config: Config, backend: Backend, name: string) {
+  if (backend !== "dhclient") return null;
   const leases = new DhclientLeases({
     leaseFiles: config.backends.dhclient.lease_files,
     log: getLogger("dhclient"),
@@ -49,6 +51,13 @@ function currentLease(config: Config, name: string) {
   const lease = leases.forLink(name)?.info ?? null;
   leases.close();
   return lease;
+}
+
+/** The configured backend, or under `auto` the one that manages this host now (as the daemon chooses). */
+async function backendOf(config: Config): Promise<Backend> {
+  const b = config.system.backend;
+  if (b !== "auto") return b;
+  return chooseBackend(await probeHost(config.backends.dhclient.lease_files, getLogger("backend"))).backend;
 }
 
 /**
@@ -61,7 +70,7 @@ async function eventFor(eventName: string, linkName: string, config: Config): Pr
   try {
     const link = [...kernel.links.values()].find((l) => l.name === linkName);
     if (!link) throw new FatalError(`netevd test: no link named "${linkName}"`, EXIT.FAILURE);
-    const backend = config.system.backend;
+    const backend = await backendOf(config);
     const managed = isManagerBackend(backend);
     const event = buildEvent(
       eventName,
@@ -69,7 +78,7 @@ async function eventFor(eventName: string, linkName: string, config: Config): Pr
       null,
       { tables: kernel.tables, backend, managed },
       enteredProps(eventName, backend),
-      currentLease(config, link.name),
+      currentLease(config, backend, link.name),
     );
     // Under the kernel-derived backends the event is the state it names.
     return !managed && is(KERNEL_STATES, eventName)

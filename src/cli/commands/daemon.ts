@@ -9,6 +9,7 @@ import type {
   RouteBody,
   RuleBody,
   RunBody,
+  StatusBody,
 } from "../../api/types";
 import { contextOf, type Context, requireConfig } from "../context";
 import { apiCall, type ApiReply, apiStream } from "../daemon-client";
@@ -134,7 +135,12 @@ export function registerDaemonCommands(program: Command, list: Command): void {
   program
     .command("status")
     .description("the daemon's state: backend, links, scripts, policy routing")
-    .action((_o, cmd: Command) => showOne(cmd, "status", "/v1/status"));
+    .action(async (_o, cmd: Command) => {
+      const { ctx, body } = await get<StatusBody>(cmd, "status", "/v1/status");
+      ctx.out(ctx.format === "table" ? keyValues(body) : renderData(body, ctx.format));
+      // Running, but the configured manager is not: the state is printed, and the exit status says so.
+      if (body.backend_problem) throw new FatalError(`warning: ${body.backend_problem}`, EXIT.FAILURE);
+    });
   list
     .command("links")
     .description("links the daemon watches, with their states")

@@ -1,0 +1,173 @@
+// One backend's wiring of a namespace's links: link states (src/links), the
+// event dispatcher, the manager's adapter or dhclient's leases, and where the
+// adapter reports (backend-sink). The daemon holds one per namespace; under
+// `backend: auto` it replaces its own with a new one when the host's manager
+// changes. The kernel state, the runner and the logs outlive it.
+import type { AuditEntry } from "../audit/audit-log";
+import type { Backend as Adapter } from "../backends/types";
+import type { Config } from "../config/schema";
+import { type Backend, isManagerBackend } from "../events/names";
+import type { EventFilters } from "../filters/apply";
+import type { KernelState } from "../kernel/state";
+import type { KernelChange } from "../kernel/tables";
+import { LinkStates } from "../links/link-states";
+import type { Metrics } from "../metrics/metrics";
+import type { ScriptRunner } from "../scripts/runner";
+import { createBackend, upState } from "./backend-factory";
+import { backendSink, type ManagerState } from "./backend-sink";
+import { EventDispatcher } from "./dispatch";
+import type { EventLog } from "./event-log";
+import { routeKernelChange } from "./kernel-changes";
+import { LeaseWatch } from "./lease-watch";
+
+export interface LinkWiringDeps {
+  kernel: KernelState;
+  /** The backend in use (under `auto`, the one the host runs now). */
+  backend: Backend;
+  /** What the dhclient backend's lease pushes need (netevd's own namespace). */
+  leases?: LeaseDeps;
+  runner: ScriptRunner;
+  events: EventLog;
+  filters: () => EventFilters;
+  metrics: () => Metrics | undefined;
+  monitored: (name: string) => boolean;
+  /** Another network namespace's links (monitoring.namespaces): kernel states only. */
+  netns?: string;
+}
+
+export interface LeaseDeps {
+  config: () => Config;
+  dryRun: boolean;
+  audit: (e: AuditEntry) => void;
+}
+
+export class LinkWiring {
+  readonly backend: Backend;
+  readonly states: LinkStates;
+  readonly upState: string;
+  private readonly dispatcher: EventDispatcher;
+  private readonly adapter: Adapter | undefined;
+  private readonly leases: LeaseWatch | undefined;
+  private readonly manager: ManagerState = { props: {} };
+  /** Until start() ends: the first reading's values are states, not events (unless triggers). */
+  private starting = true;
+  private silentStart = true;
+  private stopped = false;
+
+  constructor(private readonly d: LinkWiringDeps) {
+    const backend = d.backend;
+    this.backend = backend;
+    this.upState = upState(backend);
+    const k = d.kernel;
+    const managed = isManagerBackend(backend);
+    if (backend === "dhclient" && d.leases)
+      this.leases = new LeaseWatch({
+        config: d.leases.config(),
+        dryRun: d.leases.dryRun,
+        onChange: (ifname) => this.onLeaseChange(ifname),
+        audit: d.leases.audit,
+        onPushFailed: (peer) => d.metrics()?.dbusErrors.inc({ peer }),
+        monitored: d.monitored,
+      });
+    const leases = this.leases;
+    const leaseOf = leases ? (name: string) => leases.leaseOf(name) : undefined;
+    this.dispatcher = new EventDispatcher({
+      kernel: k,
+      runner: d.runner,
+      events: d.events,
+      source: () => ({ tables: k.tables, backend, managed }),
+      filters: d.filters,
+      backend: () => this.adapter,
+      metrics: d.metrics,
+      manager: (i) => (i === 0 ? this.manager.props : this.states.get(i)?.manager),
+      ...(leaseOf ? { leaseOf } : {}),
+      ...(d.netns !== undefined ? { netns: d.netns } : {}),
+    });
+    this.states = new LinkStates({
+      kernel: k,
+      managed,
+      upState: this.upState,
+      kernelOperational: backend === "NetworkManager",
+      monitored: d.monitored,
+      emit: (link) => {
+        if (link.state) this.dispatcher.link(link.state, link.index, link.name);
+      },
+      ...(leaseOf ? { leaseOf } : {}),
+    });
+    this.adapter = createBackend(
+      backend,
+      backendSink(
+        {
+          backend: () => this.adapter,
+          states: this.states,
+          dispatcher: this.dispatcher,
+          kernelName: (i) => k.links.get(i)?.name,
+          monitored: d.monitored,
+          starting: () => this.starting,
+          runStartupTriggers: () => !this.silentStart,
+        },
+        this.manager,
+      ),
+      (name) => [...k.links.values()].find((l) => l.name === name)?.index,
+      (peer) => d.metrics()?.dbusErrors.inc({ peer }),
+    );
+  }
+
+  /**
+   * Reads the manager's states (or the lease files) and the kernel's: with
+   * `silent`, the states found now run no scripts, later changes do.
+   */
+  async start(silent: boolean): Promise<void> {
+    this.silentStart = silent;
+    this.leases?.start(this.d.kernel.links.values());
+    // Without an adapter the states are read before this returns (a namespace's, in order).
+    if (this.adapter) await this.adapter.start();
+    if (this.stopped) return;
+    this.states.syncAll(silent);
+    this.starting = false;
+  }
+
+  /** A change in the kernel's tables. */
+  kernelChange(change: KernelChange): void {
+    if (this.stopped) return;
+    routeKernelChange(change, {
+      kernel: this.d.kernel,
+      states: this.states,
+      dispatcher: this.dispatcher,
+      leases: this.leases,
+      monitored: this.d.monitored,
+    });
+  }
+
+  /** The namespace itself appeared or went (netns.d). */
+  announce(action: "created" | "deleted"): void {
+    this.dispatcher.namespace(action);
+  }
+
+  /** After a reload: monitoring.* and the dhclient settings may have changed. */
+  resync(): void {
+    if (this.d.leases) this.leases?.update(this.d.leases.config());
+    for (const link of this.d.kernel.links.values()) this.states.syncKernel(link);
+  }
+
+  /** Links that ran scripts for some state, and how many are in the up state. */
+  counts(): { links: number; up: number } {
+    const states = this.states.tracked().map((l) => l.state);
+    return { links: states.length, up: states.filter((s) => s === this.upState).length };
+  }
+
+  private onLeaseChange(ifname: string): void {
+    if (this.starting || this.stopped) return; // the lease files' first read, during start
+    const link = [...this.d.kernel.links.values()].find((l) => l.name === ifname);
+    if (!link) return;
+    this.states.leaseChanged(link);
+    this.leases?.pushFor(link);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.adapter?.stop();
+    this.leases?.close();
+    this.states.stop();
+  }
+}
