@@ -166,8 +166,13 @@ function configWith(
   );
   if (doc.errors.length) throw new Error(doc.errors[0]!.message);
   const backend: unknown = doc.getIn(["system", "backend"]);
-  // systemd-networkd is the default: a file without the key needs none for it.
-  if (backend !== spec.backend && !(backend === undefined && spec.backend === "systemd-networkd")) {
+  // The dispatcher served one manager: that one is set, unless netevd already
+  // follows the host's (auto), under which these scripts run while it manages.
+  if (backend === "auto")
+    r.notes.push(
+      `system.backend stays auto: ${spec.style} scripts run while ${spec.backend} manages the host, as under ${spec.style}`,
+    );
+  else if (backend !== spec.backend) {
     if (backend !== undefined)
       r.warnings.push(
         `system.backend was ${typeof backend === "string" ? backend : JSON.stringify(backend)}; ${spec.style} scripts need ${spec.backend}, which the new configuration sets`,

@@ -271,6 +271,10 @@ export function interpret(read: ReadResult, presentLinks: string[] | null): Inte
     if (intent[field] && intent.backend !== "dhclient")
       notes.push(`${key} applies to the dhclient backend only, in netevd as in network-broker`);
   }
+  if (!sources.backend)
+    notes.push(
+      "Generator= is unset: network-broker used systemd-networkd on every host; netevd is given backend: auto, which is systemd-networkd where networkd runs and otherwise whatever manages the host (NetworkManager, dhclient or the kernel alone), so scripts also run on a host networkd does not manage",
+    );
   notes.push(
     "network-broker 0.3 and 0.3.1 skipped link scripts when the link had no DHCP lease file (static addresses); netevd runs them",
   );

@@ -25,7 +25,10 @@ export function translate(i: Interpretation, mode: "actual" | "intent", source: 
     `# Scripts: ${dir}/*.d were copied to netevd's directories; see the report.`,
     "system:",
     `  log_level: ${r.logLevel} ${from("logLevel", "network-broker's default (info)")}`,
-    `  backend: ${r.backend} ${from("backend", "network-broker's default Generator (systemd-networkd)")}`,
+    // Only Generator= fixes a backend; without it, netevd follows the host's manager (report: notes).
+    i.sources.backend
+      ? `  backend: ${r.backend} ${from("backend", "")}`
+      : `  backend: auto # Generator unset: network-broker's default was systemd-networkd; auto uses it where it runs and follows the host's manager elsewhere`,
     "monitoring:",
     ...(r.interfaces === null
       ? [`  interfaces: [] ${from("interfaces", "Links unset: every link (as network-broker)")}`]

@@ -45,6 +45,9 @@ const DBUS = {
 const NOT_RUNNING =
   /ServiceUnknown|NameHasNoOwner|org\.freedesktop\.systemd1\.(NoSuchUnit|LoadFailed|UnitMasked|TransactionIsDestructive)|Error\.Spawn\./;
 
+/** The service owns its name but has not exported its objects yet. */
+const NOT_YET = /UnknownObject|UnknownMethod|UnknownInterface/;
+
 export class ServiceWatch {
   private bus: MessageBus | undefined;
   private stopped = false;
@@ -84,7 +87,11 @@ export class ServiceWatch {
       await this.refresh();
       this.retryMs = 250;
     } catch (err) {
-      this.lost(bus, (err as Error).message);
+      // Connected, and the service answered "not yet" (it owns its name before it exports its objects).
+      if (this.bus === bus && NOT_YET.test(dbusErrorName(err) ?? "")) {
+        this.retryMs = 250;
+        void this.refreshNewOwner(++this.ownerGeneration);
+      } else this.lost(bus, (err as Error).message);
     }
   }
 
@@ -114,7 +121,7 @@ export class ServiceWatch {
         await this.refresh();
         return;
       } catch (err) {
-        const notYet = /UnknownObject|UnknownMethod|UnknownInterface/.test(dbusErrorName(err) ?? "");
+        const notYet = NOT_YET.test(dbusErrorName(err) ?? "");
         if (!notYet || this.stopped) {
           this.opts.log.warn(`re-reading ${this.opts.label}'s state failed: ${(err as Error).message}`);
           return;

@@ -157,11 +157,14 @@ async function get(name) {
 async function refresh() {
   try {
     const [status, links, rules, routes] = await Promise.all([get("status"), get("links"), get("rules"), get("routes")]);
-    const up = Object.keys(status).filter((k) => !["version", "backend", "ready", "dry_run", "config", "uptime_seconds", "links", "policy_rules", "policy_routes"].includes(k));
+    // The count keyed by the backend's up state (routable, activated) is the one number not named here.
+    const up = Object.keys(status).filter((k) => typeof status[k] === "number" && !["uptime_seconds", "links", "policy_rules", "policy_routes", "namespaces"].includes(k));
     document.getElementById("summary").textContent =
-      "v" + status.version + " · backend " + status.backend + " · " + status.links + " link(s)" +
+      "v" + status.version + " · backend " + status.backend + " (" + status.backend_mode + ")" +
+      " · " + status.links + " link(s)" +
       up.map((k) => " · " + status[k] + " " + k).join("") + (status.ready ? "" : " · starting") +
-      (status.dry_run ? " · dry run" : "");
+      (status.dry_run ? " · dry run" : "") +
+      (status.backend_problem ? " · warning: " + status.backend_problem : "");
     fill("links", links, LINK_COLUMNS, (l) => l.name);
     fill("rules", rules, RULE_COLUMNS);
     fill("routes", routes, ROUTE_COLUMNS);

@@ -30,6 +30,12 @@ export interface LinkStatesOptions {
    */
   kernelOperational?: boolean;
   /**
+   * A new default gateway re-runs the up state (the kernel is the only
+   * source). False beside a manager, which sets the address and its route a
+   * few ms apart: only new addresses re-run, as for the manager's own states.
+   */
+  gatewaysRerun?: boolean;
+  /**
    * dhclient: the link's current lease (its files are the truth; an expired lease
    * is none). A link that becomes routable waits for a lease naming its address.
    */
@@ -51,6 +57,7 @@ export class LinkStates {
         kernel: opts.kernel,
         managed: false,
         upState: "routable",
+        gatewaysRerun: false,
         monitored: opts.monitored,
         emit: opts.emit,
       });
@@ -163,7 +170,7 @@ export class LinkStates {
       .map((a) => `${a.address}/${a.prefixLength}`)
       .sort();
     // Under a manager, its state covers the routes it sets up; only new addresses re-run.
-    if (this.opts.managed) return global.join(" ");
+    if (this.opts.managed || this.opts.gatewaysRerun === false) return global.join(" ");
     return [
       ...global,
       defaultGateway(t, link.index, AF_INET) ?? "",

@@ -10,6 +10,7 @@ import { apiConfig, recorded, recordingScripts, startDaemon } from "../helpers/d
 import { startPrivateBus } from "../helpers/dbus";
 import { FakeNetworkManager } from "../helpers/fake-nm";
 import { canNetns, createNetns, ip } from "../helpers/netns";
+import { httpGet } from "../helpers/http";
 import { waitFor } from "../helpers/proc";
 
 const NM_OWNS = "NetworkManager owns org.freedesktop.NetworkManager";
@@ -121,6 +122,9 @@ describe.runIf(canNetns)("system.backend: auto", () => {
         backend_problem: said,
       });
       expect(s.stderr).toContain(`warning: ${said}`);
+      expect((await httpGet({ socketPath: socket }, "/metrics")).text).toContain(
+        'netevd_backend_info{backend="systemd-networkd",mode="configured",running="false"} 1',
+      );
 
       const v = netevd(["validate", "--config", config, "--format", "json"], env);
       expect(v.status).toBe(0);

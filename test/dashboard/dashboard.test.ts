@@ -100,6 +100,8 @@ describe.runIf(canNetns)("netevd dashboard", () => {
     await page.waitForSelector('#links tr[data-key="ve0"] td.state-routable', { timeout: 1000 });
     console.log(`dashboard: ve0 shown routable ${Date.now() - t0} ms after its address was added`);
     expect(await page.textContent('#links tr[data-key="ve0"]')).toContain("192.0.2.9/24");
+    // The backend in use and how it was chosen (pinned in this configuration).
+    expect(await page.textContent("#summary")).toContain("backend none (configured)");
     // The policy tables: ve0's rule for its address; the event; the runs with their exit status.
     const rowWith = (table: string, text: string) =>
       page.waitForFunction(

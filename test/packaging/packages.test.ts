@@ -328,3 +328,52 @@ describe.runIf(canBoot)("install in a booted systemd container", () => {
     expect(log).toContain("FAILURES: 0");
   }, 300_000);
 });
+
+/**
+ * Hosts as users run them, each booted afresh: the manager is set up first,
+ * then the .deb is installed with its netevd.yaml untouched (backend: auto),
+ * and a link change must run routable.d with BACKEND naming that manager.
+ */
+function bootHost(host: string): string {
+  const input = tempDir();
+  chmodSync(input, 0o755);
+  const deb = readdirSync(dist).find((f) => /^netevd_.*_amd64\.deb$/.test(f)) as string;
+  copyFileSync(join(dist, deb), join(input, "netevd.deb"));
+  writeFileSync(join(input, "case"), host);
+  const out = join(tempDir(), "out");
+  const r = run(join(container, "boot-run.sh"), [
+    "-r",
+    rootfs,
+    "-o",
+    out,
+    "-t",
+    "150",
+    "-i",
+    input,
+    join(container, "backend-hosts.sh"),
+  ]);
+  const log = existsSync(join(out, "test.log"))
+    ? readFileSync(join(out, "test.log"), "utf8")
+    : r.stdout + r.stderr;
+  console.log(`--- backend host: ${host} ---\n${log}`);
+  expect(r.status, log).toBe(0);
+  return log;
+}
+
+describe.runIf(canBoot)("the shipped configuration on each kind of host (backend: auto)", () => {
+  it.each([
+    ["networkmanager", "NetworkManager manages a veth", "NetworkManager"],
+    ["networkd", "systemd-networkd manages a veth", "systemd-networkd"],
+    ["ifupdown", "ifupdown + dhclient with a dnsmasq lease", "dhclient"],
+    ["none", "no network manager", "none"],
+    ["nm-later", "NetworkManager started after netevd: followed without a restart", "NetworkManager"],
+  ])(
+    "%s: %s; routable.d runs with BACKEND=%s",
+    (host, _what, backend) => {
+      const log = bootHost(host);
+      expect(log).toContain(`PASS: routable.d had BACKEND=${backend}`);
+      expect(log).toContain("FAILURES: 0");
+    },
+    240_000,
+  );
+});

@@ -20,7 +20,7 @@ const DIRS = ["src", "migrate", "scripts", "tools", "test", "bench", "packaging"
 const SYSTEM_FILES = [
   /^packaging\/(deb|rpm|examples)\//,
   /^packaging\/aur\/netevd\.install$/,
-  /^test\/packaging\/container\/(install-test|bench-privileged)\.sh$/,
+  /^test\/packaging\/container\/(install-test|bench-privileged|backend-hosts)\.sh$/,
 ];
 /** Files whose heredoc scripts are written into the package test's container. */
 const CONTAINER_WRITERS = [/^test\/packaging\/container\//];

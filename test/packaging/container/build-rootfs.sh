@@ -15,7 +15,7 @@ INCLUDE=$( { printf '%s\n' systemd systemd-sysv dbus libpam-systemd polkitd syst
 MIRROR=$(grep -hE '^URIs:.*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$MIRROR" ] || MIRROR=$(grep -hE '^deb .*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian
-stamp="suite=$SUITE include=$INCLUDE mirror=$MIRROR v1"
+stamp="suite=$SUITE include=$INCLUDE mirror=$MIRROR v2"
 tarball="$ROOTFS.tar.zst"
 
 if [ -f "$ROOTFS/.netevd-rootfs" ] && [ "$(cat "$ROOTFS/.netevd-rootfs")" = "$stamp" ]; then
@@ -37,6 +37,10 @@ debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$tmp" "$MIRROR" > "
 echo netevd-test > "$tmp/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 netevd-test\n::1 localhost ip6-localhost ip6-loopback\n' > "$tmp/etc/hosts"
 for u in apt-daily.timer apt-daily-upgrade.timer console-getty.service; do ln -sf /dev/null "$tmp/etc/systemd/system/$u"; done
+# Installed for the backend hosts test, which starts the manager a case needs:
+# at boot no manager runs, so the other tests see a host of the kernel alone.
+chroot "$tmp" systemctl disable NetworkManager.service NetworkManager-wait-online.service NetworkManager-dispatcher.service >/dev/null 2>&1 || true
+rm -f "$tmp/etc/systemd/system/dbus-org.freedesktop.nm-dispatcher.service"
 chroot "$tmp" apt-get clean
 echo "$stamp" > "$tmp/.netevd-rootfs"
 rm -rf "$ROOTFS" && mv "$tmp" "$ROOTFS"

@@ -1,0 +1,135 @@
+#!/bin/bash
+# Runs INSIDE the booted container (boot-run.sh): one host of the backend hosts
+# test. The host's network is set up as its manager would have it, then the
+# .deb is installed with its netevd.yaml left as shipped (backend: auto), then a
+# link changes and routable.d must run, with BACKEND naming the manager.
+# Cases (/in/case): networkmanager, networkd, ifupdown, none, nm-later (NetworkManager
+# starts after netevd). /in/netevd.deb is the package. Prints PASS/FAIL per
+# check; the exit status is the failures.
+export SYSTEMD_PAGER= SYSTEMD_COLORS=0
+CASE=$(cat /in/case)
+fails=0
+check() { local d=$1; shift; if "$@"; then echo "PASS: $d"; else echo "FAIL: $d"; fails=$((fails + 1)); fi; }
+section() { echo; echo "=== $* ==="; }
+# Polls a condition (the container's services give no other signal to wait on): 20 s at most.
+wait_for() { local i; for i in $(seq 1 200); do "$@" && return 0; sleep 0.1; done; return 1; }
+ran() { compgen -G "/run/netevd/$1.$2.*" > /dev/null; }
+has() { grep -qx "$3" /run/netevd/$1.$2.* 2>/dev/null; }
+journal() { journalctl -u netevd -b --no-pager; }
+status_json() { netevd status --format json 2>/dev/null; }
+
+section "the host: $CASE"
+# ve0 here; its peer in netns "lan", the neighbour that serves DHCP.
+ip netns add lan
+ip link add ve0 type veth peer name ve0p netns lan
+ip -n lan link set lo up
+ip -n lan addr add 10.99.0.1/24 dev ve0p
+ip -n lan link set ve0p up
+
+nm_profile() { # a static profile for ve0, as an administrator writes it
+	mkdir -p /etc/NetworkManager/system-connections /etc/NetworkManager/conf.d
+	# A container's read-only /sys keeps NetworkManager off udev; its veths are managed by this profile.
+	printf '[main]\nno-auto-default=*\n[keyfile]\nunmanaged-devices=except:interface-name:ve0\n' > /etc/NetworkManager/conf.d/90-test.conf
+	cat > /etc/NetworkManager/system-connections/ve0.nmconnection <<'EOF'
+[connection]
+id=ve0
+type=ethernet
+interface-name=ve0
+autoconnect=true
+[ipv4]
+method=manual
+address1=10.99.0.2/24,10.99.0.1
+[ipv6]
+method=disabled
+EOF
+	chmod 600 /etc/NetworkManager/system-connections/ve0.nmconnection
+}
+nm_start() {
+	systemctl start NetworkManager
+	check "NetworkManager runs" wait_for bash -c 'nmcli -t -f RUNNING general | grep -qx running'
+}
+
+case $CASE in
+networkmanager)
+	nm_profile
+	nm_start
+	check "NetworkManager activated ve0" wait_for bash -c 'nmcli -t -f GENERAL.STATE device show ve0 | grep -q "100 (connected)"'
+	;;
+networkd)
+	mkdir -p /etc/systemd/network
+	printf '[Match]\nName=ve0\n[Network]\nAddress=10.99.0.2/24\nGateway=10.99.0.1\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' > /etc/systemd/network/50-ve0.network
+	systemctl start systemd-networkd
+	check "systemd-networkd made ve0 routable" wait_for bash -c 'networkctl status ve0 2>/dev/null | grep -q "State: routable"'
+	;;
+ifupdown)
+	ip netns exec lan dnsmasq --no-daemon --port=0 --no-ping --interface=ve0p --bind-interfaces \
+		--dhcp-range=10.99.0.50,10.99.0.60,12h --dhcp-option=option:router,10.99.0.1 \
+		--dhcp-option=option:dns-server,10.99.0.1 --dhcp-leasefile=/run/dnsmasq-lan.leases > /run/dnsmasq.log 2>&1 &
+	printf 'allow-hotplug ve0\niface ve0 inet dhcp\n' > /etc/network/interfaces.d/ve0
+	ifup ve0 > /run/ifup.log 2>&1
+	check "ifup ve0: dhclient took a lease from dnsmasq" wait_for bash -c 'grep -qs "fixed-address 10.99.0.5" /var/lib/dhcp/dhclient.ve0.leases'
+	;;
+none | nm-later)
+	ip link set ve0 up
+	;;
+esac
+
+section "install the package; netevd.yaml as shipped"
+mkdir -p /etc/netevd/routable.d /etc/netevd/activated.d
+for e in routable activated; do
+	# Each run leaves its variables in /run/netevd (the unit's runtime directory).
+	printf '#!/bin/sh\nenv > /run/netevd/%s.$LINK.$$\n' "$e" > /etc/netevd/$e.d/50-record
+	chmod 755 /etc/netevd/$e.d/50-record
+done
+dpkg -i /in/netevd.deb > /run/dpkg.log 2>&1; check "dpkg -i installs the package" test $? -eq 0
+check "netevd.yaml is the shipped one (backend: auto)" grep -q "^  backend: auto " /etc/netevd/netevd.yaml
+check "netevd is active" wait_for systemctl -q is-active netevd
+check "netevd is ready" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "ready: "'
+
+expect_backend() { # $1 backend: the journal's one line, status and the metric say it, chosen automatically
+	check "journal: backend $1 chosen automatically, with the reason" wait_for bash -c "journalctl -u netevd -b --no-pager | grep -q 'backend $1 (auto: '"
+	check "netevd status: backend $1, mode auto, no problem" wait_for bash -c "netevd status --format json | grep -q '\"backend\": \"$1\"' && netevd status --format json | grep -q '\"backend_mode\": \"auto\"' && netevd status --format json | grep -q '\"backend_problem\": null'"
+}
+
+section "a link change"
+case $CASE in
+networkmanager)
+	expect_backend NetworkManager
+	nmcli connection down ve0 > /dev/null && nmcli connection up ve0 > /dev/null
+	check "activated.d ran for ve0 with BACKEND=NetworkManager" wait_for has activated ve0 BACKEND=NetworkManager
+	;;
+networkd)
+	expect_backend systemd-networkd
+	ip link set ve0 down && ip link set ve0 up
+	;;
+ifupdown)
+	expect_backend dhclient
+	ifdown ve0 > /dev/null 2>&1; ifup ve0 > /dev/null 2>&1
+	;;
+none)
+	expect_backend none
+	ip addr add 10.99.0.2/24 dev ve0
+	;;
+nm-later)
+	expect_backend none
+	nm_profile
+	nm_start
+	check "journal: netevd followed NetworkManager without a restart" wait_for bash -c "journalctl -u netevd -b --no-pager | grep -q 'backend NetworkManager (auto: .*; was none'"
+	expect_backend NetworkManager
+	check "netevd was not restarted" test "$(systemctl show -P NRestarts netevd)" = 0
+	nmcli connection up ve0 > /dev/null
+	check "activated.d ran for ve0 with BACKEND=NetworkManager" wait_for has activated ve0 BACKEND=NetworkManager
+	;;
+esac
+BACKEND=$(case $CASE in networkmanager | nm-later) echo NetworkManager ;; networkd) echo systemd-networkd ;; ifupdown) echo dhclient ;; none) echo none ;; esac)
+check "routable.d ran for ve0 after the change" wait_for ran routable ve0
+check "routable.d had BACKEND=$BACKEND" has routable ve0 "BACKEND=$BACKEND"
+check "routable.d had the address" bash -c "grep -hq '^ADDRESSES=10.99.0.' /run/netevd/routable.ve0.*"
+[ "$CASE" = ifupdown ] && check "routable.d had the lease's DHCP_ADDRESS" bash -c "grep -hq '^DHCP_ADDRESS=10.99.0.5' /run/netevd/routable.ve0.*"
+check "no 'lost the system bus' in the journal (the bus never went)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "lost the system bus"'
+for e in routable activated; do for f in /run/netevd/$e.ve0.*; do [ -e "$f" ] && { echo "--- $f"; grep -E '^(EVENT|STATE|BACKEND|ADDRESSES|DHCP_ADDRESS)=' "$f"; }; done; done
+journal | tail -15
+
+echo
+echo "FAILURES: $fails"
+exit $fails
