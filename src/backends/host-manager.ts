@@ -42,7 +42,7 @@ export function chooseBackend(f: HostFacts): HostChoice {
 }
 
 /** Whether a configured backend's manager is running, per the facts; undefined: cannot tell (no bus). */
-export function configuredPresent(backend: Backend, f: HostFacts): boolean | undefined {
+function configuredPresent(backend: Backend, f: HostFacts): boolean | undefined {
   switch (backend) {
     case "systemd-networkd":
       return f.bus ? f.networkd : undefined;

@@ -10,7 +10,7 @@ import type { Backend, BackendSetting } from "../events/names";
 import type { Logger } from "../log/logger";
 
 /** How long a manager that left the bus is waited for before auto moves on. */
-export const LEAVE_GRACE_MS = 5000;
+const LEAVE_GRACE_MS = 5000;
 
 export interface BackendInUse {
   backend: Backend;

@@ -35,7 +35,7 @@ export interface LinkWiringDeps {
   netns?: string;
 }
 
-export interface LeaseDeps {
+interface LeaseDeps {
   config: () => Config;
   dryRun: boolean;
   audit: (e: AuditEntry) => void;

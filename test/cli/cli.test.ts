@@ -109,7 +109,7 @@ describe("netevd CLI", () => {
     const config = join(dir, "netevd.yaml");
     writeFileSync(
       config,
-      `scripts:\n  dir: ${dir}\n  directories:\n    - { path: ${nd}, style: networkd-dispatcher }\n    - { path: ${rust}, style: netevd-rust }\napi:\n  socket: ${dir}/api.sock\n`,
+      `system: { backend: systemd-networkd }\nscripts:\n  dir: ${dir}\n  directories:\n    - { path: ${nd}, style: networkd-dispatcher }\n    - { path: ${rust}, style: netevd-rust }\napi:\n  socket: ${dir}/api.sock\n`,
     );
     writeScript(join(nd, "routable.d"), "50-hook", "true");
     writeScript(join(rust, "routable.d"), "50-rust", "true");
@@ -131,7 +131,7 @@ describe("netevd CLI", () => {
 
   it.runIf(isRoot)("`test --dry-run` lists the scripts and the exact environment; `test` runs them", () => {
     const dir = tempDir();
-    const config = configIn(dir);
+    const config = configIn(dir, "system: { backend: systemd-networkd }\n");
     const out = join(dir, "ran");
     writeScript(join(dir, "routable.d"), "10-record", `echo "$LINK $LINKINDEX $STATE $BACKEND" > ${out}`);
     writeScript(join(dir, "routable.d"), "20-unsafe", "true", 0o777);

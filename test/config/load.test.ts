@@ -20,7 +20,7 @@ describe("configuration loading", () => {
       expect(r.config).toEqual(defaultConfig());
     }
     const c = defaultConfig();
-    expect(c.system).toEqual({ log_level: "info", backend: "systemd-networkd", user: "netevd" });
+    expect(c.system).toEqual({ log_level: "info", backend: "auto", user: "netevd" });
     expect(c.routing).toEqual({
       policy_rules: [],
       table_base: 200,
@@ -114,7 +114,7 @@ describe("configuration loading", () => {
 
   it("names the line, key, value and what is allowed", () => {
     expect(messages("system:\n  backend: networkd\n")).toEqual([
-      'netevd.yaml:2:12: system.backend: string "networkd" is not allowed (allowed: systemd-networkd, NetworkManager, dhclient, none)',
+      'netevd.yaml:2:12: system.backend: string "networkd" is not allowed (allowed: auto, systemd-networkd, NetworkManager, dhclient, none)',
     ]);
     expect(messages("backends:\n  dhclient:\n    use_dns: yes\n")[0]).toBe(
       'netevd.yaml:3:14: backends.dhclient.use_dns: expected a boolean, got string "yes" (YAML 1.2 reads yes/no/on/off as strings) (allowed: true, false)',

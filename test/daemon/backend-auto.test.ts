@@ -3,7 +3,6 @@
 // in `netevd status` (exit 1) and by `netevd validate`. The daemon runs in a
 // namespace on a private bus where a fake NetworkManager comes and goes.
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { netevd } from "../helpers/cli";
 import { apiConfig, recorded, recordingScripts, startDaemon } from "../helpers/daemon";
@@ -34,7 +33,11 @@ describe.runIf(canNetns)("system.backend: auto", () => {
     recordingScripts(dir, ["routable", "activated"]);
     const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
     const nm = new FakeNetworkManager(bus.address);
-    const status = () => JSON.parse(netevd(["status", "--config", config, "--format", "json"]).stdout);
+    const status = (): Record<string, unknown> =>
+      JSON.parse(netevd(["status", "--config", config, "--format", "json"]).stdout) as Record<
+        string,
+        unknown
+      >;
     try {
       expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);
       expect(d.output()).toContain(

@@ -16,6 +16,10 @@ const handlers: ApiHandlers = {
   status: () => ({
     version: "x",
     backend: "none",
+    backend_mode: "configured",
+    backend_reason: "configured",
+    backend_problem: null,
+    state: "running",
     ready: true,
     dry_run: false,
     config: "",

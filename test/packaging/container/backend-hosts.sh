@@ -82,7 +82,14 @@ for e in routable activated; do
 	chmod 755 /etc/netevd/$e.d/50-record
 done
 dpkg -i /in/netevd.deb > /run/dpkg.log 2>&1; check "dpkg -i installs the package" test $? -eq 0
-check "netevd.yaml is the shipped one (backend: auto)" grep -q "^  backend: auto " /etc/netevd/netevd.yaml
+if [ -e /in/old-default ]; then
+	# Shows what the earlier default did on this host: backend pinned to systemd-networkd.
+	sed -i 's/^  backend: auto .*/  backend: systemd-networkd/' /etc/netevd/netevd.yaml
+	systemctl restart netevd
+	echo "NOTE: netevd.yaml changed to the earlier default, backend: systemd-networkd"
+else
+	check "netevd.yaml is the shipped one (backend: auto)" grep -q "^  backend: auto " /etc/netevd/netevd.yaml
+fi
 check "netevd is active" wait_for systemctl -q is-active netevd
 check "netevd is ready" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "ready: "'
 
