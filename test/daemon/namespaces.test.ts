@@ -101,7 +101,10 @@ api: { socket: ${socket} }
       "m",
     ).exec(metrics);
     expect(counted, metrics).not.toBeNull();
-    const runs = () => read(join(out, "routable")).split("\n").filter((l) => l.startsWith(`${ns} nb0 `));
+    const runs = () =>
+      read(join(out, "routable"))
+        .split("\n")
+        .filter((l) => l.startsWith(`${ns} nb0 `));
     expect(await waitFor(() => runs().length === Number(counted![1]))).toBe(true);
 
     // Deleted: netns.d runs again, and the namespace is let go.
