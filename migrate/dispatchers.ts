@@ -9,8 +9,7 @@ import type { Stats } from "node:fs";
 import { MAX_CONFIG_BYTES } from "../src/config/yaml-source";
 import type { ScriptStyleName } from "../src/config/style-names";
 import type { Backend } from "../src/events/names";
-import { byteOrder, isIgnoredName } from "../src/scripts/discover";
-import { createStyle } from "../src/scripts/styles/index";
+import { byteOrder, isIgnoredName, styleRule } from "../src/config/script-rules";
 import type { Write } from "./apply";
 import type { ImageRoot } from "./image-root";
 import type { Report } from "./report";
@@ -82,7 +81,7 @@ function directories(image: ImageRoot, spec: DispatcherSpec, given: string | und
 
 /** Every script there with what netevd will do with it (in place: nothing is copied). */
 function listScripts(image: ImageRoot, spec: DispatcherSpec, dirs: string[], r: Report): ScriptPlan[] {
-  const style = createStyle({ style: spec.style, ignoreStates: [] });
+  const rule = styleRule(spec.style);
   const files: ScriptPlan[] = [];
   const look = (dir: string, why?: string) => {
     let names: string[];
@@ -97,7 +96,7 @@ function listScripts(image: ImageRoot, spec: DispatcherSpec, dirs: string[], r: 
       if (!lst || (lst.isDirectory() && spec.style === "nm-dispatcher")) continue;
       if (isIgnoredName(name)) continue;
       const st = lst.isSymbolicLink() ? image.stat(path) : lst;
-      const broken = st ? style.rule(st) : { detail: "a symlink to a missing file" };
+      const broken = st ? rule(st) : { detail: "a symlink to a missing file" };
       let content: Buffer | undefined;
       try {
         content = st?.isFile() ? image.readFile(path, MAX_SCRIPT_BYTES) : undefined;

@@ -6,7 +6,7 @@ import type { Stats } from "node:fs";
 import { posix } from "node:path";
 import type { ImageRoot } from "./image-root";
 import { isEventName } from "../src/events/names";
-import { byteOrder, isIgnoredName, ruleBroken } from "../src/scripts/discover";
+import { byteOrder, isIgnoredName, ruleBroken } from "../src/config/script-rules";
 
 /** A hook larger than this is no shell script; copying it is refused (the read would be unbounded). */
 const MAX_SCRIPT_BYTES = 16 << 20;

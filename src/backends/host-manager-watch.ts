@@ -6,7 +6,7 @@
 import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { DhclientLeases } from "./dhclient/dhclient";
-import { callWithTimeout, onBusLost } from "./dbus-call";
+import { callWithTimeout, onBusLost } from "../util/dbus-call";
 import { type HostFacts, NETWORKD_BUS_NAME, NM_BUS_NAME } from "./host-manager";
 
 const DBUS = {

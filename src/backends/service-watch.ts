@@ -5,7 +5,7 @@
 // once and the return once.
 import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
-import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost } from "./dbus-call";
+import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost } from "../util/dbus-call";
 
 /** How a D-Bus backend connects: shared by every backend's options. */
 export interface WatchConnection {

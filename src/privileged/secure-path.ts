@@ -4,7 +4,7 @@
 // unless root changed it (as ssh's StrictModes and sudo reason).
 import { lstatSync, readlinkSync, type Stats } from "node:fs";
 import { posix } from "node:path";
-import { ruleBroken } from "../scripts/discover";
+import { ruleBroken } from "../config/script-rules";
 
 const MAX_HOPS = 40; // as the kernel's ELOOP
 

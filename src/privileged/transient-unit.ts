@@ -4,7 +4,7 @@
 // capabilities and writable paths the administrator granted.
 import { type Message, type MessageBus, systemBus, Variant } from "dbus-next";
 import { constants } from "node:os";
-import { callWithTimeout, onBusLost } from "../backends/dbus-call";
+import { callWithTimeout, onBusLost } from "../util/dbus-call";
 import { type Capability, capabilityNumber } from "../util/capabilities";
 
 const SYSTEMD = "org.freedesktop.systemd1";

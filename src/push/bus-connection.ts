@@ -2,7 +2,7 @@
 // hostnamed). A broken connection is dropped and the next call opens a new
 // one, so a restarted bus costs one failed call at most.
 import { type MessageBus, systemBus } from "dbus-next";
-import { type CallSpec, callWithTimeout, onBusLost } from "../backends/dbus-call";
+import { type CallSpec, callWithTimeout, onBusLost } from "../util/dbus-call";
 
 export class BusConnection {
   private bus: MessageBus | undefined;

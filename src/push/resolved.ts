@@ -2,7 +2,7 @@
 // resolved answers LinkBusy for links systemd-networkd manages; then the same
 // call goes to networkd (as resolvectl does). A link resolved does not know
 // yet (NoSuchLink) is retried with backoff.
-import { dbusErrorName } from "../backends/dbus-call";
+import { dbusErrorName } from "../util/dbus-call";
 import { TransientError } from "../errors";
 import { familyOf, ipBytes } from "../netlink/ip";
 import type { BusConnection } from "./bus-connection";

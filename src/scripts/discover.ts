@@ -1,15 +1,14 @@
 // Which files in <dir>/<event>.d are scripts netevd will run (netevd-scripts.7).
 import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join, normalize } from "node:path";
-
-export type SkipRule =
-  | "unsafe-directory"
-  | "broken-symlink"
-  | "not-a-regular-file"
-  | "not-owned-by-root"
-  | "group-or-other-writable"
-  | "setuid-or-setgid"
-  | "not-executable";
+import {
+  byteOrder,
+  type FileRule,
+  isIgnoredName,
+  ruleBroken,
+  type SkipRule,
+  unsafeDirectory,
+} from "../config/script-rules";
 
 interface Script {
   name: string;
@@ -40,36 +39,9 @@ export interface Discovery {
   ignored: string[];
 }
 
-const IGNORED_SUFFIXES = ["~", ".rpmsave", ".rpmorig", ".rpmnew", ".swp", ".bak"];
-
-export function isIgnoredName(name: string): boolean {
-  return name.startsWith(".") || IGNORED_SUFFIXES.some((s) => name.endsWith(s)) || name.includes(".dpkg-");
-}
-
-/** Byte order of the names, as `ls` with LC_ALL=C (not locale order). */
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-const ROOT_UID = 0;
-
-/** Why a file (after following symlinks) may not run, or undefined when it may. */
-export function ruleBroken(st: Stats): { rule: SkipRule; detail: string } | undefined {
-  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
-  if (!st.isFile()) return { rule: "not-a-regular-file", detail: "not a regular file" };
-  if (st.uid !== ROOT_UID)
-    return { rule: "not-owned-by-root", detail: `owned by uid ${st.uid}, must be owned by root` };
-  if (st.mode & 0o022)
-    return { rule: "group-or-other-writable", detail: `mode ${mode} is writable by group or others` };
-  if (st.mode & 0o6000) return { rule: "setuid-or-setgid", detail: `mode ${mode} has setuid or setgid` };
-  if (!(st.mode & 0o100))
-    return { rule: "not-executable", detail: `mode ${mode} is not executable by its owner` };
-  return undefined;
-}
-
 export interface DiscoverOptions {
   /** The file rule (netevd's unless a style has its own). */
-  rule?: (st: Stats) => { rule: SkipRule; detail: string } | undefined;
+  rule?: FileRule;
   /** Directories among the entries are part of the layout (NetworkManager's pre-up.d …), not scripts. */
   layoutDirs?: boolean;
 }
@@ -108,7 +80,7 @@ function discoverOne(dir: string, o: DiscoverOptions): Discovery {
     return out;
   }
   if (!dirStat?.isDirectory()) return out;
-  const dirProblem = dirStat.uid !== ROOT_UID || dirStat.mode & 0o022;
+  const dirProblem = unsafeDirectory(dirStat);
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -1,8 +1,8 @@
 // The environment a script gets: cleared, then exactly these variables
 // (netevd-scripts.7). Built from an already sanitized event.
+import { SCRIPT_PATH } from "../config/script-rules";
 import { eventJson, type NetworkEvent } from "../events/event";
 
-export const SCRIPT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** Variables passed through from the daemon's own environment, when set. */
 const INHERITED = ["LANG", "TZ"] as const;
 

@@ -3,7 +3,8 @@
 import type { Logger } from "../log/logger";
 import { askPrivileged, privilegedSocket } from "../privileged/client";
 import type { PrivilegedRequest } from "../privileged/request";
-import { KILL_GRACE_MS, type ScriptResult } from "./run-script";
+import { KILL_GRACE_MS } from "../config/script-rules";
+import type { ScriptResult } from "./run-script";
 
 /** What the executor may take beyond the hook's own timeout: its start, systemd's stop. */
 const SLACK_MS = 15_000;

@@ -1,12 +1,12 @@
 // Runs one script: its own process group (and cgroup, where netevd has a
 // delegated one), stdin /dev/null, cleared environment, output logged line by
 // line with caps, timeout → SIGTERM to the whole group → SIGKILL 5 s later.
+import { KILL_GRACE_MS } from "../config/script-rules";
 import type { Logger } from "../log/logger";
 import type { ScriptCgroup } from "./cgroup";
 import { type Launched, launch } from "./launch";
 import { LineSplitter } from "./line-splitter";
 
-export const KILL_GRACE_MS = 5000;
 export const MAX_LINE_BYTES = 4096;
 export const MAX_OUTPUT_LINES = 1000;
 

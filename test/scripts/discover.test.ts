@@ -2,7 +2,8 @@
 import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { discoverScripts, isIgnoredName } from "../../src/scripts/discover";
+import { isIgnoredName } from "../../src/config/script-rules";
+import { discoverScripts } from "../../src/scripts/discover";
 import { isRoot, tempDir, writeScript } from "../helpers/tmp";
 
 describe.runIf(isRoot)("script discovery", () => {

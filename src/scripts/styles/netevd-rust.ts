@@ -3,7 +3,7 @@
 // environment on, which systemd fills with the service user's).
 import { userInfo } from "node:os";
 import type { NetworkEvent } from "../../events/event";
-import { ruleBroken } from "../discover";
+import { ruleBroken } from "../../config/script-rules";
 import type { ScriptStyle } from "./style";
 
 /** The Rust netevd's JSON: keys in its order, empty values left out. */

@@ -1,5 +1,5 @@
 // netevd's own style: <event>.d, the event's variables only.
-import { ruleBroken } from "../discover";
+import { ruleBroken } from "../../config/script-rules";
 import type { ScriptStyle } from "./style";
 
 export const netevdStyle: ScriptStyle = {

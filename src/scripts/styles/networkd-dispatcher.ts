@@ -3,10 +3,9 @@
 // STATE ESSID ADDR IP_ADDRS IP6_ADDRS AdministrativeState OperationalState
 // and `json`, built as it built them: from `networkctl status IFACE`, parsed
 // its way, dumped as Python's json.dumps(sort_keys=True) writes it.
-import type { Stats } from "node:fs";
 import { NETWORKD_ADMINISTRATIVE, NETWORKD_OPERATIONAL } from "../../events/names";
 import type { NetworkEvent } from "../../events/event";
-import type { SkipRule } from "../discover";
+import { styleRule } from "../../config/script-rules";
 import { pythonJson } from "./python-json";
 import type { ScriptStyle, StyleContext } from "./style";
 
@@ -49,22 +48,6 @@ function split(addresses: string[]): { v4: string[]; v6: string[] } {
   return out;
 }
 
-/** uid 0, gid 0, the owner may execute; and, netevd's one addition, nobody else may write. */
-function rule(st: Stats): { rule: SkipRule; detail: string } | undefined {
-  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
-  if (!st.isFile()) return { rule: "not-a-regular-file", detail: "not a regular file" };
-  if (st.uid !== 0 || st.gid !== 0)
-    return {
-      rule: "not-owned-by-root",
-      detail: `owned by ${st.uid}:${st.gid}, networkd-dispatcher runs only root:root files`,
-    };
-  if (st.mode & 0o002)
-    return { rule: "group-or-other-writable", detail: `mode ${mode} is writable by others` };
-  if (!(st.mode & 0o100))
-    return { rule: "not-executable", detail: `mode ${mode} is not executable by its owner` };
-  return undefined;
-}
-
 export function networkdDispatcherStyle(ignoreStates: readonly string[]): ScriptStyle {
   /** `networkctl status` started for a link's event (prefetch), taken by its environment(). */
   const started = new Map<number, Promise<string | null>>();
@@ -82,7 +65,7 @@ export function networkdDispatcherStyle(ignoreStates: readonly string[]): Script
       started.delete(e.link.index);
       return networkdDispatcherEnv(e, await (pending ?? status(e, ctx)));
     },
-    rule,
+    rule: styleRule("networkd-dispatcher"),
   };
 }
 

@@ -2,11 +2,11 @@
 // itself (not of pre-up.d/pre-down.d, which NetworkManager waits for), `$1`
 // the interface and `$2` the action, its variables built from what
 // NetworkManager says over D-Bus, as nm-dispatcher builds them.
-import { lstatSync, readlinkSync, realpathSync, type Stats } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import type { NetworkEvent, NmIpConfig, NmView } from "../../events/event";
 import { hasControl } from "../../util/control";
-import type { SkipRule } from "../discover";
+import { styleRule } from "../../config/script-rules";
 import type { ScriptStyle } from "./style";
 
 /** The PATH nm-dispatcher gives its scripts. */
@@ -14,20 +14,6 @@ const NM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The device states after which NetworkManager dispatches "down" for a device that was up. */
 const DOWN_STATES = new Set(["disconnected", "unavailable", "failed", "unmanaged"]);
-
-/** root's, not writable by group or others, not setuid, executable by its owner (nm-dispatcher's check). */
-function rule(st: Stats): { rule: SkipRule; detail: string } | undefined {
-  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
-  if (!st.isFile()) return { rule: "not-a-regular-file", detail: "not a regular file" };
-  if (st.uid !== 0)
-    return { rule: "not-owned-by-root", detail: `owned by uid ${st.uid}, must be owned by root` };
-  if (st.mode & 0o022)
-    return { rule: "group-or-other-writable", detail: `mode ${mode} is writable by group or others` };
-  if (st.mode & 0o4000) return { rule: "setuid-or-setgid", detail: `mode ${mode} has setuid` };
-  if (!(st.mode & 0o100))
-    return { rule: "not-executable", detail: `mode ${mode} is not executable by its owner` };
-  return undefined;
-}
 
 /** A symlink into the directory's no-wait.d: nm-dispatcher does not wait for it. */
 function noWait(path: string): boolean {
@@ -159,7 +145,7 @@ export function nmDispatcherStyle(): ScriptStyle {
       const configured = p.action === "up" || e.state.administrative === "activated";
       return Promise.resolve(view ? nmDeviceEnv(p.action, view, configured) : fallback(p.action, e));
     },
-    rule,
+    rule: styleRule("nm-dispatcher"),
     noWait,
   };
 }

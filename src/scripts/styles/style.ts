@@ -2,10 +2,9 @@
 // its directories an event runs, with which arguments and variables, under
 // which file rules. netevd's own variables are always there; a style's
 // variables are added and win where the names are the same.
-import type { Stats } from "node:fs";
 import type { NetworkEvent } from "../../events/event";
 import type { ScriptStyleName } from "../../config/style-names";
-import type { SkipRule } from "../discover";
+import type { FileRule } from "../../config/script-rules";
 
 /** One run of a directory's scripts for an event. */
 export interface StyleRun {
@@ -42,7 +41,7 @@ export interface ScriptStyle {
    */
   prefetch?(e: NetworkEvent, ctx: StyleContext): void;
   /** Why a file (after following symlinks) may not run under this style's rules, or undefined. */
-  readonly rule: (st: Stats) => { rule: SkipRule; detail: string } | undefined;
+  readonly rule: FileRule;
   /** Directories inside the root are part of the layout, not scripts (NetworkManager's). */
   readonly layoutDirs?: boolean;
   /**
