@@ -19,6 +19,16 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser code: DOM types, its own project (bundled by scripts/build-dashboard.mjs).
+    files: ["src/dashboard/browser/**/*.ts"],
+    languageOptions: {
+      parserOptions: {
+        project: "./src/dashboard/browser/tsconfig.json",
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     // Commands load what they use when they run (src/cli/lazy.ts): `require`,
     // typed with `typeof import(...)`, which the single executable serves.
     files: ["src/cli/**/*.ts"],

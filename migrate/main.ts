@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from "commander";
 import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
 import { findConfig } from "./find";
 import { interpret } from "./interpret";
-import { FatalError } from "../src/errors";
+import { EXIT, FatalError } from "../src/errors";
 import { MAX_CONFIG_BYTES } from "../src/config/yaml-source";
 import { ImageRoot, ImageRootError } from "./image-root";
 import { readBrokerConfig } from "./read";
@@ -20,7 +20,6 @@ import { BROKER_PATTERNS, planScripts, PRIVILEGE_PATTERNS, scanScript, scriptTex
 import { findStaleRules } from "./stale-rules";
 import { translate, validateYaml } from "./translate";
 
-const EXIT = { ok: 0, error: 1, usage: 2, unreadable: 78 } as const;
 
 interface Options {
   from?: string;
@@ -138,11 +137,11 @@ function migrateDispatcher(
   given: string | true,
 ): { report: Report; code: number } {
   const p = planDispatcher(image, spec, typeof given === "string" ? imagePath(o, given) : undefined, r);
-  if (!p) return { report: r, code: EXIT.unreadable };
+  if (!p) return { report: r, code: EXIT.CONFIG };
   const invalid = validateYaml(p.yaml);
   if (invalid.length) {
     r.errors.push(`${image.show(p.config.path)} would not validate: ${invalid.join("; ")}`);
-    return { report: r, code: EXIT.error };
+    return { report: r, code: EXIT.FAILURE };
   }
   const done = writeScripts(o, r, p.plan, [p.config], BROKER_PATTERNS, image, spec);
   const cw = done.results.get(p.config.path);
@@ -169,7 +168,7 @@ export function migrate(o: Options): { report: Report; code: number } {
     // A path in the image that cannot be followed (a loop, a file where a directory should be, EACCES).
     if (!(err instanceof ImageRootError)) throw err;
     r.errors.push(err.message);
-    return { report: r, code: EXIT.unreadable };
+    return { report: r, code: EXIT.CONFIG };
   } finally {
     image.close();
   }
@@ -184,7 +183,7 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
     r.errors.push(
       `no network-broker configuration found (looked in ${found.searched.map((p) => image.show(p)).join(", ")})`,
     );
-    return { report: r, code: EXIT.unreadable };
+    return { report: r, code: EXIT.CONFIG };
   }
   const f = found.found;
   r.source = {
@@ -202,7 +201,7 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
   } catch (err) {
     const shown = image.show(f.file);
     r.errors.push(`${shown}: cannot read it: ${(err as Error).message.replace(`${shown}: `, "")}`);
-    return { report: r, code: EXIT.unreadable };
+    return { report: r, code: EXIT.CONFIG };
   }
   let read;
   try {
@@ -210,14 +209,14 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
   } catch (err) {
     if (err instanceof FatalError) {
       r.errors.push(`${image.show(f.file)}: ${err.message}`);
-      return { report: r, code: EXIT.unreadable };
+      return { report: r, code: EXIT.CONFIG };
     }
     throw err;
   }
   r.syntax_error = read.syntaxError;
   if (read.syntaxError && read.entries.length === 0 && o.intent) {
     r.errors.push(`${image.show(f.file)}: cannot tell what the file means: ${read.syntaxError.message}`);
-    return { report: r, code: EXIT.unreadable };
+    return { report: r, code: EXIT.CONFIG };
   }
   r.links_present = presentLinks(o, image);
   const i = interpret(read, r.links_present);
@@ -234,7 +233,7 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
     r.errors.push(
       `the translated configuration does not validate (a bug in netevd-migrate): ${invalid.join("; ")}`,
     );
-    return { report: r, code: EXIT.error };
+    return { report: r, code: EXIT.FAILURE };
   }
   const target = "/etc/netevd";
   const configPath = posix.join(target, "netevd.yaml");
@@ -330,7 +329,7 @@ function writeScripts(
   if ("error" in applied && applied.error) {
     r.errors.push(applied.error);
     r.result = "refused";
-    return { report: r, code: EXIT.error, results: byPath };
+    return { report: r, code: EXIT.FAILURE, results: byPath };
   }
   const changed = applied.results.some((w) => w.state !== "unchanged");
   if (o.switchService) {
@@ -353,7 +352,7 @@ function writeScripts(
         r.service.error = (err as Error).message.split("\n")[0] ?? "systemctl failed";
         r.errors.push(`switching the service failed: ${r.service.error}`);
         r.result = "error";
-        return { report: r, code: EXIT.error, results: byPath };
+        return { report: r, code: EXIT.FAILURE, results: byPath };
       }
     }
   }
@@ -364,7 +363,7 @@ function writeScripts(
     : changed
       ? "would-migrate"
       : "already-migrated";
-  return { report: r, code: EXIT.ok, results: byPath };
+  return { report: r, code: EXIT.OK, results: byPath };
 }
 
 export function migrateMain(argv: readonly string[]): number {
@@ -374,26 +373,26 @@ export function migrateMain(argv: readonly string[]): number {
     p.parse([...argv], { from: "user" });
     o = p.opts<Options>();
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     throw err;
   }
   if (o.switchService && !o.apply) {
     process.stderr.write("netevd-migrate: --switch-service needs --apply\n");
-    return EXIT.usage;
+    return EXIT.USAGE;
   }
   if (o.fromNetworkdDispatcher !== undefined && o.fromNmDispatcher !== undefined) {
     process.stderr.write(
       "netevd-migrate: --from-networkd-dispatcher and --from-nm-dispatcher: one at a time\n",
     );
-    return EXIT.usage;
+    return EXIT.USAGE;
   }
   if (o.force && !o.apply) {
     process.stderr.write("netevd-migrate: --force needs --apply\n");
-    return EXIT.usage;
+    return EXIT.USAGE;
   }
   if (!existsSync(o.root)) {
     process.stderr.write(`netevd-migrate: --root ${o.root}: no such directory\n`);
-    return EXIT.usage;
+    return EXIT.USAGE;
   }
   const { report, code } = migrate(o);
   output(report, o);

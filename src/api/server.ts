@@ -5,9 +5,9 @@
 // newline-delimited JSON.
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { readRegularFile } from "../util/read-regular";
+import { bearerToken, tokenMatches } from "../util/bearer";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
-import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log/logger";
 import type {
   EventBody,
@@ -151,11 +151,7 @@ export class ApiServer {
   }
 
   private authorized(req: IncomingMessage): boolean {
-    // The scheme is case-insensitive (RFC 7235); the token is not.
-    const m = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? "");
-    if (!m || !this.token) return false;
-    const given = Buffer.from(m[1] ?? "");
-    return given.length === this.token.length && timingSafeEqual(given, this.token);
+    return tokenMatches(bearerToken(req.headers), this.token);
   }
 
   /** `via`: the Unix socket, the API's TCP listener (token), or the metrics-only one. */

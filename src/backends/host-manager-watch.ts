@@ -6,6 +6,7 @@
 import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { DhclientLeases } from "./dhclient/dhclient";
+import { Backoff, RetryTimer } from "../util/backoff";
 import { callWithTimeout, onBusLost } from "../util/dbus-call";
 import { type HostFacts, NETWORKD_BUS_NAME, NM_BUS_NAME } from "./host-manager";
 
@@ -15,8 +16,6 @@ const DBUS = {
   interface: "org.freedesktop.DBus",
 };
 const NAMES = [NETWORKD_BUS_NAME, NM_BUS_NAME] as const;
-const RETRY_FIRST_MS = 250;
-const RETRY_MAX_MS = 30_000;
 
 export interface HostManagerWatchOptions {
   log: Logger;
@@ -33,8 +32,7 @@ export class HostManagerWatch {
   private readonly owned = new Map<string, boolean>();
   private busUp = false;
   private readonly leases: DhclientLeases;
-  private retryMs = RETRY_FIRST_MS;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly reconnect = new RetryTimer(new Backoff(250, 30_000), () => void this.connect());
   private stopped = false;
   /** start() has answered: from now on a change is reported. */
   private started = false;
@@ -96,7 +94,7 @@ export class HostManagerWatch {
         this.owned.set(name, has === true);
       }
       this.busUp = true;
-      this.retryMs = RETRY_FIRST_MS;
+      this.reconnect.succeeded();
       this.changed();
     } catch (err) {
       this.lost(bus, (err as Error).message);
@@ -125,18 +123,17 @@ export class HostManagerWatch {
     }
     // The backend's own watch says so at warning level; here it only changes what is known.
     this.opts.log.debug(
-      `which managers run: system bus not reachable (${why}); asking again in ${this.retryMs} ms`,
+      `which managers run: system bus not reachable (${why}); asking again in ${this.reconnect.backoff.peek()} ms`,
     );
     this.busUp = false;
     this.owned.clear();
     this.changed();
-    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    this.reconnect.schedule();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.reconnect.cancel();
     this.leases.close();
     this.bus?.disconnect();
     this.bus = undefined;

@@ -5,6 +5,7 @@
 // once and the return once.
 import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
+import { Backoff, RetryTimer, sleep } from "../util/backoff";
 import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost } from "../util/dbus-call";
 
 /** How a D-Bus backend connects: shared by every backend's options. */
@@ -51,8 +52,7 @@ const NOT_YET = /UnknownObject|UnknownMethod|UnknownInterface/;
 export class ServiceWatch {
   private bus: MessageBus | undefined;
   private stopped = false;
-  private retryMs = 250;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly reconnect = new RetryTimer(new Backoff(250, 30_000), () => void this.connect());
   private lostLogged = false;
   /** Bumped per new owner: a retry for an older owner stops. */
   private ownerGeneration = 0;
@@ -85,11 +85,11 @@ export class ServiceWatch {
       }
       this.opts.onNewOwner?.();
       await this.refresh();
-      this.retryMs = 250;
+      this.reconnect.succeeded();
     } catch (err) {
       // Connected, and the service answered "not yet" (it owns its name before it exports its objects).
       if (this.bus === bus && NOT_YET.test(dbusErrorName(err) ?? "")) {
-        this.retryMs = 250;
+        this.reconnect.succeeded();
         void this.refreshNewOwner(++this.ownerGeneration);
       } else this.lost(bus, (err as Error).message);
     }
@@ -116,7 +116,8 @@ export class ServiceWatch {
    * 100 ms doubling to 5 s, until it succeeds or the owner changes again.
    */
   private async refreshNewOwner(generation: number): Promise<void> {
-    for (let waitMs = 100; ; waitMs = Math.min(waitMs * 2, 5_000)) {
+    const delays = new Backoff(100, 5_000);
+    for (;;) {
       try {
         await this.refresh();
         return;
@@ -127,7 +128,7 @@ export class ServiceWatch {
           return;
         }
       }
-      await new Promise((r) => setTimeout(r, waitMs));
+      await sleep(delays.next());
       if (this.stopped || generation !== this.ownerGeneration) return;
     }
   }
@@ -161,13 +162,12 @@ export class ServiceWatch {
       // already gone
     }
     this.gone(`lost the system bus (${why}); reconnecting`);
-    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, 30_000);
+    this.reconnect.schedule();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.reconnect.cancel();
     this.bus?.disconnect();
     this.bus = undefined;
   }

@@ -13,6 +13,7 @@ import { Coalesced } from "../util/coalesced";
 import { namespaceSocket } from "../system/netns-socket";
 import type { NativeBinding } from "../native/binding";
 import { NamespaceLinks, type NamespaceLinksDeps } from "./namespace-links";
+import { Backoff, RetryTimer } from "../util/backoff";
 
 const log = getLogger("netns");
 const NSFS_MAGIC = 0x6e736673;
@@ -68,8 +69,9 @@ export class NamespaceWatch {
   );
   private dirWatch: FSWatcher | undefined;
   private runWatch: FSWatcher | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryMs = RETRY_FIRST_MS;
+  private readonly retries = new RetryTimer(new Backoff(RETRY_FIRST_MS, RETRY_MAX_MS), () => {
+    if (!this.closed) void this.scans.run();
+  });
   private started = false;
   private closed = false;
 
@@ -98,7 +100,7 @@ export class NamespaceWatch {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.retries.cancel();
     this.dirWatch?.close();
     this.runWatch?.close();
     for (const a of this.attached.values()) a.links.close();
@@ -187,17 +189,8 @@ export class NamespaceWatch {
       }
       if (!(await this.attach(name, seen))) retry = true;
     }
-    if (retry) this.retryLater();
-    else this.retryMs = RETRY_FIRST_MS;
-  }
-
-  private retryLater(): void {
-    if (this.retryTimer || this.closed) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.scans.run();
-    }, this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    if (retry && !this.closed) this.retries.schedule();
+    else this.retries.succeeded();
   }
 
   private async attach(name: string, seen: Seen): Promise<boolean> {

@@ -3,7 +3,8 @@
 // netevd) runs it, and it forwards read-only GETs and the live event and run
 // streams. Every request needs the token (loopback is open to every local
 // user, the socket is not), taken once from the URL into a cookie.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { bearerToken, tokenMatches } from "../util/bearer";
 import {
   type ClientRequest,
   createServer,
@@ -14,7 +15,8 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readLines } from "../util/text-lines";
-import { APP_CSS, APP_JS, INDEX_HTML } from "./page";
+import { APP_JS } from "./app-script";
+import { APP_CSS, INDEX_HTML } from "./page";
 
 export interface DashboardOptions {
   /** The daemon's control socket. */
@@ -86,16 +88,12 @@ export class DashboardServer {
   }
 
   private authorized(req: IncomingMessage, url: URL): boolean {
-    const bearer = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const bearer = bearerToken(req.headers);
     const cookie = (req.headers.cookie ?? "")
       .split(";")
       .map((c) => c.trim().split("="))
       .find(([k]) => k === COOKIE)?.[1];
-    const given = url.searchParams.get("token") ?? bearer ?? cookie;
-    if (!given) return false;
-    const a = Buffer.from(given);
-    const b = Buffer.from(this.token);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return tokenMatches(url.searchParams.get("token") ?? bearer ?? cookie, this.token);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -6,6 +6,7 @@ import { dbusErrorName } from "../util/dbus-call";
 import { TransientError } from "../errors";
 import { familyOf, ipBytes } from "../netlink/ip";
 import type { BusConnection } from "./bus-connection";
+import { Backoff, sleep } from "../util/backoff";
 
 const RESOLVE1 = {
   destination: "org.freedesktop.resolve1",
@@ -35,8 +36,6 @@ export interface RetryOptions {
 
 const DEFAULT_RETRY: RetryOptions = { attempts: 6, firstDelayMs: 200 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export class Resolved {
   constructor(
     private readonly bus: BusConnection,
@@ -57,13 +56,14 @@ export class Resolved {
     signature: string,
     body: unknown[],
   ): Promise<"resolved" | "networkd"> {
+    const delays = new Backoff(this.retry.firstDelayMs, Number.MAX_SAFE_INTEGER);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.callOnce(member, signature, body);
       } catch (err) {
         if (!(err instanceof TransientError)) throw err;
         if (attempt >= this.retry.attempts) throw err.cause;
-        await sleep(this.retry.firstDelayMs * 2 ** (attempt - 1));
+        await sleep(delays.next());
       }
     }
   }
