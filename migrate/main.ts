@@ -3,11 +3,10 @@
 // the file means, translates to netevd.yaml, copies the script directories,
 // and looks for network-broker's stale policy rules. A dry run unless --apply.
 // Exit: 0 migrated (or would migrate), 1 errors, 2 usage, 78 unreadable input.
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { posix, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
+import type { Write } from "./apply";
 import { findConfig } from "./find";
 import { interpret } from "./interpret";
 import { EXIT, FatalError } from "../src/errors";
@@ -16,12 +15,11 @@ import { ImageRoot, ImageRootError } from "./image-root";
 import { readBrokerConfig } from "./read";
 import { formatText, REPORT_SCHEMA, type Report } from "./report";
 import { type DispatcherSpec, NETWORKD_DISPATCHER, NM_DISPATCHER, planDispatcher } from "./dispatchers";
-import { BROKER_PATTERNS, planScripts, PRIVILEGE_PATTERNS, scanScript, scriptText } from "./scripts";
-import { findStaleRules } from "./stale-rules";
+import { planScripts } from "./scripts";
 import { translate, validateYaml } from "./translate";
+import { writeMigration } from "./write";
 
-
-interface Options {
+export interface Options {
   from?: string;
   config?: string;
   root: string;
@@ -84,16 +82,6 @@ function presentLinks(o: Options, image: ImageRoot): string[] | null {
   }
 }
 
-function ifindexes(): number[] | null {
-  try {
-    return readdirSync("/sys/class/net").map((n) =>
-      Number(readFileSync(`/sys/class/net/${n}/ifindex`, "utf8")),
-    );
-  } catch {
-    return null;
-  }
-}
-
 function emptyReport(o: Options): Report {
   return {
     schema: REPORT_SCHEMA,
@@ -143,16 +131,7 @@ function migrateDispatcher(
     r.errors.push(`${image.show(p.config.path)} would not validate: ${invalid.join("; ")}`);
     return { report: r, code: EXIT.FAILURE };
   }
-  const done = writeScripts(o, r, p.plan, [p.config], BROKER_PATTERNS, image, spec);
-  const cw = done.results.get(p.config.path);
-  r.config = {
-    path: image.show(p.config.path),
-    state: cw?.state ?? null,
-    backup: cw?.backup ? image.show(cw.backup) : null,
-    refused: cw?.refused ?? null,
-    yaml: p.yaml,
-  };
-  return done;
+  return writeMigration({ o, r, image }, { plan: p.plan, config: p.config, yaml: p.yaml, dispatcher: spec });
 }
 
 export function migrate(o: Options): { report: Report; code: number } {
@@ -238,132 +217,7 @@ function migrateBroker(o: Options, r: Report, image: ImageRoot): { report: Repor
   const target = "/etc/netevd";
   const configPath = posix.join(target, "netevd.yaml");
   const config: Write = { path: configPath, kind: "file", content: Buffer.from(yaml), mode: 0o644 };
-  const done = writeScripts(o, r, planScripts(image, f.dir, target), [config], BROKER_PATTERNS, image);
-  const cw = done.results.get(configPath);
-  r.config = {
-    path: image.show(configPath),
-    state: cw?.state ?? null,
-    backup: cw?.backup ? image.show(cw.backup) : null,
-    refused: cw?.refused ?? null,
-    yaml,
-  };
-  return done;
-}
-
-/** Plans or applies the writes (config, if any, first), fills the report, runs --switch-service. */
-function writeScripts(
-  o: Options,
-  r: Report,
-  plan: ReturnType<typeof planScripts>,
-  extra: Write[],
-  patterns: typeof BROKER_PATTERNS,
-  image: ImageRoot,
-  /** Moving from a dispatcher (no policy rules of its own; its unit stops). */
-  dispatcher?: DispatcherSpec,
-): { report: Report; code: number; results: Map<string, WriteResult> } {
-  const show = (p: string | null | undefined) => (p ? image.show(p) : null);
-  r.directories = plan.dirs.map((d) => ({
-    name: d.name,
-    source: image.show(d.source),
-    target: show(d.target),
-    problem: d.problem ?? null,
-  }));
-  for (const s of plan.files) {
-    if (!s.content) continue;
-    const text = scriptText(s.content);
-    if (text === null)
-      r.warnings.push(
-        `${image.show(s.source)}: not scanned for the variables netevd gives differently (a binary file): check by hand which environment variables it reads`,
-      );
-    else r.findings.push(...scanScript(image.show(s.source), text, [...patterns, ...PRIVILEGE_PATTERNS]));
-  }
-  // Scripts first, the configuration last: a run killed half-way never leaves
-  // a new netevd.yaml beside scripts that are not all there yet.
-  const writes: Write[] = [
-    ...plan.files.flatMap((s): Write[] =>
-      s.target === null
-        ? []
-        : s.kind === "symlink"
-          ? [{ path: s.target, kind: "symlink", linkTarget: s.linkTarget }]
-          : [{ path: s.target, kind: "file", content: s.content, mode: s.mode }],
-    ),
-    ...extra,
-  ];
-  const applied = o.apply ? applyWrites(image, writes, o.force) : { results: planWrites(image, writes) };
-  const byPath = new Map(applied.results.map((w) => [w.path, w]));
-  r.scripts = plan.files.map((s) => {
-    const w = s.target ? byPath.get(s.target) : undefined;
-    return {
-      source: image.show(s.source),
-      target: show(s.target),
-      kind: s.kind,
-      state: w?.state ?? null,
-      backup: show(w?.backup),
-      problem: w?.refused ?? s.problem ?? null,
-      fix: s.fix ?? null,
-    };
-  });
-  if (!o.apply) {
-    const replace = applied.results.filter((w) => w.state === "replace");
-    for (const w of replace)
-      r.warnings.push(
-        `${image.show(w.path)} exists and differs: --apply will refuse it unless --force (then a backup is kept)`,
-      );
-  }
-
-  // network-broker's rules live in the running system's kernel: an image
-  // (--root) has none to read, and networkd-dispatcher never made any.
-  if (!dispatcher) {
-    const stale =
-      image.root === "/"
-        ? findStaleRules(ifindexes())
-        : {
-            rules: [],
-            error:
-              "not checked: with --root the rules are those of the system the image boots; run netevd-migrate there",
-          };
-    r.stale_rules = stale.rules;
-    r.stale_rules_error = stale.error ?? null;
-  }
-
-  if ("error" in applied && applied.error) {
-    r.errors.push(applied.error);
-    r.result = "refused";
-    return { report: r, code: EXIT.FAILURE, results: byPath };
-  }
-  const changed = applied.results.some((w) => w.state !== "unchanged");
-  if (o.switchService) {
-    const root = image.root;
-    const offline = root !== "/";
-    const sc = (verb: string, unit: string): string[] => [
-      ...(offline ? [`--root=${root}`] : []),
-      verb,
-      ...(offline ? [] : ["--now"]),
-      unit,
-    ];
-    const old = dispatcher?.service ?? { unit: "network-broker.service", verb: "disable" };
-    const cmds = [sc(old.verb, old.unit), sc("enable", "netevd.service")];
-    r.service = { commands: cmds.map((c) => `systemctl ${c.join(" ")}`), done: false, error: null };
-    if (o.apply) {
-      try {
-        for (const c of cmds) execFileSync("systemctl", c, { stdio: ["ignore", "ignore", "pipe"] });
-        r.service.done = true;
-      } catch (err) {
-        r.service.error = (err as Error).message.split("\n")[0] ?? "systemctl failed";
-        r.errors.push(`switching the service failed: ${r.service.error}`);
-        r.result = "error";
-        return { report: r, code: EXIT.FAILURE, results: byPath };
-      }
-    }
-  }
-  r.result = o.apply
-    ? changed || r.service?.done
-      ? "migrated"
-      : "already-migrated"
-    : changed
-      ? "would-migrate"
-      : "already-migrated";
-  return { report: r, code: EXIT.OK, results: byPath };
+  return writeMigration({ o, r, image }, { plan: planScripts(image, f.dir, target), config, yaml });
 }
 
 export function migrateMain(argv: readonly string[]): number {

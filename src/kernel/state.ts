@@ -11,15 +11,15 @@ import { getLogger } from "../log/logger";
 import type { NativeBinding } from "../native/binding";
 import { ifaddrmsg } from "../netlink/address";
 import { NetlinkClient } from "../netlink/client";
-import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F, RT_TABLE, RTM, RTNLGRP } from "../netlink/constants";
+import { AF_UNSPEC, NLM_F, RTM, RTNLGRP } from "../netlink/constants";
 import { decodeRt, type RtMessage } from "../netlink/decode";
 import { ifinfomsg } from "../netlink/link";
 import type { NlMessage } from "../netlink/message";
 import { type Route, routeBody, type RouteSpec } from "../netlink/route";
 import { ruleBody, type RuleSpec } from "../netlink/rule";
-import { addressKey, routeIdentity, routeKey, ruleKey } from "./keys";
+import { applyMessage, applyRoute, isTrackedMessage } from "./apply";
 import { NetlinkError } from "../errors";
-import { diffTables, emptyTables, type KernelChange, RouteTable, sameValue, type Tables } from "./tables";
+import { diffTables, emptyTables, type KernelChange, sameValue, type Tables } from "./tables";
 import { Coalesced } from "../util/coalesced";
 import { MESSAGE_ID } from "../log/message-ids";
 
@@ -43,21 +43,6 @@ const DUMPS: [number, () => Buffer[]][] = [
 const EMIT_SLICE = 500;
 /** An interrupted dump is repeated; past this many tries the state is taken as it is and a later event re-syncs. */
 const MAX_DUMP_TRIES = 5;
-
-function familyOfMessage(m: RtMessage): number {
-  switch (m.kind) {
-    case "address":
-      return m.address.family;
-    case "route":
-      return m.route.family;
-    case "rule":
-      return m.rule.family;
-    case "link":
-      return AF_UNSPEC;
-  }
-}
-
-const isIpFamily = (f: number): boolean => f === AF_INET || f === AF_INET6;
 
 export interface KernelStats {
   /** Full re-reads of every table (after an overrun). */
@@ -201,85 +186,19 @@ export class KernelState {
 
   private onMessage(msg: NlMessage): void {
     const m = decodeRt(msg);
-    // Multicast-routing families (RTNL_FAMILY_IPMR/IP6MR) share the dumps; netevd tracks IPv4 and IPv6.
-    if (m && (m.kind === "link" || isIpFamily(familyOfMessage(m)))) this.apply(m);
+    if (m && isTrackedMessage(m)) this.apply(m);
   }
 
   private apply(m: RtMessage): void {
     const t = this.next ?? this.tables;
     const emit = this.next ? () => undefined : (c: KernelChange) => this.emit(c);
-    switch (m.kind) {
-      case "link": {
-        const previous = t.links.get(m.link.index);
-        if (m.action === "del") {
-          if (!previous) return;
-          t.links.delete(m.link.index);
-          // The kernel drops the link's addresses and routes; IPv4 route flushes come without events.
-          for (const [k, a] of [...t.addresses.ofLink(m.link.index)]) {
-            t.addresses.delete(k);
-            emit({ kind: "address", action: "remove", address: a });
-          }
-          // Its routes go with it (IPv4 ones unannounced): no route can name a link that is gone.
-          for (const [k, r] of [...t.routes.ofLink(m.link.index)]) {
-            t.routes.delete(k);
-            emit({ kind: "route", action: "remove", route: r });
-          }
-          this.routeRereadsDue.delete(m.link.index);
-          emit({ kind: "link", action: "remove", link: m.link });
-          return;
-        }
-        t.links.set(m.link.index, m.link);
-        if (!previous) emit({ kind: "link", action: "add", link: m.link });
-        else {
-          emit({ kind: "link", action: "change", link: m.link, previous });
-          // Taking a link down flushes its IPv4 routes without events.
-          if (previous.up && !m.link.up) this.scheduleRouteReread(m.link.index);
-        }
-        return;
-      }
-      case "address": {
-        const key = addressKey(m.address);
-        const had = t.addresses.has(key);
-        if (m.action === "del") {
-          if (t.addresses.delete(key)) emit({ kind: "address", action: "remove", address: m.address });
-          // Removing a link's last IPv4 address flushes its IPv4 routes in every table,
-          // unannounced: mirror that now (so no decision is taken on routes that are gone),
-          // and re-read the routes soon after to be sure.
-          if (m.address.family === AF_INET) {
-            const index = m.address.index;
-            const left = [...t.addresses.ofLink(index).values()].some((a) => a.family === AF_INET);
-            if (!left) {
-              for (const [k, r] of [...t.routes.ofLink(index)]) {
-                if (r.family !== AF_INET) continue;
-                t.routes.delete(k);
-                emit({ kind: "route", action: "remove", route: r });
-              }
-              this.scheduleRouteReread(index);
-            } else dropPrefsrcRoutes(t, m.address.address, emit);
-          }
-        } else {
-          t.addresses.set(key, m.address);
-          emit({ kind: "address", action: had ? "change" : "add", address: m.address });
-        }
-        return;
-      }
-      case "route": {
-        applyRoute(t.routes, m, emit);
-        if (this.reread && m.route.oif === this.reread.index)
-          applyRoute(this.reread.fresh, m, () => undefined);
-        return;
-      }
-      case "rule": {
-        const key = ruleKey(m.rule);
-        if (m.action === "del") {
-          if (t.rules.delete(key)) emit({ kind: "rule", action: "remove", rule: m.rule });
-        } else if (!t.rules.has(key)) {
-          t.rules.set(key, m.rule);
-          emit({ kind: "rule", action: "add", rule: m.rule });
-        }
-        return;
-      }
-    }
+    applyMessage(t, m, emit, {
+      flushedUnannounced: (index) => this.scheduleRouteReread(index),
+      linkDeleted: (index) => this.routeRereadsDue.delete(index),
+    });
+    // A link's routes being re-read: events that arrive meanwhile keep the answer current.
+    if (m.kind === "route" && this.reread && m.route.oif === this.reread.index)
+      applyRoute(this.reread.fresh, m, () => undefined);
   }
 
   /** Route flushes the kernel does not announce are caught by re-reading that link's routes soon after. */
@@ -323,7 +242,7 @@ export class KernelState {
           (msg) => {
             const m = decodeRt(msg);
             // Multipath routes through the link come too; netevd tracks next hops by RTA_OIF.
-            if (m?.kind === "route" && isIpFamily(m.route.family) && m.route.oif === index)
+            if (m?.kind === "route" && isTrackedMessage(m) && m.route.oif === index)
               applyRoute(fresh, m, () => undefined);
           },
         );
@@ -413,48 +332,4 @@ export class KernelState {
     this.events.close();
     this.requests.close();
   }
-}
-
-/**
- * Another IPv4 address of the link is left: the kernel flushes only the
- * main-table routes that had the removed address as their source, unless
- * another link has that same address. Kernels since 6.7 announce it; older
- * ones do not, so it is mirrored here instead of re-reading the link's routes.
- */
-function dropPrefsrcRoutes(t: Tables, address: string, emit: (c: KernelChange) => void): void {
-  for (const a of t.addresses.values()) if (a.family === AF_INET && a.address === address) return;
-  for (const [k, r] of [...t.routes]) {
-    if (r.family !== AF_INET || r.table !== RT_TABLE.MAIN || r.prefsrc !== address) continue;
-    t.routes.delete(k);
-    emit({ kind: "route", action: "remove", route: r });
-  }
-}
-
-/** A route message applied to a table of routes: NLM_F_REPLACE replaces routes of the same identity. */
-function applyRoute(
-  routes: Map<string, Route>,
-  m: Extract<RtMessage, { kind: "route" }>,
-  emit: (c: KernelChange) => void,
-): void {
-  const key = routeKey(m.route);
-  if (m.action === "del") {
-    const old = routes.get(key);
-    if (old && routes.delete(key)) emit({ kind: "route", action: "remove", route: old });
-    return;
-  }
-  if (m.replace) {
-    const id = routeIdentity(m.route);
-    // The live table knows its routes by identity; a re-read's holds one link's.
-    const candidates = routes instanceof RouteTable ? [...routes.withIdentity(id)] : [...routes.keys()];
-    for (const k of candidates) {
-      const r = routes.get(k);
-      if (r && k !== key && routeIdentity(r) === id) {
-        routes.delete(k);
-        emit({ kind: "route", action: "remove", route: r });
-      }
-    }
-  }
-  const had = routes.has(key);
-  routes.set(key, m.route);
-  emit({ kind: "route", action: had ? "change" : "add", route: m.route });
 }

@@ -4,18 +4,11 @@
 // state names taken from Device.StateChanged's own arguments; the manager's
 // StateChanged is the `manager` event.
 import type { Message } from "dbus-next";
-import type { DhcpInfo, NmIpConfig, NmView } from "../../events/event";
-import { formatIp } from "../../netlink/ip";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { LinkDetails } from "../../links/link-table";
 import type { Backend, BackendSink } from "../types";
-
-const NM = "org.freedesktop.NetworkManager";
-const NM_PATH = "/org/freedesktop/NetworkManager";
-const DEVICE = "org.freedesktop.NetworkManager.Device";
-const PROPS = "org.freedesktop.DBus.Properties";
-/** NM_ACTIVATION_STATE_FLAG_EXTERNAL: a connection NetworkManager found configured, not one it made. */
-const ACTIVATION_EXTERNAL = 0x80;
+import { deviceDetails } from "./details";
+import { DEVICE, NM, NM_PATH, PROPS, type Props, str } from "./names";
 
 const DEVICE_STATES: Record<number, string> = {
   0: "unknown",
@@ -72,16 +65,8 @@ const MATCHES = [
   changed(`${NM}.DHCP6Config`, `${NM_PATH}/DHCP6Config`, "path_namespace"),
 ];
 
-type Props = Record<string, { value: unknown }>;
-
 /** DHCP configurations remembered until their device names them; older ones are forgotten. */
 const MAX_UNOWNED = 16;
-
-/** A string property's value ("" when absent or not a string). */
-const str = (p: Props, key: string, fallback = ""): string => {
-  const v = p[key]?.value;
-  return typeof v === "string" && v !== "" ? v : fallback;
-};
 
 export interface NetworkManagerOptions extends WatchConnection {
   sink: BackendSink;
@@ -321,122 +306,16 @@ export class NetworkManagerBackend implements Backend {
     const device = [...this.devices.values()].find((d) => d.ifindex === ifindex);
     if (!device) return null;
     try {
-      const props = await this.getAll(device.path, DEVICE);
-      const ip4 = await this.ipConfig(str(props, "Ip4Config", "/"), 4);
-      const ip6 = await this.ipConfig(str(props, "Ip6Config", "/"), 6);
-      const dns = [...(ip4?.nameservers ?? []), ...(ip6?.nameservers ?? [])];
-      const domains = [...new Set([...(ip4?.searches ?? []), ...(ip6?.searches ?? [])])];
-      const dhcp4 = await this.dhcpOptions(str(props, "Dhcp4Config", "/"), "DHCP4Config");
-      const dhcp6 = await this.dhcpOptions(str(props, "Dhcp6Config", "/"), "DHCP6Config");
-      const nm: NmView = {
-        connection: await this.connection(str(props, "ActiveConnection", "/")),
-        iface: str(props, "Interface", device.name),
-        ipIface: str(props, "IpInterface", device.name),
-        ip4: ip4 && withoutSearches(ip4),
-        ip6: ip6 && withoutSearches(ip6),
-        dhcp4,
-        dhcp6,
-      };
-      return { dns, domains, dhcp: dhcp4 ? dhcpFromOptions(dhcp4) : null, nm };
+      return await deviceDetails((path, iface) => this.getAll(path, iface), device);
     } catch (err) {
       this.opts.log.debug(`reading ${device.name}'s IP configuration failed: ${(err as Error).message}`);
       return null;
     }
   }
 
-  /** One IP configuration; `searches` holds its Domains and Searches both (the resolver's list). */
-  private async ipConfig(path: string, family: 4 | 6): Promise<(NmIpConfig & { searches: string[] }) | null> {
-    if (path === "/") return null;
-    const c = await this.getAll(path, `${NM}.IP${family}Config`);
-    const dicts = (key: string) => (c[key]?.value ?? []) as Props[];
-    const text = (p: Props, key: string) => {
-      const v = p[key]?.value;
-      return typeof v === "string" ? v : "";
-    };
-    const num = (p: Props, key: string) => Number(p[key]?.value ?? 0);
-    const nameservers =
-      family === 4 || c.NameserverData
-        ? dicts("NameserverData")
-            .map((n) => text(n, "address"))
-            .filter(Boolean)
-        : ((c.Nameservers?.value ?? []) as Buffer[])
-            .map((b) => formatIp(Buffer.from(b)))
-            .filter((a): a is string => a !== null);
-    const domains = (c.Domains?.value ?? []) as string[];
-    const searches = [...domains, ...((c.Searches?.value ?? []) as string[])];
-    return {
-      addresses: dicts("AddressData").map((a) => ({ address: text(a, "address"), prefix: num(a, "prefix") })),
-      gateway: str(c, "Gateway"),
-      routes: dicts("RouteData").map((r) => ({
-        dest: text(r, "dest"),
-        prefix: num(r, "prefix"),
-        nextHop: text(r, "next-hop"),
-        metric: num(r, "metric"),
-      })),
-      nameservers,
-      domains,
-      searches: [...new Set(searches)],
-    };
-  }
-
-  private async dhcpOptions(path: string, iface: string): Promise<Record<string, string> | null> {
-    if (path === "/") return null;
-    const o = ((await this.getAll(path, `${NM}.${iface}`)).Options?.value ?? {}) as Props;
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o)) if (typeof v.value === "string") out[k] = v.value;
-    return out;
-  }
-
-  private async connection(path: string): Promise<NmView["connection"]> {
-    if (path === "/") return null;
-    const ac = await this.getAll(path, `${NM}.Connection.Active`);
-    const settings = str(ac, "Connection", "/");
-    let filename = "";
-    if (settings !== "/") {
-      try {
-        filename = str(await this.getAll(settings, `${NM}.Settings.Connection`), "Filename");
-      } catch {
-        // a profile NetworkManager has not saved
-      }
-    }
-    return {
-      id: str(ac, "Id"),
-      uuid: str(ac, "Uuid"),
-      path: settings,
-      filename,
-      external: (Number(ac.StateFlags?.value ?? 0) & ACTIVATION_EXTERNAL) !== 0,
-    };
-  }
-
   stop(): void {
     this.watch.stop();
   }
-}
-
-/** DHCP4Config Options in the event's terms. */
-function dhcpFromOptions(o: Record<string, string>): DhcpInfo | null {
-  const get = (k: string): string | null => o[k] ?? null;
-  const address = get("ip_address");
-  if (!address) return null;
-  const list = (k: string) => (get(k) ?? "").split(/\s+/).filter(Boolean);
-  const seconds = Number(get("dhcp_lease_time") ?? NaN);
-  return {
-    address,
-    gateway: list("routers")[0] ?? null,
-    dns: list("domain_name_servers"),
-    domain: get("domain_name"),
-    hostname: get("host_name"),
-    lease_seconds: Number.isSafeInteger(seconds) ? seconds : null,
-    server: get("dhcp_server_identifier"),
-    lease_text: null,
-    subnet_mask: get("subnet_mask"),
-  };
-}
-
-/** nm-dispatcher's IPn_DOMAINS is the configuration's Domains only. */
-function withoutSearches(c: NmIpConfig & { searches: string[] }): NmIpConfig {
-  const { searches: _, ...rest } = c;
-  return rest;
 }
 
 const connectivity = (v: { value: unknown } | undefined): string =>
