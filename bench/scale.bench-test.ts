@@ -17,6 +17,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { launch } from "../src/scripts/launch";
+import { realBinding } from "../src/native/real";
 import { CLI } from "../test/helpers/cli";
 import { apiConfig, startDaemon } from "../test/helpers/daemon";
 import { httpGet, metric } from "../test/helpers/http";
@@ -338,7 +339,7 @@ describe("scale", () => {
         return c;
       });
       const posix = time(() => {
-        const l = launch("/bin/sh", ["-c", ":"], {});
+        const l = launch(realBinding(), "/bin/sh", ["-c", ":"], {});
         pending.push(l.exited);
         return l;
       });

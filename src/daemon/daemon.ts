@@ -95,6 +95,7 @@ export class Daemon {
   private runnerOptions(c: Config): RunnerOptions {
     return {
       ...runnerSettings(c, this.opts.dryRun),
+      binding: this.opts.binding,
       styleContext: { networkctlStatus },
       killScope: this.killScope,
       onResult: (e, r) => {

@@ -3,9 +3,8 @@
 // not), the hook in a session of its own, its exit seen through a pidfd.
 import { Socket } from "node:net";
 import { constants } from "node:os";
-import type { Readable } from "node:stream";
-import { isNativeError } from "../native/binding";
-import { realBinding } from "../native/real";
+import { Readable } from "node:stream";
+import { isNativeError, type NativeBinding } from "../native/binding";
 
 interface Exit {
   /** Exit code, or null when a signal ended it. */
@@ -29,19 +28,29 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
  * Throws what exec would (ENOENT, EACCES, …) with `code` set. A file with no
  * "#!" line runs with /bin/sh, as execvp(3) runs it (and as Node did).
  */
-export function launch(file: string, args: readonly string[], env: Record<string, string>): Launched {
+export function launch(
+  binding: NativeBinding,
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Launched {
   try {
-    return start(file, args, env);
+    return start(binding, file, args, env);
   } catch (err) {
     if (!isNativeError(err, "ENOEXEC")) throw err;
-    return start("/bin/sh", [file, ...args], env);
+    return start(binding, "/bin/sh", [file, ...args], env);
   }
 }
 
-function start(file: string, args: readonly string[], env: Record<string, string>): Launched {
+function start(
+  binding: NativeBinding,
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Launched {
   let settle: (e: Exit) => void = () => undefined;
   const exited = new Promise<Exit>((resolve) => (settle = resolve));
-  const p = realBinding().spawnProcess(
+  const p = binding.spawnProcess(
     file,
     [file, ...args],
     Object.entries(env).map(([k, v]) => `${k}=${v}`),
@@ -57,6 +66,8 @@ function start(file: string, args: readonly string[], env: Record<string, string
     // uid 0 regains the bounding set at exec: scripts of a daemon that stays root get only the ambient set.
     process.geteuid?.() === 0,
   );
-  const pipe = (fd: number) => new Socket({ fd, readable: true, writable: false });
+  // A binding that gives no pipe (-1: the in-process tests' fake) gives no output.
+  const pipe = (fd: number): Readable =>
+    fd < 0 ? Readable.from([]) : new Socket({ fd, readable: true, writable: false });
   return { pid: p.pid, stdout: pipe(p.stdout), stderr: pipe(p.stderr), exited };
 }

@@ -3,6 +3,7 @@
 // line with caps, timeout → SIGTERM to the whole group → SIGKILL 5 s later.
 import { KILL_GRACE_MS } from "../config/script-rules";
 import type { Logger } from "../log/logger";
+import type { NativeBinding } from "../native/binding";
 import type { ScriptCgroup } from "./cgroup";
 import { type Launched, launch } from "./launch";
 import { LineSplitter } from "./line-splitter";
@@ -11,6 +12,8 @@ export const MAX_LINE_BYTES = 4096;
 export const MAX_OUTPUT_LINES = 1000;
 
 export interface RunOptions {
+  /** Starts the process (posix_spawn in the real addon). */
+  binding: NativeBinding;
   env: Record<string, string>;
   /** Arguments (NetworkManager-dispatcher scripts get the interface and the action). */
   args?: string[];
@@ -79,7 +82,7 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
         ? ["/bin/sh", ["-c", ENTER_CGROUP, "netevd-script", opts.cgroup.procs, path, ...(opts.args ?? [])]]
         : [path, opts.args ?? []];
       // Its own session, so the whole process group (grandchildren too) can be signalled.
-      child = launch(file, args, opts.env);
+      child = launch(opts.binding, file, args, opts.env);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       finish({ spawnError: e.code ? `${e.code} (${e.message})` : e.message });

@@ -1,6 +1,7 @@
 // Turns events into script runs: discovery, environment, per-link order,
 // bounded parallelism across links, results reported to the caller.
 import { join } from "node:path";
+import type { NativeBinding } from "../native/binding";
 import type { NetworkEvent } from "../events/event";
 import { type Dropped, sanitizeEvent } from "../events/sanitize";
 import { getLogger, type Logger } from "../log/logger";
@@ -28,6 +29,8 @@ export interface RunnerDirectory {
 }
 
 export interface RunnerOptions {
+  /** Starts scripts (the real addon; a fake in the in-process tests). */
+  binding: NativeBinding;
   /** The main directory (scripts.dir); `netevd test` lists its scripts. */
   dir: string;
   /** Every script directory, the main one first, in the order their scripts run. */
@@ -85,10 +88,11 @@ export class ScriptRunner {
    * directory kept with the same style keeps its style's memory (which
    * NetworkManager devices are up).
    */
-  update(opts: RunnerOptions): void {
+  /** New settings (a reload); the binding stays. */
+  update(opts: Omit<RunnerOptions, "binding">): void {
     const kept = new Map((this.opts.directories ?? []).map((d) => [directoryKey(d), d.style]));
     const directories = opts.directories?.map((d) => ({ ...d, style: kept.get(directoryKey(d)) ?? d.style }));
-    this.opts = { ...opts, directories };
+    this.opts = { ...opts, binding: this.opts.binding, directories };
     this.queues.setLimit(opts.maxParallel);
   }
 
@@ -257,6 +261,7 @@ export class ScriptRunner {
         ? ScriptCgroup.create(scope.dir, `run-${process.pid}-${++this.runs}`)
         : undefined;
     const result = await runScript(script.name, script.path, {
+      binding: this.opts.binding,
       env,
       args,
       timeoutMs: this.opts.timeoutMs,

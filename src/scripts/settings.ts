@@ -6,7 +6,7 @@ import type { RunnerOptions } from "./runner";
 import { createStyle } from "./styles/index";
 import { privilegedSocket } from "../privileged/client";
 
-export function runnerSettings(c: Config, dryRun: boolean): RunnerOptions {
+export function runnerSettings(c: Config, dryRun: boolean): Omit<RunnerOptions, "binding"> {
   return {
     dir: c.scripts.dir,
     directories: scriptDirectories(c).map((d) => ({

@@ -1,6 +1,9 @@
-// A fake native binding that tests drive: inject datagrams, errors (ENOBUFS),
-// truncation; record what was sent; keep capability sets in memory. With a
-// FakeKernel attached, requests are answered as the kernel would.
+// A fake native binding that tests drive, implementing every call: netlink
+// sockets (inject datagrams, errors such as ENOBUFS, truncation; record what
+// was sent), capability sets and users in memory, processes recorded and
+// ended when the test says (or at once), namespaces and handed-over fds as
+// the kernel keeps them. With a FakeKernel attached, requests are answered
+// as the kernel would.
 import { constants as osConstants } from "node:os";
 import type {
   CapabilitySets,
@@ -93,6 +96,17 @@ export class FakeNetlinkHandle implements NetlinkHandle {
   }
 }
 
+/** A process spawnProcess started, as the test sees it. */
+export interface FakeProcess {
+  pid: number;
+  file: string;
+  argv: string[];
+  env: string[];
+  dropCapabilities: boolean;
+  onExit: (err: NativeError | null, code: number, signal: number) => void;
+  exited: boolean;
+}
+
 export class FakeBinding implements NativeBinding {
   readonly sockets: FakeNetlinkHandle[] = [];
   caps: CapabilitySets = { effective: 0n, permitted: 0n, inheritable: 0n };
@@ -101,16 +115,24 @@ export class FakeBinding implements NativeBinding {
   keepCaps = false;
   uid = 0;
   gid = 0;
-  users = new Map<string, UserEntry>([["nobody", { uid: 65534, gid: 65534, home: "/nonexistent" }]]);
+  users = new Map<string, UserEntry>([
+    ["root", { uid: 0, gid: 0, home: "/root" }],
+    ["nobody", { uid: 65534, gid: 65534, home: "/nonexistent" }],
+  ]);
   readonly notifications: { path: string; message: string }[] = [];
   /** Set to make openNetlink fail, e.g. "EMFILE". */
   failOpen: string | undefined;
 
   constructor(private readonly responder?: FakeResponder) {}
 
-  openNetlink(protocol: number): FakeNetlinkHandle {
+  openNetlink(protocol: number, fd?: number): FakeNetlinkHandle {
     if (this.failOpen) throw nativeError(this.failOpen, "socket");
-    const h = new FakeNetlinkHandle(protocol, this.responder);
+    // A socket handed over from another namespace answers as that namespace's kernel.
+    const ns = fd === undefined ? this.responder : this.fds.get(fd);
+    if (ns === "socket") throw nativeError("EPROTOTYPE", "getsockopt");
+    if (fd !== undefined && ns === undefined) throw nativeError("EBADF", "getsockopt");
+    if (fd !== undefined) this.fds.delete(fd);
+    const h = new FakeNetlinkHandle(protocol, ns);
     this.sockets.push(h);
     return h;
   }
@@ -162,20 +184,88 @@ export class FakeBinding implements NativeBinding {
     this.notifications.push({ path, message });
     return Buffer.byteLength(message);
   }
-  spawnProcess(): never {
-    throw nativeError("ENOSYS", "posix_spawn");
+  // Processes: recorded, never started. A pid above the kernel's pid_max
+  // (2^22) names no process, so a kill of its group reaches nothing real.
+  readonly spawned = new Map<number, FakeProcess>();
+  /** Exit code every process reports right after it starts; undefined: it runs until exit(). */
+  autoExit: number | undefined = 0;
+  /** Files spawnProcess fails on, with the error exec gives (ENOENT, EACCES, ENOEXEC). */
+  readonly spawnErrors = new Map<string, string>();
+  private nextPid = 4_200_000;
+
+  spawnProcess(
+    file: string,
+    argv: string[],
+    env: string[],
+    onExit: (err: NativeError | null, code: number, signal: number) => void,
+    dropCapabilities = false,
+  ): { pid: number; stdout: number; stderr: number } {
+    const failure = this.spawnErrors.get(file);
+    if (failure) throw nativeError(failure, "posix_spawn");
+    const pid = this.nextPid++;
+    this.spawned.set(pid, { pid, file, argv, env, dropCapabilities, onExit, exited: false });
+    if (this.autoExit !== undefined) this.exit(pid, this.autoExit);
+    // No pipes: the process has no output (launch gives it an empty stream).
+    return { pid, stdout: -1, stderr: -1 };
   }
-  setns(): void {
-    throw nativeError("ENOSYS", "setns");
+
+  /** The process ends, with a code or (code -1) a signal; reported as the pidfd would, on a later turn. */
+  exit(pid: number, code: number, signal = -1): void {
+    const p = this.spawned.get(pid);
+    if (!p || p.exited) return;
+    p.exited = true;
+    queueMicrotask(() => p.onExit(null, code, signal));
   }
-  openNetlinkIn(): never {
-    throw nativeError("ENOSYS", "setns");
+
+  // Namespaces and handed-over fds, as the kernel keeps them: a path under
+  // /run/netns is a namespace (with its own fake kernel), a symlink or another file.
+  readonly namespaces = new Map<string, FakeResponder | "symlink" | "file">();
+  private readonly fds = new Map<number, FakeResponder | "socket">();
+  readonly setnsCalls: { fd: number; nstype: number }[] = [];
+  readonly closedFds: number[] = [];
+  readonly sentFds: { socketFd: number; data: Buffer; fd: number }[] = [];
+  /** AF_UNIX servers requestWithFd reaches, by path: the answer line and the fd sent with it. */
+  readonly servers = new Map<string, (data: Buffer) => { answer: Buffer; fd: number }>();
+
+  setns(fd: number, nstype: number): void {
+    if (!this.fds.has(fd)) throw nativeError("EBADF", "setns");
+    this.setnsCalls.push({ fd, nstype });
   }
-  closeFd(): void {}
-  sendWithFd(): never {
-    throw nativeError("ENOSYS", "sendmsg");
+  openNetlinkIn(path: string): number {
+    const ns = this.namespaces.get(path);
+    if (ns === undefined) throw nativeError("ENOENT", "open");
+    if (ns === "symlink") throw nativeError("ELOOP", "open");
+    if (ns === "file") throw nativeError("EINVAL", "setns");
+    const fd = nextFd++;
+    this.fds.set(fd, ns);
+    return fd;
   }
-  requestWithFd(): never {
-    throw nativeError("ENOSYS", "connect");
+  /** As the addon: close(2)'s error is not reported (an fd that never became a socket). */
+  closeFd(fd: number): void {
+    if (this.fds.delete(fd)) this.closedFds.push(fd);
+  }
+  /** A connected socket's fd the test hands to sendWithFd (the real one is a Unix socket's). */
+  socketFd(): number {
+    const fd = nextFd++;
+    this.fds.set(fd, "socket");
+    return fd;
+  }
+  sendWithFd(socketFd: number, data: Buffer, fd: number): number {
+    if (this.fds.get(socketFd) !== "socket") throw nativeError("ENOTSOCK", "sendmsg");
+    this.sentFds.push({ socketFd, data: Buffer.from(data), fd });
+    return data.length;
+  }
+  requestWithFd(
+    path: string,
+    data: Buffer,
+    _timeoutMs: number,
+    callback: (err: NativeError | null, answer: Buffer | null, fd: number) => void,
+  ): void {
+    const server = this.servers.get(path);
+    queueMicrotask(() => {
+      if (!server) return callback(nativeError("ENOENT", "connect"), null, -1);
+      const { answer, fd } = server(data);
+      callback(null, answer, fd);
+    });
   }
 }

@@ -3,12 +3,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { getLogger } from "../../src/log/logger";
+import { realBinding } from "../../src/native/real";
 import { MAX_LINE_BYTES, MAX_OUTPUT_LINES, runScript } from "../../src/scripts/run-script";
 import { captureLogs } from "../helpers/logs";
 import { alive, waitFor } from "../helpers/proc";
 import { tempDir, writeScript } from "../helpers/tmp";
 
 const log = getLogger("test");
+const binding = realBinding();
 
 describe("running one script", () => {
   const logs = captureLogs();
@@ -22,6 +24,7 @@ describe("running one script", () => {
       `env > ${out}.env; readlink /proc/self/fd/0 > ${out}.stdin; ps -o pgid= -p $$ > ${out}.pgid; echo $$ > ${out}.pid; exit 3`,
     );
     const r = await runScript("s", script, {
+      binding,
       env: { PATH: "/usr/bin:/bin", LINK: "eth0" },
       timeoutMs: 10_000,
       log,
@@ -49,6 +52,7 @@ describe("running one script", () => {
     );
     const started = Date.now();
     const r = await runScript("hang", script, {
+      binding,
       env: { PATH: "/usr/bin:/bin" },
       timeoutMs: 500,
       killGraceMs: 1000,
@@ -72,7 +76,12 @@ describe("running one script", () => {
       // The pause lets stderr's line arrive before stdout's flood fills the line budget (two pipes, no order between them).
       `echo first; echo oops >&2; sleep 0.3; printf '\\033[31mred\\n'; echo ${long}; i=0; while [ $i -lt ${MAX_OUTPUT_LINES + 50} ]; do echo line$i; i=$((i+1)); done; printf 'no newline'`,
     );
-    const r = await runScript("chatty", script, { env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, log });
+    const r = await runScript("chatty", script, {
+      binding,
+      env: { PATH: "/usr/bin:/bin" },
+      timeoutMs: 10_000,
+      log,
+    });
     expect(r.exitCode).toBe(0);
     expect(r.outputTruncated).toBe(true);
     const lines = logs.filter((l) => l.script === "chatty" && l.stream);
@@ -91,7 +100,12 @@ describe("running one script", () => {
     const pidFile = join(dir, "bg");
     const script = writeScript(dir, "bg", `sleep 30 & echo $! > ${pidFile}; echo done`);
     const started = Date.now();
-    const r = await runScript("bg", script, { env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000, log });
+    const r = await runScript("bg", script, {
+      binding,
+      env: { PATH: "/usr/bin:/bin" },
+      timeoutMs: 10_000,
+      log,
+    });
     expect(r.exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(logs.some((l) => l.msg === "done")).toBe(true);
@@ -101,7 +115,12 @@ describe("running one script", () => {
   it("reports a script that cannot start", async () => {
     const dir = tempDir();
     const script = writeScript(dir, "noexec", "#!/nonexistent/interpreter\n");
-    const r = await runScript("noexec", script, { env: {}, timeoutMs: 1000, log });
+    const r = await runScript("noexec", script, {
+      binding,
+      env: {},
+      timeoutMs: 1000,
+      log,
+    });
     expect(r.exitCode).toBeNull();
     expect(r.spawnError).toMatch(/ENOENT/);
   });
@@ -111,6 +130,7 @@ describe("running one script", () => {
     const plain = join(dir, "plain");
     writeFileSync(plain, 'echo "plain $1"\n', { mode: 0o755 });
     const r = await runScript("plain", plain, {
+      binding,
       env: { PATH: "/usr/bin:/bin" },
       args: ["arg"],
       timeoutMs: 5000,
@@ -119,6 +139,7 @@ describe("running one script", () => {
     expect(r).toMatchObject({ exitCode: 0, signal: null });
     expect(logs.filter((l) => l.msg.startsWith("plain")).map((l) => l.msg)).toEqual(["plain arg"]);
     const killed = await runScript("killed", writeScript(dir, "killed", "kill -USR1 $$"), {
+      binding,
       env: {},
       timeoutMs: 5000,
       log,

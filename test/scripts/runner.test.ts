@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { realBinding } from "../../src/native/real";
 import { ScriptRunner } from "../../src/scripts/runner";
 import { netevdStyle } from "../../src/scripts/styles/netevd";
 import { nmDispatcherStyle } from "../../src/scripts/styles/nm-dispatcher";
@@ -14,6 +15,7 @@ import { isRoot, tempDir, writeScript } from "../helpers/tmp";
 
 function runner(dir: string, over: Partial<ConstructorParameters<typeof ScriptRunner>[0]> = {}) {
   return new ScriptRunner({
+    binding: realBinding(),
     dir,
     timeoutMs: 10_000,
     maxParallel: 8,
@@ -336,7 +338,7 @@ describe.runIf(isRoot)("script runner on reload", () => {
           directories: [{ path: nd, style: "networkd-dispatcher", ...(ignore ? JSON.parse(ignore) : {}) }],
         },
       });
-    const r = new ScriptRunner(runnerSettings(config(""), false));
+    const r = new ScriptRunner({ ...runnerSettings(config(""), false), binding: realBinding() });
     const carrier = makeEvent({ event: "carrier", backend: "systemd-networkd" });
     expect((await r.dispatch(carrier)).results).toEqual([]); // its ignore list
     r.update(runnerSettings(config('{"ignore_states": []}'), false));

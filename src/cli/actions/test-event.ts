@@ -95,6 +95,7 @@ export async function testEvent(eventName: string, opts: { link: string; dryRun?
   const { config } = requireConfig(ctx);
   const runner = new ScriptRunner({
     ...runnerSettings(config, opts.dryRun === true),
+    binding: realBinding(),
     styleContext: { networkctlStatus },
   });
   const event = await eventFor(eventName, opts.link, config);
