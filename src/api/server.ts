@@ -235,6 +235,8 @@ export class ApiServer {
     if (this.streams.size >= MAX_FOLLOWERS)
       return send(res, 503, { error: `too many event followers (at most ${MAX_FOLLOWERS})` });
     res.writeHead(200, { "content-type": "application/x-ndjson" });
+    // The answer starts now, events or not: a client knows it is following.
+    res.flushHeaders();
     for (const e of recent(f)) res.write(`${JSON.stringify(e)}\n`);
     this.streams.add(res);
     const off = subscribe(f, (e) => {

@@ -21,17 +21,27 @@ export interface BackendInUse {
   problem: string | null;
 }
 
+/** Under auto: the host's manager changed; the daemon rewires to it. */
+export type OnSwitch = (now: BackendInUse, before: BackendInUse) => void;
+
+/** Which backend is in use, and when it changes. */
+export interface Follow {
+  /** The backend to start with. */
+  start(): Promise<BackendInUse>;
+  now(): BackendInUse;
+  stop(): void;
+}
+
 export interface BackendFollowOptions {
   setting: BackendSetting;
   /** Where system.backend is set, for messages ("FILE line N"). */
   where: string;
   leaseFiles: string[];
   log: Logger;
-  /** Under auto: the host's manager changed; the daemon rewires to it. */
-  onSwitch: (now: BackendInUse, before: BackendInUse) => void;
+  onSwitch: OnSwitch;
 }
 
-export class BackendFollow {
+export class BackendFollow implements Follow {
   private readonly watch: HostManagerWatch;
   private current: BackendInUse = { backend: "none", auto: false, reason: "not started", problem: null };
   private graceTimer: NodeJS.Timeout | undefined;

@@ -6,26 +6,19 @@ import type { KernelChange } from "../kernel/tables";
 import type { LinkStates } from "../links/link-states";
 import { RT_TABLE } from "../netlink/constants";
 import type { EventDispatcher } from "./dispatch";
-import type { LeaseWatch } from "./lease-watch";
 
 export interface KernelChangeDeps {
   kernel: KernelState;
   states: LinkStates;
   dispatcher: EventDispatcher;
-  leases: LeaseWatch | undefined;
   monitored: (name: string) => boolean;
 }
 
 export function routeKernelChange(change: KernelChange, d: KernelChangeDeps): void {
   switch (change.kind) {
     case "link":
-      if (change.action === "remove") {
-        d.states.remove(change.link.index);
-        d.leases?.forget(change.link.index);
-      } else {
-        if (change.action === "add") d.leases?.pushFor(change.link);
-        d.states.syncKernel(change.link);
-      }
+      if (change.action === "remove") d.states.remove(change.link.index);
+      else d.states.syncKernel(change.link);
       return;
     case "address": {
       const link = d.kernel.links.get(change.address.index);

@@ -6,6 +6,7 @@ import { DhclientLeases } from "../backends/dhclient/dhclient";
 import type { Config } from "../config/schema";
 import type { LeaseData } from "../links/link-table";
 import { getLogger } from "../log/logger";
+import type { KernelState } from "../kernel/state";
 import type { Link } from "../netlink/link";
 import { BusConnection } from "../push/bus-connection";
 import { Hostnamed } from "../push/hostnamed";
@@ -14,6 +15,8 @@ import { Resolved } from "../push/resolved";
 import { pushFlags } from "./settings";
 
 export interface LeaseWatchOptions {
+  /** A new link's lease is pushed, a deleted link's forgotten: the watch follows the kernel itself. */
+  kernel: Pick<KernelState, "onChange">;
   config: Config;
   dryRun: boolean;
   /** An interface's lease files changed. */
@@ -46,10 +49,17 @@ export class LeaseWatch {
     this.push.onFailed = (peer) => opts.onPushFailed(peer);
   }
 
-  /** Reads the lease files and pushes every known link's lease. */
+  private unsubscribe: (() => void) | undefined;
+
+  /** Reads the lease files, pushes every known link's lease, and follows links coming and going. */
   start(links: Iterable<Link>): void {
     this.leases.start();
     for (const link of links) this.pushFor(link);
+    this.unsubscribe = this.opts.kernel.onChange((c) => {
+      if (c.kind !== "link") return;
+      if (c.action === "remove") this.forget(c.link.index);
+      else if (c.action === "add") this.pushFor(c.link);
+    });
   }
 
   leaseOf(name: string): LeaseData | null {
@@ -64,7 +74,7 @@ export class LeaseWatch {
     void this.push.apply(link.index, link.name, this.leases.forLink(link.name)?.info ?? null);
   }
 
-  forget(index: number): void {
+  private forget(index: number): void {
     this.push.forget(index);
   }
 
@@ -74,6 +84,7 @@ export class LeaseWatch {
   }
 
   close(): void {
+    this.unsubscribe?.();
     this.leases.close();
     this.bus.close();
   }

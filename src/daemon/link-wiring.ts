@@ -9,7 +9,6 @@ import type { Config } from "../config/schema";
 import { type Backend, isManagerBackend } from "../events/names";
 import type { EventFilters } from "../filters/apply";
 import type { KernelState } from "../kernel/state";
-import type { KernelChange } from "../kernel/tables";
 import { LinkStates } from "../links/link-states";
 import type { Metrics } from "../metrics/metrics";
 import type { ScriptRunner } from "../scripts/runner";
@@ -33,7 +32,11 @@ export interface LinkWiringDeps {
   monitored: (name: string) => boolean;
   /** Another network namespace's links (monitoring.namespaces): kernel states only. */
   netns?: string;
+  /** Makes the backend's adapter (createBackend: the D-Bus ones); the in-process tests give their own. */
+  adapter?: AdapterFactory;
 }
+
+export type AdapterFactory = typeof createBackend;
 
 interface LeaseDeps {
   config: () => Config;
@@ -53,6 +56,7 @@ export class LinkWiring {
   private starting = true;
   private silentStart = true;
   private stopped = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly d: LinkWiringDeps) {
     const backend = d.backend;
@@ -62,6 +66,7 @@ export class LinkWiring {
     const managed = isManagerBackend(backend);
     if (backend === "dhclient" && d.leases)
       this.leases = new LeaseWatch({
+        kernel: k,
         config: d.leases.config(),
         dryRun: d.leases.dryRun,
         onChange: (ifname) => this.onLeaseChange(ifname),
@@ -94,7 +99,7 @@ export class LinkWiring {
       },
       ...(leaseOf ? { leaseOf } : {}),
     });
-    this.adapter = createBackend(
+    this.adapter = (d.adapter ?? createBackend)(
       backend,
       backendSink(
         {
@@ -123,20 +128,16 @@ export class LinkWiring {
     // Without an adapter the states are read before this returns (a namespace's, in order).
     if (this.adapter) await this.adapter.start();
     if (this.stopped) return;
+    this.unsubscribe = this.d.kernel.onChange((change) =>
+      routeKernelChange(change, {
+        kernel: this.d.kernel,
+        states: this.states,
+        dispatcher: this.dispatcher,
+        monitored: this.d.monitored,
+      }),
+    );
     this.states.syncAll(silent);
     this.starting = false;
-  }
-
-  /** A change in the kernel's tables. */
-  kernelChange(change: KernelChange): void {
-    if (this.stopped) return;
-    routeKernelChange(change, {
-      kernel: this.d.kernel,
-      states: this.states,
-      dispatcher: this.dispatcher,
-      leases: this.leases,
-      monitored: this.d.monitored,
-    });
   }
 
   /** The namespace itself appeared or went (netns.d). */
@@ -166,6 +167,7 @@ export class LinkWiring {
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe?.();
     this.adapter?.stop();
     this.leases?.close();
     this.states.stop();

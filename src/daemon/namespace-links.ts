@@ -59,7 +59,6 @@ export class NamespaceLinks {
 
   /** From now on changes are events; with `silent`, the links' current states run no scripts. */
   begin(silent: boolean): Promise<void> {
-    this.kernel.onChange((change) => this.wiring.kernelChange(change));
     return this.wiring.start(silent);
   }
 

@@ -128,6 +128,15 @@ export class PolicyReconciler {
     return this.settings !== null;
   }
 
+  private unsubscribe: (() => void) | undefined;
+
+  /** From now on every kernel change that can alter the plan schedules a pass. */
+  followKernel(): void {
+    this.unsubscribe ??= this.opts.kernel.onChange((c) => {
+      if (this.affectedBy(c)) void this.schedule();
+    });
+  }
+
   /** Coalesced: at most one pass runs, and one more follows if asked during it. */
   schedule(): Promise<void> {
     return this.passes.run();
@@ -181,8 +190,15 @@ export class PolicyReconciler {
     }
   }
 
+  /** Stops following the kernel (the daemon stops). */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
   /** On stop: everything netevd owns goes (unless keep_on_stop). */
   async cleanup(): Promise<void> {
+    this.close();
     await this.passes.current;
     this.settings = null;
     await this.pass();
