@@ -7,7 +7,7 @@ import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { DhclientLeases } from "./dhclient/dhclient";
 import { Backoff, RetryTimer } from "../util/backoff";
-import { callWithTimeout, onBusLost } from "../util/dbus-call";
+import { callWithTimeout, onBusLost, whileConnected } from "../util/dbus-call";
 import { type HostFacts, NETWORKD_BUS_NAME, NM_BUS_NAME } from "./host-manager";
 
 const DBUS = {
@@ -85,14 +85,19 @@ export class HostManagerWatch {
     onBusLost(bus, (why) => this.lost(bus, why));
     bus.on("message", (msg: Message) => this.onMessage(msg));
     try {
-      for (const name of NAMES)
-        await this.call(bus, "AddMatch", "s", [
-          `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${name}'`,
-        ]);
-      for (const name of NAMES) {
-        const [has] = await this.call(bus, "NameHasOwner", "s", [name]);
-        this.owned.set(name, has === true);
-      }
+      await whileConnected(
+        bus,
+        (async () => {
+          for (const name of NAMES)
+            await this.call(bus, "AddMatch", "s", [
+              `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${name}'`,
+            ]);
+          for (const name of NAMES) {
+            const [has] = await this.call(bus, "NameHasOwner", "s", [name]);
+            this.owned.set(name, has === true);
+          }
+        })(),
+      );
       this.busUp = true;
       this.reconnect.succeeded();
       this.changed();

@@ -6,7 +6,7 @@
 import { type Message, type MessageBus, systemBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { Backoff, RetryTimer, sleep } from "../util/backoff";
-import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost } from "../util/dbus-call";
+import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost, whileConnected } from "../util/dbus-call";
 
 /** How a D-Bus backend connects: shared by every backend's options. */
 export interface WatchConnection {
@@ -76,13 +76,17 @@ export class ServiceWatch {
     bus.on("message", (msg: Message) => this.onMessage(msg));
     try {
       const owner = `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${this.opts.service}'`;
-      for (const rule of [...this.opts.matches, owner]) {
-        await callWithTimeout(
-          bus,
-          { ...DBUS, member: "AddMatch", signature: "s", body: [rule] },
-          this.opts.callTimeoutMs,
-        );
-      }
+      await whileConnected(
+        bus,
+        (async () => {
+          for (const rule of [...this.opts.matches, owner])
+            await callWithTimeout(
+              bus,
+              { ...DBUS, member: "AddMatch", signature: "s", body: [rule] },
+              this.opts.callTimeoutMs,
+            );
+        })(),
+      );
       this.opts.onNewOwner?.();
       await this.refresh();
       this.reconnect.succeeded();

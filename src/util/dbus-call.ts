@@ -56,3 +56,15 @@ export function onBusLost(bus: MessageBus, lost: (why: string) => void): void {
   const conn = (bus as unknown as { _connection?: { on(ev: "end", f: () => void): void } })._connection;
   conn?.on("end", () => once("the bus closed the connection"));
 }
+
+/**
+ * The calls of `work`, given up as soon as the connection fails: a bus that
+ * is not there (no socket) fails the connection at once, while its pending
+ * calls would each wait for their timeout.
+ */
+export function whileConnected<T>(bus: MessageBus, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    onBusLost(bus, (why) => reject(new Error(why)));
+    work.then(resolve, reject);
+  });
+}
