@@ -125,9 +125,8 @@ export class LinkWiring {
   async start(silent: boolean): Promise<void> {
     this.silentStart = silent;
     this.leases?.start(this.d.kernel.links.values());
-    // Without an adapter the states are read before this returns (a namespace's, in order).
-    if (this.adapter) await this.adapter.start();
-    if (this.stopped) return;
+    // The kernel's states now (silently, unless triggers); every change from here on is an event,
+    // also while the manager's first reading is under way.
     this.unsubscribe = this.d.kernel.onChange((change) =>
       routeKernelChange(change, {
         kernel: this.d.kernel,
@@ -137,6 +136,7 @@ export class LinkWiring {
       }),
     );
     this.states.syncAll(silent);
+    if (this.adapter) await this.adapter.start();
     this.starting = false;
   }
 
