@@ -33,7 +33,7 @@ export interface DaemonOptions {
 }
 
 /** Where the in-process tests stand in for D-Bus: the manager's adapter, and which manager runs. */
-export interface DaemonSeams {
+interface DaemonSeams {
   /** Makes the backend's adapter (the D-Bus one by default): tests capture its BackendSink. */
   adapter?: AdapterFactory;
   /** Which backend is in use and when it changes (by default watched on the system bus). */

@@ -78,7 +78,7 @@ export const defaultRoute = (oif: number, gateway: string): Route => ({
 });
 
 /** One script run: its event, link and whole environment. */
-export interface Run {
+interface Run {
   script: string;
   event: string;
   link: string;
@@ -101,6 +101,8 @@ export interface InProcess {
   ran: (event: string, link?: string) => Run[];
   /** Lets every queued message, event and script go through: the fake clock moves `ms` on. */
   settle: (ms?: number) => Promise<void>;
+  /** Settles until `cond` holds (a file watch's event comes on the real loop); fails after 200 rounds. */
+  until: (cond: () => boolean) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -113,7 +115,12 @@ export async function inProcessDaemon(o: {
   backend: Backend;
   events: string[];
   links?: Link[];
+  /** More of the configuration (not system: or scripts:). */
   yaml?: string;
+  /** More keys of scripts: ("run_startup_triggers: true"). */
+  scripts?: string;
+  /** The manager's first reading, as its adapter reports it while the daemon starts. */
+  enumerate?: (sink: BackendSink) => void;
 }): Promise<InProcess> {
   const kernel = new FakeKernel();
   // As the root that starts it: every capability; it then becomes nobody with CAP_NET_ADMIN.
@@ -129,7 +136,10 @@ export async function inProcessDaemon(o: {
   const config = join(dir, "netevd.yaml");
   writeFileSync(
     config,
-    `system: { backend: ${o.backend}, user: nobody }\nscripts: { dir: ${dir} }\napi: { socket: ${dir}/api.sock }\n${o.yaml ?? ""}`,
+    `system: { backend: ${o.backend}, user: nobody }\n` +
+      // dhclient's lease files, where the test writes them.
+      `backends: { dhclient: { lease_files: ["${dir}/dhclient.*.leases"] } }\n` +
+      `scripts: { dir: ${dir}${o.scripts ? `, ${o.scripts}` : ""} }\napi: { socket: ${dir}/api.sock }\n${o.yaml ?? ""}`,
   );
   let sink: BackendSink | undefined;
   const use: BackendInUse = { backend: o.backend, auto: false, reason: "configured", problem: null };
@@ -144,7 +154,15 @@ export async function inProcessDaemon(o: {
         const eventProperties = EVENT_PROPERTIES[backend];
         if (!eventProperties) return undefined;
         sink = s;
-        return { eventProperties, start: () => Promise.resolve(), details: () => Promise.resolve(null), stop() {} };
+        return {
+          eventProperties,
+          start: () => {
+            o.enumerate?.(s);
+            return Promise.resolve();
+          },
+          details: () => Promise.resolve(null),
+          stop() {},
+        };
       },
       follow: () => ({ start: () => Promise.resolve(use), now: () => use, stop() {} }),
     },
@@ -162,7 +180,9 @@ export async function inProcessDaemon(o: {
   await starting;
   const runs = (): Run[] =>
     [...kernel.binding.spawned.values()].map((p) => {
-      const env = Object.fromEntries(p.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      const env = Object.fromEntries(
+        p.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
       return { script: p.argv.at(-1) ?? p.file, event: env.EVENT ?? "", link: env.LINK ?? "", env };
     });
   return {
@@ -175,6 +195,10 @@ export async function inProcessDaemon(o: {
     runs,
     ran: (event, l) => runs().filter((r) => r.event === event && (l === undefined || r.link === l)),
     settle,
+    until: async (cond) => {
+      for (let i = 0; i < 200 && !cond(); i++) await settle();
+      if (!cond()) throw new Error("the condition never held");
+    },
     stop: async () => {
       const stopping = daemon.stop();
       await settle();

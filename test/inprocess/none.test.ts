@@ -1,4 +1,5 @@
-// The link state machine with the kernel alone (backend none), in process.
+// The link state machine with the kernel alone (backend none), in process:
+// netlink messages from the fake kernel, scripts recorded, the clock faked.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { address, defaultRoute, type InProcess, inProcessDaemon, link } from "../helpers/in-process";
 
@@ -7,28 +8,103 @@ describe("in process: backend none", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(async () => {
     await d?.stop();
+    d = undefined;
     vi.useRealTimers();
   });
 
-  it("carrier, routable with the address and gateway, again on a new gateway, off; the same state again runs nothing", async () => {
-    d = await inProcessDaemon({ backend: "none", events: ["carrier", "routable", "off", "degraded"], links: [link(2, "ve0")] });
+  it("off, carrier, routable with its address, again on a new gateway; the same state again runs nothing", async () => {
+    d = await inProcessDaemon({
+      backend: "none",
+      events: ["carrier", "routable", "off"],
+      links: [link(2, "ve0")],
+    });
     expect(d.runs()).toEqual([]); // the states at start are not events
     d.kernel.setLink(link(2, "ve0", { up: false }));
     await d.settle();
     d.kernel.setLink(link(2, "ve0"));
     await d.settle();
-    expect(d.ran("off", "ve0")).toHaveLength(1);
-    expect(d.ran("carrier", "ve0")).toHaveLength(1);
+    expect(d.runs().map((r) => r.event)).toEqual(["off", "carrier"]);
     d.kernel.changeAddress("new", address(2, "192.0.2.5"));
     await d.settle();
     expect(d.ran("routable", "ve0").map((r) => r.env)).toEqual([
-      expect.objectContaining({ LINK: "ve0", LINKINDEX: "2", STATE: "routable", BACKEND: "none", ADDRESSES: "192.0.2.5" }),
+      expect.objectContaining({
+        LINK: "ve0",
+        LINKINDEX: "2",
+        STATE: "routable",
+        BACKEND: "none",
+        ADDRESSES: "192.0.2.5",
+      }),
     ]);
     d.kernel.changeRoute("new", defaultRoute(2, "192.0.2.1"));
     await d.settle();
     expect(d.ran("routable", "ve0").map((r) => r.env.GATEWAY)).toEqual([undefined, "192.0.2.1"]);
     d.kernel.setLink(link(2, "ve0", { mtu: 1400 }));
     await d.settle();
-    expect(d.ran("routable", "ve0")).toHaveLength(2);
+    expect(d.ran("routable")).toHaveLength(2);
+  });
+
+  it("degraded for link-local only; a tentative global address is not routable yet; no-carrier", async () => {
+    d = await inProcessDaemon({
+      backend: "none",
+      events: ["degraded", "routable", "no-carrier"],
+      links: [link(2, "ve0")],
+    });
+    d.kernel.changeAddress("new", address(2, "fe80::1", { prefixLength: 64, scope: 253 }));
+    await d.settle();
+    expect(d.ran("degraded", "ve0")).toHaveLength(1);
+    d.kernel.changeAddress("new", address(2, "2001:db8::1", { prefixLength: 64, flags: 0x40 }));
+    await d.settle();
+    expect(d.ran("routable")).toEqual([]);
+    d.kernel.changeAddress("new", address(2, "2001:db8::1", { prefixLength: 64 }));
+    await d.settle();
+    expect(d.ran("routable", "ve0").map((r) => r.env.ADDRESSES)).toEqual(["2001:db8::1"]);
+    d.kernel.setLink(link(2, "ve0", { lowerUp: false }));
+    await d.settle();
+    expect(d.ran("no-carrier", "ve0")).toHaveLength(1);
+  });
+
+  it("routes runs per route with ROUTE_*; an excluded link runs nothing; a deleted link is forgotten", async () => {
+    d = await inProcessDaemon({
+      backend: "none",
+      events: ["routes", "routable", "carrier"],
+      links: [link(2, "ve0"), link(3, "skip0")],
+      yaml: "monitoring: { exclude: [skip*] }\n",
+    });
+    d.kernel.changeAddress("new", address(3, "198.51.100.3"));
+    d.kernel.changeAddress("new", address(2, "192.0.2.5"));
+    d.kernel.changeRoute("new", defaultRoute(2, "192.0.2.1"));
+    await d.settle();
+    expect(d.ran("routes", "ve0").map((r) => [r.env.ROUTE_ACTION, r.env.ROUTE_GATEWAY])).toEqual([
+      ["add", "192.0.2.1"],
+    ]);
+    expect(d.runs().filter((r) => r.link === "skip0")).toEqual([]);
+    d.kernel.removeLink(2);
+    await d.settle();
+    const before = d.runs().length;
+    d.kernel.setLink(link(2, "ve0"));
+    await d.settle();
+    // A new link of the same index starts afresh: its first state is an event again.
+    expect(
+      d
+        .runs()
+        .slice(before)
+        .map((r) => [r.event, r.link]),
+    ).toEqual([["carrier", "ve0"]]);
+  });
+
+  it("run_startup_triggers: the current states run once at start", async () => {
+    d = await inProcessDaemon({
+      backend: "none",
+      events: ["carrier"],
+      links: [link(2, "ve0"), link(3, "ve1")],
+      scripts: "run_startup_triggers: true",
+    });
+    await d.settle();
+    expect(
+      d
+        .ran("carrier")
+        .map((r) => r.link)
+        .sort(),
+    ).toEqual(["ve0", "ve1"]);
   });
 });
