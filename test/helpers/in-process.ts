@@ -7,7 +7,7 @@
 // with vi.useFakeTimers() no test waits on the clock: settle() advances it.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import type { Backend as Adapter, BackendSink } from "../../src/backends/types";
 import type { BackendInUse } from "../../src/daemon/backend-follow";
 import { Daemon } from "../../src/daemon/daemon";
@@ -203,6 +203,26 @@ export async function inProcessDaemon(o: {
       const stopping = daemon.stop();
       await settle();
       await stopping;
+    },
+  };
+}
+
+/**
+ * For a describe block: the clock faked for each test, and the daemon its
+ * test started (start()) stopped after it.
+ */
+export function useInProcess(): { start: typeof inProcessDaemon } {
+  let running: InProcess | undefined;
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    vi.useRealTimers();
+  });
+  return {
+    start: async (o) => {
+      running = await inProcessDaemon(o);
+      return running;
     },
   };
 }

@@ -1,20 +1,15 @@
 // The link state machine under systemd-networkd, in process: networkd's
 // property changes arrive at the BackendSink seam (what the D-Bus adapter
 // turns PropertiesChanged into), the kernel's facts from the fake kernel.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { address, type InProcess, inProcessDaemon, link } from "../helpers/in-process";
+import { describe, expect, it } from "vitest";
+import { address, type InProcess, useInProcess, link } from "../helpers/in-process";
 
 describe("in process: backend systemd-networkd", () => {
-  let d: InProcess | undefined;
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(async () => {
-    await d?.stop();
-    d = undefined;
-    vi.useRealTimers();
-  });
+  const daemon = useInProcess();
+  let d: InProcess;
 
   const start = (events: string[]) =>
-    inProcessDaemon({
+    daemon.start({
       backend: "systemd-networkd",
       events,
       links: [link(2, "nd0")],

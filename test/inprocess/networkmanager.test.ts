@@ -1,20 +1,15 @@
 // The link state machine under NetworkManager, in process: device states,
 // DHCP changes and the manager's events at the BackendSink seam; the kernel's
 // operational state beside them.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { address, type InProcess, inProcessDaemon, link } from "../helpers/in-process";
+import { describe, expect, it } from "vitest";
+import { address, type InProcess, useInProcess, link } from "../helpers/in-process";
 
 describe("in process: backend NetworkManager", () => {
-  let d: InProcess | undefined;
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(async () => {
-    await d?.stop();
-    d = undefined;
-    vi.useRealTimers();
-  });
+  const daemon = useInProcess();
+  let d: InProcess;
 
   const start = (events: string[]) =>
-    inProcessDaemon({
+    daemon.start({
       backend: "NetworkManager",
       events,
       links: [link(2, "nm0")],

@@ -1,19 +1,14 @@
 // The link state machine with the kernel alone (backend none), in process:
 // netlink messages from the fake kernel, scripts recorded, the clock faked.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { address, defaultRoute, type InProcess, inProcessDaemon, link } from "../helpers/in-process";
+import { describe, expect, it } from "vitest";
+import { address, defaultRoute, type InProcess, useInProcess, link } from "../helpers/in-process";
 
 describe("in process: backend none", () => {
-  let d: InProcess | undefined;
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(async () => {
-    await d?.stop();
-    d = undefined;
-    vi.useRealTimers();
-  });
+  const daemon = useInProcess();
+  let d: InProcess;
 
   it("off, carrier, routable with its address, again on a new gateway; the same state again runs nothing", async () => {
-    d = await inProcessDaemon({
+    d = await daemon.start({
       backend: "none",
       events: ["carrier", "routable", "off"],
       links: [link(2, "ve0")],
@@ -44,7 +39,7 @@ describe("in process: backend none", () => {
   });
 
   it("degraded for link-local only; a tentative global address is not routable yet; no-carrier", async () => {
-    d = await inProcessDaemon({
+    d = await daemon.start({
       backend: "none",
       events: ["degraded", "routable", "no-carrier"],
       links: [link(2, "ve0")],
@@ -64,7 +59,7 @@ describe("in process: backend none", () => {
   });
 
   it("routes runs per route with ROUTE_*; an excluded link runs nothing; a deleted link is forgotten", async () => {
-    d = await inProcessDaemon({
+    d = await daemon.start({
       backend: "none",
       events: ["routes", "routable", "carrier"],
       links: [link(2, "ve0"), link(3, "skip0")],
@@ -93,7 +88,7 @@ describe("in process: backend none", () => {
   });
 
   it("run_startup_triggers: the current states run once at start", async () => {
-    d = await inProcessDaemon({
+    d = await daemon.start({
       backend: "none",
       events: ["carrier"],
       links: [link(2, "ve0"), link(3, "ve1")],

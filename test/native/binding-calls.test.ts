@@ -14,6 +14,7 @@ import { NETLINK_ROUTE, NLM_F, NLMSG, RTM } from "../../src/netlink/constants";
 import { ifinfomsg, parseLink } from "../../src/netlink/link";
 import { buildMessage, splitMessages } from "../../src/netlink/message";
 import { FakeKernel } from "../doubles/fake-kernel";
+import { link } from "../helpers/in-process";
 import { canNetns, createNetns } from "../helpers/netns";
 import { tempDir } from "../helpers/tmp";
 
@@ -172,20 +173,7 @@ function calls(name: string, make: () => Subject) {
 
 calls("fake", () => {
   const kernel = new FakeKernel();
-  const lo = {
-    index: 1,
-    name: "lo",
-    type: 772,
-    flags: 0x10049,
-    up: true,
-    lowerUp: true,
-    mtu: 65536,
-    mac: "00:00:00:00:00:00",
-    operstate: "unknown" as const,
-    carrier: true,
-    master: null,
-    kind: null,
-  };
+  const lo = link(1, "lo", { type: 772, kind: null });
   kernel.setLink(lo);
   const b = kernel.binding;
   // As the test process: root, every capability permitted and effective.

@@ -267,6 +267,11 @@ function bootTest(format: "deb" | "rpm" | "pacman", newPkg?: string): string {
     copyFileSync(newPkg, join(input, "pkg", "new", basename(newPkg)));
   }
   writeFileSync(join(input, "format"), format);
+  return boot("install-test.sh", input, 240, `${format} container test`);
+}
+
+/** Boots the container with `input` at /in, runs `script` in it; its log, checked for exit 0. */
+function boot(script: string, input: string, seconds: number, label: string): string {
   const out = join(tempDir(), "out");
   const r = run(join(container, "boot-run.sh"), [
     "-r",
@@ -274,16 +279,16 @@ function bootTest(format: "deb" | "rpm" | "pacman", newPkg?: string): string {
     "-o",
     out,
     "-t",
-    "240",
+    String(seconds),
     "-i",
     input,
-    join(container, "install-test.sh"),
+    join(container, script),
   ]);
   const log = existsSync(join(out, "test.log"))
     ? readFileSync(join(out, "test.log"), "utf8")
     : r.stdout + r.stderr;
   // The container test prints every check; show them in the test output.
-  console.log(`--- ${format} container test ---\n${log}`);
+  console.log(`--- ${label} ---\n${log}`);
   expect(r.status, log).toBe(0);
   return log;
 }
@@ -340,24 +345,7 @@ function bootHost(host: string): string {
   const deb = readdirSync(dist).find((f) => /^netevd_.*_amd64\.deb$/.test(f)) as string;
   copyFileSync(join(dist, deb), join(input, "netevd.deb"));
   writeFileSync(join(input, "case"), host);
-  const out = join(tempDir(), "out");
-  const r = run(join(container, "boot-run.sh"), [
-    "-r",
-    rootfs,
-    "-o",
-    out,
-    "-t",
-    "150",
-    "-i",
-    input,
-    join(container, "backend-hosts.sh"),
-  ]);
-  const log = existsSync(join(out, "test.log"))
-    ? readFileSync(join(out, "test.log"), "utf8")
-    : r.stdout + r.stderr;
-  console.log(`--- backend host: ${host} ---\n${log}`);
-  expect(r.status, log).toBe(0);
-  return log;
+  return boot("backend-hosts.sh", input, 150, `backend host: ${host}`);
 }
 
 describe.runIf(canBoot)("the shipped configuration on each kind of host (backend: auto)", () => {
