@@ -38,6 +38,10 @@ export interface LinkBody {
   netns: string | null;
   state: string | null;
   monitored: boolean;
+  /** Where its states come from: the backend in use (another namespace's: none). */
+  backend: string;
+  /** "auto" when that backend was chosen by system.backend: auto. */
+  backend_mode: string;
   operstate: string;
   carrier: boolean | null;
   kind: string | null;

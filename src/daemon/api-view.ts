@@ -59,6 +59,9 @@ export function apiHandlers(v: DaemonView): ApiHandlers {
       netns: w.name,
       state: rec?.state ?? null,
       monitored: v.monitored(l.name),
+      // Another namespace's links: the kernel's states, whatever netevd's backend.
+      backend: w.name === null ? v.backend().backend : "none",
+      backend_mode: w.name === null && v.backend().auto ? "auto" : "configured",
       operstate: l.operstate,
       carrier: l.carrier,
       kind: l.kind,

@@ -63,6 +63,11 @@ describe.runIf(canNetns)("system.backend: auto", () => {
         backend_mode: "auto",
         backend_problem: null,
       });
+      expect((await httpGet({ socketPath: socket }, "/metrics")).text).toContain(
+        'netevd_backend_info{backend="NetworkManager",mode="auto",running="true"} 1',
+      );
+      const shown = netevd(["show", "link", "au0", "--config", config, "--format", "json"]);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ backend: "NetworkManager", backend_mode: "auto" });
       // Its events now: the device's state, and the kernel's operational state beside it.
       nm.setState(dev, 100);
       expect(await waitFor(() => recorded(dir, "activated", "au0").length === 1), d.output()).toBe(true);
