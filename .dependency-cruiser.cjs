@@ -44,7 +44,8 @@ module.exports = {
     ...upward,
     {
       name: "migrate-stands-apart",
-      comment: "netevd-migrate uses the model (with the script rules) and the base, no adapter, the daemon or another app",
+      comment:
+        "netevd-migrate uses the model (with the script rules) and the base, no adapter, the daemon or another app",
       severity: "error",
       from: { path: "^migrate/" },
       to: { path: "^src/(?!(config|events|util|log|errors\\.ts|version\\.ts))" },

@@ -75,7 +75,7 @@ describe("applyMessage on captured kernel messages", () => {
     expect(down.flushed).toEqual([ve0.index]);
     const v4 = [...t.addresses.ofLink(ve0.index).values()].filter((a) => a.family === AF_INET);
     const gone = applied(
-      v4.map((address) => ({ kind: "address", action: "del", address }) as RtMessage),
+      v4.map((address): RtMessage => ({ kind: "address", action: "del", address })),
       t,
     );
     expect(gone.flushed).toEqual([ve0.index]);
