@@ -11,7 +11,8 @@ export interface SinkDeps {
   backend: () => Backend | undefined;
   states: LinkStates;
   dispatcher: EventDispatcher;
-  kernelName: (index: number) => string | undefined;
+  /** Runs `job` with the link's name, once the kernel has announced the link (name-wait.ts). */
+  named: (index: number, job: (name: string) => void) => void;
   monitored: (name: string) => boolean;
   /** Startup, before READY=1: the first enumeration's values are not events. */
   starting: () => boolean;
@@ -24,24 +25,29 @@ export interface ManagerState {
 }
 
 export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
+  /** A link's new values from the manager, once its name is known. */
+  const linkSignal = (ifindex: number, linkName: string, props: LinkProperties, initial: boolean): void => {
+    const backend = d.backend();
+    if (!backend) return;
+    const before = d.states.setManager(ifindex, linkName, props);
+    if (!d.monitored(linkName)) return;
+    const startup = initial && d.starting();
+    const [primary, ...others] = backend.eventProperties;
+    const value = primary === undefined ? undefined : props[primary];
+    if (value !== undefined)
+      d.states.managerState(ifindex, linkName, value, startup && !d.runStartupTriggers());
+    for (const key of others) {
+      const v = props[key];
+      if (v === undefined || v === before?.[key] || startup) continue;
+      d.dispatcher.link(v, ifindex, linkName);
+    }
+  };
   return {
+    // networkd's signals name the ifindex only: a link the kernel has not shown yet waits for its name.
     link: (ifindex, name, props, initial) => {
-      const backend = d.backend();
-      if (!backend) return;
-      const prev = d.states.get(ifindex);
-      const linkName = name ?? prev?.name ?? d.kernelName(ifindex) ?? `if${ifindex}`;
-      const before = d.states.setManager(ifindex, linkName, props);
-      if (!d.monitored(linkName)) return;
-      const startup = initial && d.starting();
-      const [primary, ...others] = backend.eventProperties;
-      const value = primary === undefined ? undefined : props[primary];
-      if (value !== undefined)
-        d.states.managerState(ifindex, linkName, value, startup && !d.runStartupTriggers());
-      for (const key of others) {
-        const v = props[key];
-        if (v === undefined || v === before?.[key] || startup) continue;
-        d.dispatcher.link(v, ifindex, linkName);
-      }
+      const known = name ?? d.states.get(ifindex)?.name;
+      if (known === undefined) d.named(ifindex, (n) => linkSignal(ifindex, n, props, initial));
+      else linkSignal(ifindex, known, props, initial);
     },
     removed: (ifindex) => d.states.forgetManager(ifindex),
     event: (ifindex, event, props = {}, initial = false) => {
@@ -53,9 +59,13 @@ export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
         if (initial || changed) d.dispatcher.link(event, 0, "");
         return;
       }
-      const name = d.states.get(ifindex)?.name ?? d.kernelName(ifindex);
-      if (name === undefined || !d.monitored(name) || d.starting()) return;
-      d.dispatcher.link(event, ifindex, name);
+      if (d.starting()) return;
+      const run = (name: string) => {
+        if (d.monitored(name)) d.dispatcher.link(event, ifindex, name);
+      };
+      const known = d.states.get(ifindex)?.name;
+      if (known === undefined) d.named(ifindex, run);
+      else run(known);
     },
     manager: (props, initial) => {
       const prev = manager.props;

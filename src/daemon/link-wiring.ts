@@ -18,6 +18,10 @@ import { EventDispatcher } from "./dispatch";
 import type { EventLog } from "./event-log";
 import { routeKernelChange } from "./kernel-changes";
 import { LeaseWatch } from "./lease-watch";
+import { NameWait } from "./name-wait";
+import { getLogger } from "../log/logger";
+
+const log = getLogger("daemon");
 
 export interface LinkWiringDeps {
   kernel: KernelState;
@@ -57,12 +61,18 @@ export class LinkWiring {
   private silentStart = true;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
+  private readonly names: NameWait;
 
   constructor(private readonly d: LinkWiringDeps) {
     const backend = d.backend;
     this.backend = backend;
     this.upState = upState(backend);
     const k = d.kernel;
+    this.names = new NameWait(k.links, (ifindex, n) =>
+      log.info(
+        `${n} signal(s) of the manager for link ${ifindex} dropped: the kernel never showed that link`,
+      ),
+    );
     const managed = isManagerBackend(backend);
     if (backend === "dhclient" && d.leases)
       this.leases = new LeaseWatch({
@@ -106,7 +116,7 @@ export class LinkWiring {
           backend: () => this.adapter,
           states: this.states,
           dispatcher: this.dispatcher,
-          kernelName: (i) => k.links.get(i)?.name,
+          named: (i, job) => this.names.run(i, job),
           monitored: d.monitored,
           starting: () => this.starting,
           runStartupTriggers: () => !this.silentStart,
@@ -127,14 +137,16 @@ export class LinkWiring {
     this.leases?.start(this.d.kernel.links.values());
     // The kernel's states now (silently, unless triggers); every change from here on is an event,
     // also while the manager's first reading is under way.
-    this.unsubscribe = this.d.kernel.onChange((change) =>
+    this.unsubscribe = this.d.kernel.onChange((change) => {
       routeKernelChange(change, {
         kernel: this.d.kernel,
         states: this.states,
         dispatcher: this.dispatcher,
         monitored: this.d.monitored,
-      }),
-    );
+      });
+      // The manager's signals that came before the kernel named the link go on now.
+      if (change.kind === "link" && change.action === "add") this.names.announced(change.link);
+    });
     this.states.syncAll(silent);
     if (this.adapter) await this.adapter.start();
     this.starting = false;
@@ -168,6 +180,7 @@ export class LinkWiring {
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
+    this.names.clear();
     this.adapter?.stop();
     this.leases?.close();
     this.states.stop();

@@ -66,4 +66,24 @@ describe("in process: backend systemd-networkd", () => {
       ["", "0"],
     ]);
   });
+
+  it("a signal for a link the kernel has not shown yet waits for its name (no placeholder); one never shown is dropped", async () => {
+    d = await start(["off", "carrier"]);
+    const sink = d.sink();
+    // networkd's signals carry the ifindex only, and can overtake the kernel's RTM_NEWLINK.
+    sink.link(7, null, { OperationalState: "off" }, false);
+    sink.link(7, null, { OperationalState: "carrier" }, false);
+    await d.settle();
+    expect(d.runs()).toEqual([]);
+    d.kernel.setLink(link(7, "nd7"));
+    await d.settle();
+    expect(d.runs().map((r) => [r.event, r.link, r.env.LINKINDEX])).toEqual([
+      ["off", "nd7", "7"],
+      ["carrier", "nd7", "7"],
+    ]);
+    sink.link(9, null, { OperationalState: "off" }, false);
+    await d.settle(300);
+    expect(d.runs().filter((r) => r.env.LINKINDEX === "9")).toEqual([]);
+    expect(d.runs().some((r) => /^if\d+$/.test(r.link))).toBe(false);
+  });
 });
