@@ -39,24 +39,25 @@ describe("lease file watching", () => {
     expect(last()).toBe("10.0.0.10");
 
     appendFileSync(file, block("eth0", "10.0.0.11"));
-    await waitFor(() => last() === "10.0.0.11", 3000);
+    expect(await waitFor(() => last() === "10.0.0.11", 3000)).toBe(true);
 
-    // A half-written block appended: the previous complete one still counts.
+    // A half-written block appended: once the file has been read again, the previous complete one still counts.
+    const reads = seen.length;
     appendFileSync(file, 'lease {\n  interface "eth0";\n  fixed-address 10.0.0.99;\n');
-    await new Promise((r) => setTimeout(r, 150));
+    expect(await waitFor(() => seen.length > reads, 3000)).toBe(true);
     expect(last()).toBe("10.0.0.11");
 
     const inode = statSync(file).ino;
     writeFileSync(file, block("eth0", "10.0.0.12")); // O_TRUNC: same inode
     expect(statSync(file).ino).toBe(inode);
-    await waitFor(() => last() === "10.0.0.12", 3000);
+    expect(await waitFor(() => last() === "10.0.0.12", 3000)).toBe(true);
 
     writeFileSync(`${file}.tmp`, block("eth0", "10.0.0.13"));
     renameSync(`${file}.tmp`, file);
-    await waitFor(() => last() === "10.0.0.13", 3000);
+    expect(await waitFor(() => last() === "10.0.0.13", 3000)).toBe(true);
 
     rmSync(file);
-    await waitFor(() => seen.at(-1)?.leases.size === 0, 3000);
+    expect(await waitFor(() => seen.at(-1)?.leases.size === 0, 3000)).toBe(true);
     expect(seen.every((s) => s.file === file)).toBe(true);
   });
 
@@ -66,6 +67,6 @@ describe("lease file watching", () => {
     const { last } = watch([join(dir, "dhclient.leases")]);
     mkdirSync(dir);
     writeFileSync(join(dir, "dhclient.leases"), block("eth0", "10.0.0.20"));
-    await waitFor(() => last() === "10.0.0.20", 3000);
+    expect(await waitFor(() => last() === "10.0.0.20", 3000)).toBe(true);
   });
 });
