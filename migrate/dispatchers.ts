@@ -13,7 +13,19 @@ import { byteOrder, isIgnoredName, styleRule } from "../src/config/script-rules"
 import type { Write } from "./apply";
 import type { ImageRoot } from "./image-root";
 import type { Report } from "./report";
-import { envRef, type Pattern, scanScript, scriptText, type DirPlan, type ScriptPlan } from "./scripts";
+import {
+  envRef,
+  type HookFacts,
+  type Pattern,
+  PRIVILEGE_PATTERNS,
+  scanScript,
+  scriptText,
+  type DirPlan,
+  type ScriptPlan,
+} from "./scripts";
+import { ignoredBefore22, readInstalledNetworkdDispatcher } from "./installed";
+import { NETWORKD_ADMINISTRATIVE, NETWORKD_OPERATIONAL } from "../src/events/names";
+import { NETWORKD_DISPATCHER_OLD_IGNORED } from "../src/config/script-styles";
 
 const CONFIG = "/etc/netevd/netevd.yaml";
 const MAX_SCRIPT_BYTES = 1 << 20;
@@ -27,6 +39,8 @@ export interface DispatcherSpec {
   service: { unit: string; verb: "disable" | "mask" };
   /** What its scripts may use that netevd does not give. */
   patterns: Pattern[];
+  /** The variables it gave its scripts (a regular expression of names). */
+  variables: string;
 }
 
 export const NETWORKD_DISPATCHER: DispatcherSpec = {
@@ -34,6 +48,7 @@ export const NETWORKD_DISPATCHER: DispatcherSpec = {
   defaults: ["/etc/networkd-dispatcher", "/usr/lib/networkd-dispatcher"],
   backend: "systemd-networkd",
   service: { unit: "networkd-dispatcher.service", verb: "disable" },
+  variables: "IFACE|STATE|ESSID|ADDR|IP_ADDRS|IP6_ADDRS|AdministrativeState|OperationalState|json",
   patterns: [
     {
       re: envRef("ESSID"),
@@ -50,6 +65,8 @@ export const NM_DISPATCHER: DispatcherSpec = {
   backend: "NetworkManager",
   // NetworkManager starts its dispatcher by D-Bus activation: only masking stops it.
   service: { unit: "NetworkManager-dispatcher.service", verb: "mask" },
+  variables:
+    "NM_DISPATCHER_ACTION|DEVICE_IFACE|DEVICE_IP_IFACE|CONNECTION_ID|CONNECTION_UUID|CONNECTION_FILENAME|CONNECTION_EXTERNAL|CONNECTIVITY_STATE|IP4_[A-Z_0-9]+|IP6_[A-Z_0-9]+|DHCP4_[A-Z_0-9]+|DHCP6_[A-Z_0-9]+|VPN_[A-Z_0-9]+",
   patterns: [
     {
       re: /(?:^|[\s"'(|=])(pre-up|pre-down|vpn-pre-up|vpn-pre-down)(?=[\s"')|;]|$)/,
@@ -79,8 +96,60 @@ function directories(image: ImageRoot, spec: DispatcherSpec, given: string | und
   return spec.defaults.filter((d) => image.stat(d)?.isDirectory());
 }
 
+/** The NetworkManager actions netevd dispatches to dispatcher.d's scripts. */
+const NM_ACTIONS = ["up", "down", "dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"];
+const NETWORKD_STATES = new Set<string>([...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE]);
+
+/** Where a hook sits says what it runs for; whether netevd runs it then. */
+function hookStates(
+  spec: DispatcherSpec,
+  dir: string,
+  ignored: readonly string[],
+): Pick<HookFacts, "states" | "runs" | "why"> {
+  const sub = posix.basename(dir);
+  if (spec.style === "nm-dispatcher") {
+    if (sub === "pre-up.d" || sub === "pre-down.d")
+      return {
+        states: [sub.slice(0, -2)],
+        runs: false,
+        why: "NetworkManager waits for these scripts; netevd observes NetworkManager, it cannot hold it",
+      };
+    return { states: NM_ACTIONS, runs: true, why: null };
+  }
+  const state = sub.slice(0, -2);
+  if (!NETWORKD_STATES.has(state))
+    return { states: [state], runs: false, why: "not a state systemd-networkd reports" };
+  if (ignored.includes(state))
+    return { states: [state], runs: false, why: "in the ignore list of the installed networkd-dispatcher" };
+  return { states: [state], runs: true, why: null };
+}
+
+/** The variables of its dispatcher a hook reads, and (NetworkManager's) its arguments. */
+function hookVariables(spec: DispatcherSpec, text: string): string[] {
+  const found = new Set<string>();
+  const re = new RegExp(envRef(spec.variables).source, "g");
+  for (const line of text.split("\n")) {
+    if (/^\s*#/.test(line)) continue;
+    for (const m of line.matchAll(re)) {
+      const name = m.slice(1).find((g) => g !== undefined);
+      if (name) found.add(name);
+    }
+    if (spec.style === "nm-dispatcher") {
+      if (/\$\{?1\b/.test(line)) found.add("$1 (the interface)");
+      if (/\$\{?2\b/.test(line)) found.add("$2 (the action)");
+    }
+  }
+  return [...found].sort(byteOrder);
+}
+
 /** Every script there with what netevd will do with it (in place: nothing is copied). */
-function listScripts(image: ImageRoot, spec: DispatcherSpec, dirs: string[], r: Report): ScriptPlan[] {
+function listScripts(
+  image: ImageRoot,
+  spec: DispatcherSpec,
+  dirs: string[],
+  ignored: readonly string[],
+  r: Report,
+): ScriptPlan[] {
   const rule = styleRule(spec.style);
   const files: ScriptPlan[] = [];
   const look = (dir: string, why?: string) => {
@@ -103,7 +172,7 @@ function listScripts(image: ImageRoot, spec: DispatcherSpec, dirs: string[], r: 
       } catch {
         content = undefined;
       }
-      if (content) scan(image.show(path), content, spec, r);
+      const text = content ? scan(image.show(path), content, spec, r) : null;
       files.push({
         source: path,
         target: null,
@@ -111,6 +180,16 @@ function listScripts(image: ImageRoot, spec: DispatcherSpec, dirs: string[], r: 
         mode: (st?.mode ?? 0) & 0o7777,
         problem: why ?? (broken ? `netevd will not run it: ${broken.detail}` : undefined),
         fix: broken && !why ? fixFor(broken.detail, st) : undefined,
+        hook: {
+          ...hookStates(spec, dir, ignored),
+          needs_root:
+            text === null
+              ? []
+              : scanScript(image.show(path), text, PRIVILEGE_PATTERNS).map(
+                  (f) => `${f.variable} (line ${f.line})`,
+                ),
+          variables: text === null ? [] : hookVariables(spec, text),
+        },
       });
     }
   };
@@ -138,22 +217,33 @@ function fixFor(detail: string, st: Stats | undefined): string {
   return "replace it with a regular file";
 }
 
-function scan(file: string, content: Buffer, spec: DispatcherSpec, r: Report): void {
+/** Its text (null: a binary, warned about), scanned for what netevd does not give. */
+function scan(file: string, content: Buffer, spec: DispatcherSpec, r: Report): string | null {
   const text = scriptText(content);
   if (text === null)
     r.warnings.push(
       `${file}: not scanned (a binary file): check by hand that it needs nothing netevd does not give (see netevd-scripts(7), STYLES)`,
     );
-  // They keep running as root (privileged: true): what needs root is no finding.
+  // They keep running as root (privileged: true): what needs root is listed per hook, no finding.
   else r.findings.push(...scanScript(file, text, spec.patterns));
+  return text;
 }
 
 /** netevd.yaml with the directory and its style added (comments and other keys kept). */
+/** How the installed dispatcher ran: netevd's settings for the same. */
+interface AsInstalled {
+  /** networkd-dispatcher: its ignore list. */
+  ignoreStates?: string[];
+  /** It ran every link's state's scripts at start. */
+  startupTriggers?: boolean;
+}
+
 function configWith(
   image: ImageRoot,
   spec: DispatcherSpec,
   path: string,
   r: Report,
+  installed: AsInstalled,
 ): { yaml: string; exists: boolean } {
   let text = "";
   const exists = image.stat(CONFIG)?.isFile() === true;
@@ -185,10 +275,21 @@ function configWith(
   );
   // An entry already there is the administrator's: its privileged setting too.
   if (!present) {
-    const entry = { path, style: spec.style, privileged: true };
+    const entry = {
+      path,
+      style: spec.style,
+      ...(installed.ignoreStates ? { ignore_states: installed.ignoreStates } : {}),
+      privileged: true,
+    };
     if (current instanceof YAMLSeq) current.add(doc.createNode(entry));
     else doc.setIn(["scripts", "directories"], doc.createNode([entry]));
   }
+  const triggers: unknown = doc.getIn(["scripts", "run_startup_triggers"]);
+  if (installed.startupTriggers && triggers !== true) doc.setIn(["scripts", "run_startup_triggers"], true);
+  else if (installed.startupTriggers === false && triggers === true)
+    r.warnings.push(
+      `scripts.run_startup_triggers stays true: netevd runs every link's state's scripts at start, which ${spec.style} did not`,
+    );
   return { yaml: doc.toString(), exists };
 }
 
@@ -208,7 +309,13 @@ export function planDispatcher(
   given: string | undefined,
   r: Report,
 ): DispatcherPlan | null {
-  const dirs = directories(image, spec, given);
+  const installed = spec.style === "networkd-dispatcher" ? readInstalledNetworkdDispatcher(image) : null;
+  // Its --script-dir, where the service was started with one.
+  const dirs = directories(
+    image,
+    given === undefined && installed?.scriptDir ? { ...spec, defaults: installed.scriptDir } : spec,
+    given,
+  );
   if (!dirs.length || !dirs.every((d) => image.stat(d)?.isDirectory())) {
     r.errors.push(
       `no ${spec.style} directory at ${(given ? [given] : spec.defaults).map((d) => image.show(d)).join(" or ")}`,
@@ -229,18 +336,34 @@ export function planDispatcher(
     `${spec.service.unit} must stop, or both run the scripts: --switch-service ${spec.service.verb}s it and enables netevd.service`,
     `${spec.style} ran its scripts as root, and they stay root: the directory is marked privileged: true, so netevd-privileged.service runs each in a unit of its own while netevd itself stays unprivileged (netevd-scripts(7), PRIVILEGED HOOKS); narrow it with capabilities: and read_write_paths: once you know what they need`,
   );
-  if (spec.style === "networkd-dispatcher")
+  const asInstalled: AsInstalled = {};
+  if (installed) {
+    const v = installed.version;
+    const old = v !== null && ignoredBefore22(v.text);
+    asInstalled.ignoreStates = old ? [...NETWORKD_DISPATCHER_OLD_IGNORED] : [];
+    asInstalled.startupTriggers = installed.startupTriggers;
     r.notes.push(
-      "networkd-dispatcher before 2.2 never ran carrier.d and degraded.d (its ignore list), and netevd keeps that; 2.2 and later ran them: add ignore_states: [] to the directory's entry to run them",
+      v === null
+        ? "no installed networkd-dispatcher found (dpkg, pacman): taken as 2.2 or later, which ran every state's scripts (ignore_states: [])"
+        : old
+          ? `networkd-dispatcher ${v.text} (${v.from}) never ran carrier.d and degraded.d: ignore_states: [carrier, degraded] keeps that`
+          : `networkd-dispatcher ${v.text} (${v.from}) ran every state's scripts: ignore_states: []`,
+      installed.argsFrom.length === 0
+        ? "no networkd-dispatcher.service found: taken as started without --run-startup-triggers"
+        : `networkd-dispatcher was started with ${installed.args.length ? installed.args.join(" ") : "no arguments"} (${installed.argsFrom.join(", ")}): ${
+            installed.startupTriggers
+              ? "it ran each link's state's scripts at start, so scripts.run_startup_triggers: true (for every directory of netevd)"
+              : "no scripts at start, as netevd by default"
+          }`,
     );
-  else
+  } else
     r.notes.push(
       "scripts that are symlinks into no-wait.d start without netevd waiting for them, as NetworkManager's dispatcher did",
     );
-  const files = listScripts(image, spec, dirs, r);
+  const files = listScripts(image, spec, dirs, asInstalled.ignoreStates ?? [], r);
   let yaml: string;
   try {
-    yaml = configWith(image, spec, path, r).yaml;
+    yaml = configWith(image, spec, path, r, asInstalled).yaml;
   } catch (err) {
     r.errors.push(`${image.show(CONFIG)}: cannot add the directory to it: ${(err as Error).message}`);
     return null;

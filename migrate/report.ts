@@ -2,7 +2,7 @@
 // netevd-migrate(8)), printed as text for people or as JSON for tools.
 import type { Difference, KeyUse } from "./interpret";
 import type { StaleRule } from "./stale-rules";
-import type { Finding } from "./scripts";
+import type { Finding, HookFacts } from "./scripts";
 import type { WriteState } from "./apply";
 
 export const REPORT_SCHEMA = "netevd.migrate.v1";
@@ -34,6 +34,8 @@ export interface Report {
     backup: string | null;
     problem: string | null;
     fix: string | null;
+    /** --from-networkd-dispatcher, --from-nm-dispatcher: the hook's states, whether they run, root, variables. */
+    hook: HookFacts | null;
   }[];
   findings: Finding[];
   stale_rules: StaleRule[];
@@ -49,6 +51,15 @@ const DISPATCHERS = ["networkd-dispatcher", "nm-dispatcher"];
 const show = (v: unknown) =>
   v === null ? "every link" : Array.isArray(v) && v.length === 0 ? "none" : JSON.stringify(v);
 
+/** A dispatcher hook's facts, under its line. */
+function hookLines(h: HookFacts): string[] {
+  return [
+    `    ${h.states.length > 1 ? "states" : "state"}: ${h.states.join(", ")}: ${h.runs ? "runs" : `never runs (${h.why ?? "?"})`}`,
+    `    needs root: ${h.needs_root.length ? h.needs_root.join(", ") : "nothing found"}`,
+    `    reads: ${h.variables.length ? h.variables.join(" ") : "none of its dispatcher's variables"}`,
+  ];
+}
+
 export function formatText(r: Report): string {
   const out: string[] = [];
   const h = (t: string) => out.push("", `== ${t}`);
@@ -60,8 +71,12 @@ export function formatText(r: Report): string {
     );
     for (const s of r.source.shadowed) out.push(`  shadowed (network-broker did not read it): ${s}`);
   }
+  const dispatcher = DISPATCHERS.includes(r.source?.format ?? "");
+  const mode = r.mode === "dry-run" ? "dry run (nothing written; --apply writes)" : "apply";
   out.push(
-    `mode: ${r.mode === "dry-run" ? "dry run (nothing written; --apply writes)" : "apply"}; reading: ${r.reading === "actual" ? "what network-broker did (--intent: what the file means)" : "what the file means (--intent)"}`,
+    dispatcher
+      ? `mode: ${mode}`
+      : `mode: ${mode}; reading: ${r.reading === "actual" ? "what network-broker did (--intent: what the file means)" : "what the file means (--intent)"}`,
   );
   if (r.links_present) out.push(`links present: ${r.links_present.join(" ") || "(none)"}`);
   if (r.syntax_error)
@@ -117,6 +132,7 @@ export function formatText(r: Report): string {
         `- ${s.source}${s.target ? ` -> ${s.target}` : ""} [${s.kind === "symlink" ? "symlink, " : ""}${state}]`,
       );
       if (s.problem) out.push(`    ${s.problem}${s.fix ? `; fix: ${s.fix}` : ""}`);
+      if (s.hook) out.push(...hookLines(s.hook));
       if (s.backup) out.push(`    backup: ${s.backup}`);
     }
   }

@@ -22,6 +22,21 @@ export interface ScriptPlan {
   /** Why it is not copied, or what netevd will do differently with it. */
   problem?: string;
   fix?: string;
+  /** A dispatcher's hook, run in place: what it runs for and needs. */
+  hook?: HookFacts;
+}
+
+/** One dispatcher hook, as the report lists it. */
+export interface HookFacts {
+  /** The states (or NetworkManager actions) it sits in. */
+  states: string[];
+  /** Whether netevd runs it for them, and why not. */
+  runs: boolean;
+  why: string | null;
+  /** What in it needs root (the command and its line). */
+  needs_root: string[];
+  /** The variables it reads that its dispatcher gave. */
+  variables: string[];
 }
 
 export interface DirPlan {

@@ -102,6 +102,7 @@ function reportWrites({ o, r, image }: Migration, job: WriteJob, byPath: Map<str
       backup: show(w?.backup),
       problem: w?.refused ?? s.problem ?? null,
       fix: s.fix ?? null,
+      hook: s.hook ?? null,
     };
   });
   const cw = byPath.get(job.config.path);

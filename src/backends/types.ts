@@ -4,7 +4,14 @@ import type { LinkDetails, LinkProperties, LinkProperty } from "../links/link-ta
 
 export interface BackendSink {
   /** A link's properties: `initial` during (re-)enumeration, otherwise from a change signal. */
-  link(ifindex: number, name: string | null, props: LinkProperties, initial: boolean): void;
+  link(
+    ifindex: number,
+    name: string | null,
+    props: LinkProperties,
+    initial: boolean,
+    /** Values asked of the manager for a link its signal was the first word of: facts, not changes. */
+    asked?: LinkProperties,
+  ): void;
   /** The link is gone from the manager (NetworkManager's DeviceRemoved). */
   removed?(ifindex: number): void;
   /** The manager's own state changed (the `manager` event). */

@@ -252,7 +252,7 @@ export const ConfigSchema = z
                   .array(z.string())
                   .optional()
                   .describe(
-                    "networkd-dispatcher style: states whose scripts never run; default carrier, degraded",
+                    "networkd-dispatcher style: states whose scripts never run; default none (networkd-dispatcher 2.2 and later)",
                   ),
                 privileged,
               })

@@ -25,8 +25,8 @@ export function styleBackends(style: ScriptStyleName): readonly Backend[] | unde
   return STYLE_BACKENDS[style]?.backends;
 }
 
-/** networkd-dispatcher's ignore list: it never ran these states' scripts. */
-const NETWORKD_DISPATCHER_IGNORED = ["carrier", "degraded"] as const;
+/** networkd-dispatcher before 2.2 never ran these states' scripts (netevd-migrate writes them for such an install). */
+export const NETWORKD_DISPATCHER_OLD_IGNORED = ["carrier", "degraded"] as const;
 
 /** NetworkManager's blocking phases: NetworkManager waits for these scripts, netevd only observes it. */
 const NM_BLOCKING_DIRS = ["pre-up.d", "pre-down.d"] as const;
@@ -73,20 +73,19 @@ export function grants(g: PrivilegeGrant | undefined, relative: string): boolean
 
 /** scripts.dir (in scripts.style), then scripts.directories in their order. */
 export function scriptDirectories(c: Config): ScriptDirectory[] {
-  const ignored = (style: ScriptStyleName, given: string[] | undefined) =>
-    given ?? (style === "networkd-dispatcher" ? [...NETWORKD_DISPATCHER_IGNORED] : []);
   return [
     {
       paths: [c.scripts.dir],
       style: c.scripts.style,
-      ignoreStates: ignored(c.scripts.style, undefined),
+      // networkd-dispatcher 2.2 and later (what distributions ship) ignore nothing.
+      ignoreStates: [],
       at: ["scripts", "style"],
       privilege: grant(c.scripts.privileged),
     },
     ...c.scripts.directories.map((d, i) => ({
       paths: d.path.split(":").filter(Boolean),
       style: d.style,
-      ignoreStates: ignored(d.style, d.ignore_states),
+      ignoreStates: d.ignore_states ?? [],
       at: ["scripts", "directories", i],
       privilege: grant(d.privileged),
     })),

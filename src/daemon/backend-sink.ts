@@ -26,28 +26,55 @@ export interface ManagerState {
 
 export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
   /** A link's new values from the manager, once its name is known. */
-  const linkSignal = (ifindex: number, linkName: string, props: LinkProperties, initial: boolean): void => {
+  const linkSignal = (
+    ifindex: number,
+    linkName: string,
+    props: LinkProperties,
+    initial: boolean,
+    asked?: LinkProperties,
+  ): void => {
     const backend = d.backend();
     if (!backend) return;
-    const before = d.states.setManager(ifindex, linkName, props);
+    const before = d.states.setManager(ifindex, linkName, props, asked);
     if (!d.monitored(linkName)) return;
     const startup = initial && d.starting();
     const [primary, ...others] = backend.eventProperties;
+    // As networkd-dispatcher did: the other states of a signal (AdministrativeState) before its primary one.
+    const changed = others.filter((k) => props[k] !== undefined && props[k] !== before?.[k] && !startup);
+    if (changed.length > 0) d.states.settle(ifindex);
+    for (const key of changed) d.dispatcher.link(props[key] as string, ifindex, linkName);
     const value = primary === undefined ? undefined : props[primary];
     if (value !== undefined)
       d.states.managerState(ifindex, linkName, value, startup && !d.runStartupTriggers());
-    for (const key of others) {
+  };
+  /**
+   * A signal for a link the kernel already removed (networkd's last `off`, then
+   * `linger`): each changed state runs, in the same order, with the link's name.
+   */
+  const departedSignal = (
+    ifindex: number,
+    gone: { name: string; manager: LinkProperties },
+    props: LinkProperties,
+  ): void => {
+    const backend = d.backend();
+    if (!backend || !d.monitored(gone.name)) return;
+    const [primary, ...others] = backend.eventProperties;
+    for (const key of [...others, ...(primary ? [primary] : [])]) {
       const v = props[key];
-      if (v === undefined || v === before?.[key] || startup) continue;
-      d.dispatcher.link(v, ifindex, linkName);
+      if (v === undefined || v === gone.manager[key]) continue;
+      gone.manager[key] = v;
+      d.dispatcher.link(v, ifindex, gone.name);
     }
   };
+
   return {
     // networkd's signals name the ifindex only: a link the kernel has not shown yet waits for its name.
-    link: (ifindex, name, props, initial) => {
+    link: (ifindex, name, props, initial, asked) => {
       const known = name ?? d.states.get(ifindex)?.name;
-      if (known === undefined) d.named(ifindex, (n) => linkSignal(ifindex, n, props, initial));
-      else linkSignal(ifindex, known, props, initial);
+      const gone = known === undefined ? d.states.departedLink(ifindex) : undefined;
+      if (gone) departedSignal(ifindex, gone, props);
+      else if (known === undefined) d.named(ifindex, (n) => linkSignal(ifindex, n, props, initial, asked));
+      else linkSignal(ifindex, known, props, initial, asked);
     },
     removed: (ifindex) => d.states.forgetManager(ifindex),
     event: (ifindex, event, props = {}, initial = false) => {

@@ -116,6 +116,7 @@ export class DaemonCore {
         recordScriptResult(e, r, this.metrics, this.audit);
         this.runs.add(runBody(e, r));
       },
+      onDiscard: (e, why) => this.metrics.eventsDiscarded.inc({ reason: why, netns: e.netns ?? "" }),
     };
   }
 

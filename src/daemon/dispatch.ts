@@ -4,7 +4,7 @@
 // again (a manager's routes follow its state signal by a few ms) and the
 // manager's DNS data is looked up, in the queue so the order holds.
 import type { Backend } from "../backends/types";
-import { eventJson, type NetworkEvent, type RouteInfo } from "../events/event";
+import type { NetworkEvent, RouteInfo } from "../events/event";
 import type { EventFilters } from "../filters/apply";
 import type { KernelState } from "../kernel/state";
 import { buildEvent, type EventSource, kernelFacts, stubLink, withDetails } from "../links/event-builder";
@@ -36,8 +36,9 @@ export class EventDispatcher {
   constructor(private readonly d: DispatchDeps) {}
 
   /** An event of the link (its new state, or another manager value), or of the manager (index 0). */
-  link(event: string, index: number, name: string): void {
-    this.send(this.build(event, this.d.kernel.links.get(index) ?? stubLink(index, name), null));
+  link(event: string, index: number, name: string, rerun = false): void {
+    const e = this.build(event, this.d.kernel.links.get(index) ?? stubLink(index, name), null);
+    this.send(rerun ? { ...e, rerun } : e);
   }
 
   route(link: Link, route: RouteInfo): void {
@@ -69,7 +70,7 @@ export class EventDispatcher {
     if (e.event === "routes") linkLog.debug("event routes");
     else linkLog.info(`event ${e.event}`, { NETEVD_EVENT: e.event });
     this.d.metrics()?.countEvent(e.route ? "kernel" : e.backend, e.event, e.netns ?? "");
-    this.d.events.add(eventJson(e));
+    this.d.events.add(e);
     const backend = this.d.backend();
     const prepare =
       e.link.index > 0

@@ -94,7 +94,7 @@ export class LinkWiring {
       filters: d.filters,
       backend: () => this.adapter,
       metrics: d.metrics,
-      manager: (i) => (i === 0 ? this.manager.props : this.states.get(i)?.manager),
+      manager: (i) => (i === 0 ? this.manager.props : this.states.managerValues(i)),
       ...(leaseOf ? { leaseOf } : {}),
       ...(d.netns !== undefined ? { netns: d.netns } : {}),
     });
@@ -104,8 +104,8 @@ export class LinkWiring {
       upState: this.upState,
       kernelOperational: backend === "NetworkManager",
       monitored: d.monitored,
-      emit: (link) => {
-        if (link.state) this.dispatcher.link(link.state, link.index, link.name);
+      emit: (link, previous) => {
+        if (link.state) this.dispatcher.link(link.state, link.index, link.name, previous === link.state);
       },
       ...(leaseOf ? { leaseOf } : {}),
     });

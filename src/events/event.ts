@@ -147,6 +147,20 @@ export interface NetworkEvent {
   netnsAction?: "created" | "deleted";
   /** NetworkManager backend: the device as NetworkManager saw it (read when scripts run). */
   nm?: NmView | null;
+  /**
+   * The link's state did not change: its facts did (a new address, gateway or
+   * lease re-runs the up state). Other dispatchers' styles never ran these.
+   */
+  rerun?: boolean;
+}
+
+/** What an event holds, in bytes (an estimate, for the bounds of queues and logs). */
+export function eventBytes(e: {
+  addresses: readonly unknown[];
+  dns: readonly unknown[];
+  domains: readonly unknown[];
+}): number {
+  return 1024 + 160 * e.addresses.length + 64 * (e.dns.length + e.domains.length);
 }
 
 export function emptyStates(): LinkStates {

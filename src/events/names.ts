@@ -20,6 +20,8 @@ export const NETWORKD_OPERATIONAL = [
   "missing",
 ] as const;
 export const NETWORKD_ADMINISTRATIVE = [
+  "pending",
+  "initialized",
   "configuring",
   "configured",
   "failed",
@@ -68,6 +70,18 @@ export const NAMESPACE_EVENTS: readonly string[] = [...KERNEL_STATES, "routes", 
 export const ALL_EVENTS: readonly string[] = [
   ...new Set([...Object.values(EVENTS_BY_BACKEND).flat(), ...NAMESPACE_EVENTS]),
 ].sort();
+
+/**
+ * Which of a link's states an event is (its new operational, administrative or
+ * NetworkManager device state); undefined for events that are not a state.
+ */
+export function stateFamily(event: string, backend: Backend): string | undefined {
+  const is = (list: readonly string[]) => list.includes(event);
+  if (is(NETWORKD_OPERATIONAL) || is(KERNEL_STATES)) return "operational";
+  if (backend === "NetworkManager" && is(NM_DEVICE_STATES)) return "device";
+  if (is(NETWORKD_ADMINISTRATIVE)) return "administrative";
+  return undefined;
+}
 
 export function isEventName(name: string): boolean {
   return ALL_EVENTS.includes(name);

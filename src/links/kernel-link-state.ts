@@ -11,11 +11,15 @@ export type KernelLinkState = "off" | "no-carrier" | "carrier" | "degraded" | "r
 /** IFA_F_TENTATIVE and IFA_F_DADFAILED: not usable yet, or never. */
 const UNUSABLE = 0x40 | 0x08;
 
-export function kernelLinkState(link: Link, addresses: readonly Address[]): KernelLinkState {
+/** Without copying the addresses: a link with thousands is checked on each of their messages. */
+export function kernelLinkState(link: Link, addresses: Iterable<Address>): KernelLinkState {
   if (!link.up) return "off";
   if (link.carrier === false || !link.lowerUp) return "no-carrier";
-  const usable = addresses.filter((a) => !(a.flags & UNUSABLE));
-  if (usable.some((a) => a.scope < RT_SCOPE.LINK)) return "routable";
-  if (usable.some((a) => a.scope === RT_SCOPE.LINK)) return "degraded";
-  return "carrier";
+  let linkLocal = false;
+  for (const a of addresses) {
+    if (a.flags & UNUSABLE) continue;
+    if (a.scope < RT_SCOPE.LINK) return "routable";
+    if (a.scope === RT_SCOPE.LINK) linkLocal = true;
+  }
+  return linkLocal ? "degraded" : "carrier";
 }

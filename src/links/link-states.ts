@@ -4,8 +4,10 @@
 import { defaultGateway, linkAddresses } from "../kernel/queries";
 import type { Tables } from "../kernel/tables";
 import { AF_INET, AF_INET6 } from "../netlink/constants";
+import type { Address } from "../netlink/address";
 import type { Link } from "../netlink/link";
 import { kernelLinkState } from "./kernel-link-state";
+import { getLogger } from "../log/logger";
 import { type Emit, type LeaseData, type LinkProperties, type LinkRecord, LinkTable } from "./link-table";
 
 /**
@@ -16,6 +18,8 @@ import { type Emit, type LeaseData, type LinkProperties, type LinkRecord, LinkTa
 const LEASE_WAIT_MS = 2000;
 /** How long a manager's up state waits for the kernel's first global address of the link. */
 const ADDRESS_WAIT_MS = 500;
+
+const log = getLogger("links");
 
 export interface LinkStatesOptions {
   kernel: { readonly links: ReadonlyMap<number, Link>; readonly tables: Tables };
@@ -49,6 +53,14 @@ export class LinkStates {
   private readonly table: LinkTable;
   /** kernelOperational: the kernel's states of a managed link. */
   private readonly operational: LinkStates | undefined;
+  /**
+   * Links the kernel removed, by ifindex: a manager's last signals for one
+   * (networkd's linger) come after the kernel's message. The last 256 are kept.
+   */
+  private readonly departed = new Map<number, { name: string; manager: LinkProperties }>();
+  /** Routable links whose facts changed, re-run on the next turn of the loop (rerunSoon). */
+  private readonly rerun = new Set<number>();
+  private rerunTimer: NodeJS.Immediate | undefined;
 
   constructor(private readonly opts: LinkStatesOptions) {
     this.table = new LinkTable(opts.emit);
@@ -76,16 +88,24 @@ export class LinkStates {
   syncKernel(link: Link, silent = false): void {
     if (!this.opts.monitored(link.name)) return;
     const rec = this.table.get(link.index);
+    // A renamed link: the manager's next signal (which names the ifindex only) takes the new name.
+    if (rec) rec.name = link.name;
     this.operational?.syncKernel(link, silent);
     if (this.opts.managed) {
-      // The manager owns the state; the kernel's facts re-run its up state when they change.
+      // The manager owns the state; the kernel's facts re-run its up state when
+      // they change, only while the kernel still has the link routable: a link
+      // going down loses addresses before the manager says so.
       if (rec?.pendingUp && this.hasGlobalAddress(link.index)) this.flushUp(rec);
-      else if (rec?.state === this.opts.upState)
-        this.table.setState(link.index, link.name, rec.state, this.fingerprint(link, rec));
+      else if (rec?.state === this.opts.upState && this.kernelRoutable(link)) this.rerunSoon(link.index);
       return;
     }
-    const state = kernelLinkState(link, linkAddresses(this.opts.kernel.tables, link.index));
+    const state = kernelLinkState(link, this.addressesOf(link.index));
     const record = this.table.ensure(link.index, link.name);
+    if (!silent && state === "routable" && record.state === "routable") {
+      this.rerunSoon(link.index);
+      return;
+    }
+    this.rerun.delete(link.index);
     record.lease = this.opts.leaseOf?.(link.name) ?? null;
     if (state !== "routable") record.leaseWait.reset();
     else if (this.awaitLease(link, record, silent)) return;
@@ -99,6 +119,34 @@ export class LinkStates {
     );
   }
 
+  /**
+   * A routable link's facts changed: its re-run is decided once the messages
+   * read with this one are handled (a burst of 4,000 addresses makes a few
+   * re-runs, not 4,000 fingerprints and events).
+   */
+  private rerunSoon(index: number): void {
+    this.rerun.add(index);
+    this.rerunTimer ??= setImmediate(() => {
+      this.rerunTimer = undefined;
+      const indexes = [...this.rerun];
+      this.rerun.clear();
+      for (const i of indexes) this.rerunNow(i);
+    });
+  }
+
+  private rerunNow(index: number): void {
+    const link = this.opts.kernel.links.get(index);
+    const rec = this.table.get(index);
+    if (!link || !rec || !this.opts.monitored(link.name)) return;
+    if (this.opts.managed) {
+      if (rec.state === this.opts.upState && this.kernelRoutable(link))
+        this.table.setState(index, link.name, rec.state, this.fingerprint(link, rec));
+    } else if (rec.state === "routable" && this.kernelRoutable(link)) {
+      rec.lease = this.opts.leaseOf?.(link.name) ?? null;
+      this.table.setState(index, link.name, "routable", this.fingerprint(link, rec));
+    }
+  }
+
   /** At start (silently unless run_startup_triggers) and after a reload. */
   syncAll(silent: boolean): void {
     for (const link of this.opts.kernel.links.values()) this.syncKernel(link, silent);
@@ -109,12 +157,36 @@ export class LinkStates {
     this.syncKernel(link);
   }
 
-  /** The manager's values for a link; returns the previous ones. */
-  setManager(index: number, name: string, props: LinkProperties): LinkProperties | undefined {
+  /** The manager's values for a link; returns the previous ones. `asked` fills what no signal said yet. */
+  setManager(
+    index: number,
+    name: string,
+    props: LinkProperties,
+    asked?: LinkProperties,
+  ): LinkProperties | undefined {
     const rec = this.table.ensure(index, name);
     const previous = rec.manager;
     rec.manager = { ...previous, ...props };
+    if (asked) rec.asked = { ...rec.asked, ...asked };
     return previous;
+  }
+
+  /** The manager's values as scripts see them: its signals', then what was asked of it. */
+  managerValues(index: number): LinkProperties | undefined {
+    const rec = this.table.get(index);
+    if (!rec) return this.departed.get(index)?.manager;
+    return rec.asked ? { ...rec.asked, ...rec.manager } : rec.manager;
+  }
+
+  /** A link the kernel removed: its name and the manager's last values (updated by its late signals). */
+  departedLink(index: number): { name: string; manager: LinkProperties } | undefined {
+    return this.departed.get(index);
+  }
+
+  /** A manager's up state still waiting for the kernel's address runs now: a later change of the link must not overtake it. */
+  settle(index: number): void {
+    const rec = this.table.get(index);
+    if (rec?.pendingUp) this.flushUp(rec);
   }
 
   /** A manager's state value; its up state waits briefly for the kernel's address. */
@@ -135,6 +207,12 @@ export class LinkStates {
 
   /** The link is gone from the kernel. */
   remove(index: number): void {
+    this.rerun.delete(index);
+    const rec = this.table.get(index);
+    if (rec?.manager) {
+      this.departed.set(index, { name: rec.name, manager: { ...rec.asked, ...rec.manager } });
+      if (this.departed.size > 256) this.departed.delete(this.departed.keys().next().value as number);
+    }
     this.table.remove(index);
     this.operational?.remove(index);
   }
@@ -145,6 +223,9 @@ export class LinkStates {
   }
 
   stop(): void {
+    if (this.rerunTimer) clearImmediate(this.rerunTimer);
+    this.rerunTimer = undefined;
+    this.rerun.clear();
     this.table.clear();
     this.operational?.stop();
   }
@@ -156,6 +237,14 @@ export class LinkStates {
     rec.addressWait.reset();
     const link = this.opts.kernel.links.get(rec.index);
     this.table.setState(rec.index, rec.name, value, link ? this.fingerprint(link, rec) : "");
+  }
+
+  private addressesOf(index: number): Iterable<Address> {
+    return this.opts.kernel.tables.addresses.ofLink(index).values();
+  }
+
+  private kernelRoutable(link: Link): boolean {
+    return kernelLinkState(link, this.addressesOf(link.index)) === "routable";
   }
 
   private hasGlobalAddress(index: number): boolean {
@@ -191,10 +280,14 @@ export class LinkStates {
       rec.leaseWait.arrived();
       return false;
     }
-    return rec.leaseWait.waiting(LEASE_WAIT_MS, () => {
+    const first = !rec.leaseWait.started;
+    const waiting = rec.leaseWait.waiting(LEASE_WAIT_MS, () => {
       const now = this.opts.kernel.links.get(link.index);
       if (now) this.syncKernel(now);
     });
+    if (waiting && first)
+      log.debug(`${link.name} is routable: waiting up to ${LEASE_WAIT_MS} ms for its lease`);
+    return waiting;
   }
 
   private leaseInKernel(link: Link, rec: LinkRecord): boolean {

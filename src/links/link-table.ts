@@ -44,6 +44,11 @@ class Wait {
   private timer: NodeJS.Timeout | undefined;
   private expired = false;
 
+  /** A wait is under way. */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** True while waiting (starting the wait on the first call); false once it ran out or the fact came, until reset(). */
   waiting(ms: number, onTimeout: () => void): boolean {
     if (this.expired) return false;
@@ -79,6 +84,8 @@ export interface LinkRecord {
   fingerprint: string | null;
   /** The manager's last values, when a manager reports this link. */
   manager: LinkProperties | undefined;
+  /** Values asked of the manager (a new link's first signal lacked them): variables only, never a change. */
+  asked: LinkProperties | undefined;
   /** A manager's up state that waits for the kernel's first global address. */
   pendingUp: string | null;
   /** dhclient: the routable link waits for a lease naming its address. */
@@ -113,6 +120,7 @@ export class LinkTable {
         state: null,
         fingerprint: null,
         manager: undefined,
+        asked: undefined,
         pendingUp: null,
         leaseWait: new Wait(),
         addressWait: new Wait(),

@@ -54,6 +54,12 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly eventsDiscarded = new Counter({
+    name: "netevd_events_discarded_total",
+    help: "Events whose scripts never ran, by reason: coalesced (a later event of the link replaced it before it started) or bound (the link's queue was full)",
+    labelNames: ["reason", "netns"],
+    registers: [this.registry],
+  });
   readonly dbusErrors = new Counter({
     name: "netevd_dbus_errors_total",
     help: "Failed D-Bus calls and lost bus connections, by peer",
@@ -67,7 +73,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(namespaces: SampledNamespaces, backend: () => BackendLabels) {
+  constructor(
+    namespaces: SampledNamespaces,
+    backend: () => BackendLabels,
+    /** The loop's lag sampler (a test gives one on its own clock). */
+    lag: LoopLag = new LoopLag(),
+  ) {
     // Per namespace (label netns, "" for netevd's own), read at scrape time: a
     // namespace that went is gone from the next scrape.
     const gauge = (name: string, help: string, read: (s: Sampled) => number) =>
@@ -106,7 +117,6 @@ export class Metrics {
     gauge("netevd_managed_routes", "Routes netevd manages now", (s) => s.managedRoutes());
     // How late the event loop ran timers since the last scrape: a batch or a
     // listener that holds the loop shows here before hooks time out falsely.
-    const lag = new LoopLag();
     this.stopLag = () => lag.stop();
     new Gauge({
       name: "netevd_event_loop_lag_seconds",

@@ -2,14 +2,15 @@
 // bounded parallelism across links, results reported to the caller.
 import { join } from "node:path";
 import type { NativeBinding } from "../native/binding";
-import type { NetworkEvent } from "../events/event";
+import { eventBytes, type NetworkEvent } from "../events/event";
 import { type Dropped, sanitizeEvent } from "../events/sanitize";
 import { getLogger, type Logger } from "../log/logger";
 import { type Discovery, discoverScripts, selects, type Skipped } from "./discover";
 import type { ScriptStyle, StyleContext, StyleRun } from "./styles/style";
 import { scriptEnvironment } from "./environment";
 import { netevdStyle } from "./styles/netevd";
-import { LinkQueues } from "./link-queue";
+import { type Discard, type JobMeta, LinkQueues } from "./link-queue";
+import { stateFamily } from "../events/names";
 import { type KillScope, ScriptCgroup } from "./cgroup";
 import type { Launched } from "./launch";
 import { KILL_GRACE_MS } from "../config/script-rules";
@@ -49,6 +50,8 @@ export interface RunnerOptions {
   onResult?: (event: NetworkEvent, result: ScriptResult) => void;
   /** Where privileged scripts are asked for. */
   privilegedSocket?: string;
+  /** An event that never ran: replaced by a later one, or past the queue's bound. */
+  onDiscard?: (event: NetworkEvent, why: Discard) => void;
 }
 
 export interface EventPlan extends Discovery {
@@ -64,6 +67,8 @@ export interface EventReport {
   skipped: Skipped[];
   /** From dispatch() to the first script's start: time spent queued. */
   queuedMs: number;
+  /** Set when the event never ran: a later one replaced it, or the link's queue was full. */
+  discarded?: Discard;
 }
 
 export class ScriptRunner {
@@ -74,13 +79,48 @@ export class ScriptRunner {
   private runs = 0;
   private readonly warned = new Set<string>();
   private readonly log: Logger;
+  /** Per link queue: its name and what a burst discarded, logged once when the queue empties. */
+  private readonly bursts = new Map<string, { name: string; coalesced: number; bound: number }>();
 
   constructor(
     private opts: RunnerOptions,
     log: Logger = getLogger("scripts"),
   ) {
-    this.queues = new LinkQueues(opts.maxParallel);
     this.log = log;
+    this.queues = new LinkQueues(opts.maxParallel, undefined, {
+      onIdle: (key) => this.endBurst(key),
+    });
+  }
+
+  private endBurst(key: string): void {
+    const b = this.bursts.get(key);
+    this.bursts.delete(key);
+    if (!b || b.coalesced + b.bound === 0) return;
+    const parts = [
+      ...(b.coalesced ? [`${b.coalesced} replaced by a later one`] : []),
+      ...(b.bound ? [`${b.bound} dropped at the queue's bound`] : []),
+    ];
+    this.log.child({ link: b.name }).warn(`events of ${b.name} that never ran: ${parts.join(", ")}`);
+  }
+
+  /**
+   * How the event waits: a re-run of a state folds into the next one; a new
+   * state supersedes waiting re-runs and, unless a directory's dispatcher ran
+   * every state, the link's waiting states of the same kind.
+   */
+  private meta(e: NetworkEvent): JobMeta {
+    const weight = eventBytes(e);
+    if (e.rerun) return { fold: `rerun ${e.event}`, weight };
+    const family = stateFamily(e.event, e.backend);
+    if (family === undefined) return { weight };
+    const everyState = this.directories().some(
+      (d) => d.style.everyState && (styleBackends(d.style.name)?.includes(e.backend) ?? true),
+    );
+    return {
+      family,
+      weight,
+      supersedes: (w) => w.fold?.startsWith("rerun ") === true || (!everyState && w.family === family),
+    };
   }
 
   /**
@@ -161,13 +201,33 @@ export class ScriptRunner {
     // An event without scripts skips `prepare`: no D-Bus round trip holds up the
     // link's queue for nothing (a link coming up brings several routes events).
     // Per namespace: ifindexes repeat across namespaces.
-    return this.queues.enqueue(`${raw.netns ?? ""}/${raw.link.index}`, async () => {
-      const work = this.work(raw);
-      const running = work.filter((w) => w.found.scripts.some((s) => selects(only, s)));
-      const runs = running.length > 0;
-      if (!this.opts.dryRun) for (const w of running) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
-      return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only, runs);
-    });
+    const key = `${raw.netns ?? ""}/${raw.link.index}`;
+    const burst = this.bursts.get(key) ?? { name: raw.link.name, coalesced: 0, bound: 0 };
+    burst.name = raw.link.name;
+    this.bursts.set(key, burst);
+    return this.queues.enqueue(
+      key,
+      async () => {
+        const work = this.work(raw);
+        const running = work.filter((w) => w.found.scripts.some((s) => selects(only, s)));
+        const runs = running.length > 0;
+        if (!this.opts.dryRun) for (const w of running) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
+        return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only, runs);
+      },
+      this.meta(raw),
+      (why) => {
+        burst[why]++;
+        this.opts.onDiscard?.(raw, why);
+        return {
+          event: raw.event,
+          link: raw.link.name,
+          results: [],
+          skipped: [],
+          queuedMs: performance.now() - queuedAt,
+          discarded: why,
+        };
+      },
+    );
   }
 
   private async runEvent(

@@ -14,17 +14,22 @@ export interface LagSample {
 export class LoopLag {
   private readonly histogram: RecordableHistogram = createHistogram();
   private readonly timer: NodeJS.Timeout;
-  private last = performance.now();
+  private last: number;
 
-  constructor() {
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      const late = now - this.last - INTERVAL_MS;
-      this.last = now;
-      this.histogram.record(Math.max(1, Math.round(late * 1000)));
-    }, INTERVAL_MS);
+  /** `now` in milliseconds (the tests' clock; performance.now otherwise). */
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.last = now();
+    this.timer = setInterval(() => this.tick(), INTERVAL_MS);
     // Sampling never keeps the process alive.
     this.timer.unref();
+  }
+
+  /** The timer fired: how much later than due. */
+  tick(): void {
+    const now = this.now();
+    const late = now - this.last - INTERVAL_MS;
+    this.last = now;
+    this.histogram.record(Math.max(1, Math.round(late * 1000)));
   }
 
   /** Seconds late since the last take (0 when nothing was sampled); starts afresh. */

@@ -50,8 +50,8 @@ api: { socket: ${socket}, listen: "127.0.0.1:9188", token_file: ${token} }
         "json",
       ]);
       let streamed = "";
+      // No wait for it to connect: a follower first gets the recent events, the coming routable too.
       follow.stdout.on("data", (b: Buffer) => (streamed += b.toString()));
-      await new Promise((r) => setTimeout(r, 300));
       ip(ns, "addr", "add", "192.0.2.7/24", "dev", "ve0");
       expect(await waitFor(() => cli("list", "rules", "--format", "json").stdout.includes("192.0.2.7"))).toBe(
         true,

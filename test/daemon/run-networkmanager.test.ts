@@ -89,7 +89,9 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       expect(await waitFor(() => recorded(dir, "dhcp4-change", "nm2").length === 1), d.output()).toBe(true);
       nm.lease(dev0, { ip_address: "10.213.4.135" }, false);
       expect(await waitFor(() => recorded(dir, "dhcp4-change", "nm0").length === 1), d.output()).toBe(true);
-      await new Promise((r) => setTimeout(r, 200));
+      // Once: checked after nm2's next event, which runs after any second one would have.
+      nm.setState(dev2, 40);
+      expect(await waitFor(() => recorded(dir, "prepare", "nm2").length === 1), d.output()).toBe(true);
       expect(recorded(dir, "dhcp4-change", "nm2")).toHaveLength(1);
 
       nm.setManagerState(20);
@@ -101,9 +103,12 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
 
       // Removed: its later signals are not events.
       nm.remove(dev2);
-      await new Promise((r) => setTimeout(r, 100));
       nm.setState(dev2, 30);
-      await new Promise((r) => setTimeout(r, 200));
+      // The manager's next event: signals are handled in order, so an event for nm2
+      // would have been logged before it.
+      nm.setManagerState(70);
+      expect(await waitFor(() => recorded(dir, "manager", "").length === 2), d.output()).toBe(true);
+      expect(d.output()).not.toMatch(/"msg":"event disconnected"[^\n]*"link":"nm2"/);
       expect(recorded(dir, "disconnected", "nm2")).toHaveLength(0);
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);
@@ -121,7 +126,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
     ip(ns, "link", "set", "nm4", "up");
     const bus = await startPrivateBus();
     const dir = tempDir();
-    recordingScripts(dir, ["activated", "hostname"]);
+    recordingScripts(dir, ["activated", "hostname", "manager"]);
     const config = join(dir, "netevd.yaml");
     writeFileSync(
       config,
@@ -139,7 +144,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       const dev = nm.add("nm4", 30);
       nm.exported = false;
       await nm.start();
-      await new Promise((r) => setTimeout(r, 400));
+      expect(await waitFor(() => nm.unexportedAnswers > 0), d.output()).toBe(true);
       nm.exported = true;
       expect(
         await waitFor(() => d.output().includes("NetworkManager is back: state re-read")),
@@ -147,8 +152,9 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       ).toBe(true);
       nm.setState(dev, 100);
       expect(await waitFor(() => recorded(dir, "activated", "nm4").length === 1), d.output()).toBe(true);
-      // Its start's hostname event, once.
-      await new Promise((r) => setTimeout(r, 300));
+      // Its start's hostname event, once: checked after the manager's next event.
+      nm.setManagerState(20);
+      expect(await waitFor(() => recorded(dir, "manager", "").length === 1), d.output()).toBe(true);
       expect(recorded(dir, "hostname", "")).toHaveLength(1);
     } finally {
       nm.stop();

@@ -81,6 +81,7 @@ describe.runIf(canNetns && mount)("a script's descendants at its timeout", () =>
     } finally {
       daemon?.kill("SIGKILL");
       if (escapee && alive(escapee)) process.kill(escapee, "SIGKILL");
+      // Cleanup: the cgroup must empty before it can go (an error below names it otherwise).
       await waitFor(() => readFileSync(join(cg, "cgroup.procs"), "utf8") === "");
       for (const sub of readdirSync(cg, { withFileTypes: true }))
         if (sub.isDirectory()) rmdirSync(join(cg, sub.name));

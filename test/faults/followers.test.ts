@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { MAX_FOLLOWERS } from "../../src/api/server";
 import { apiConfig, startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, veth } from "../helpers/netns";
-import { waitFor } from "../helpers/proc";
+import { waitFor, waitForAsync } from "../helpers/proc";
+import { metric } from "../helpers/http";
 
 const STALLED = 20;
 const rssMiB = (pid: number) =>
@@ -57,8 +58,14 @@ describe.runIf(canNetns)("event followers", () => {
           return `address add ${a} dev fo0\naddress del ${a} dev fo0`;
         }).join("\n");
         writeFileSync(join(dir, "batch"), `${batch}\n`);
+        const read = await metric(socket, "netevd_netlink_messages_total");
         ip(ns, "-batch", join(dir, "batch"));
-        await new Promise((r) => setTimeout(r, 100));
+        // The next batch once the daemon has read most of this one (each change is 2-3 messages).
+        expect(
+          await waitForAsync(
+            async () => (await metric(socket, "netevd_netlink_messages_total")) >= read + 400,
+          ),
+        ).toBe(true);
       }
       expect(
         await waitFor(

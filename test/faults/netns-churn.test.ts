@@ -53,7 +53,16 @@ scripts: { dir: ${dir} }
     const names: string[] = [];
     for (let i = 0; i < 10; i++) names.push((await cycle()).name);
     expect(await waitFor(() => lines().length === 20), d.output()).toBe(true);
-    await new Promise((r) => setTimeout(r, 1000)); // the last script's pipes and pidfd closed
+    // The last script's pipes and pidfd closed: the count holds still over two looks.
+    let last = -1;
+    expect(
+      await waitFor(() => {
+        const n = fdCount(pid);
+        const still = n === last;
+        last = n;
+        return still;
+      }),
+    ).toBe(true);
     const fds0 = fdCount(pid);
     const rss0 = rssMb(pid);
     const executorFds0 = fdCount(executorPid);
@@ -66,7 +75,17 @@ scripts: { dir: ${dir} }
     const burst = Array.from({ length: 20 }, () => createNetns());
     for (const name of burst) deleteNetns(name);
     expect(await waitFor(() => lines().length >= 220, 20_000), d.output().slice(-2000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1000)); // whatever the burst still brings
+    // Whatever the burst still brings: a namespace made after it is seen after it, and
+    // then every netns event dispatched (logged) has its line.
+    const marker = createNetns();
+    expect(await waitFor(() => lines().includes(`${marker} created`), 10_000)).toBe(true);
+    deleteNetns(marker);
+    expect(await waitFor(() => lines().includes(`${marker} deleted`), 10_000)).toBe(true);
+    const dispatched = () => (d.output().match(/"msg":"event netns"/g) ?? []).length;
+    expect(
+      await waitFor(() => lines().length === dispatched(), 10_000),
+      `${lines().length} vs ${dispatched()}`,
+    ).toBe(true);
     const seen = lines();
     for (const name of names) {
       expect(seen.filter((l) => l.startsWith(`${name} `))).toEqual([`${name} created`, `${name} deleted`]);

@@ -43,7 +43,8 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     rmSync(socket, { force: true });
     child = spawn("dbus-daemon", ["--config-file", config, "--nofork", "--nopidfile"], { stdio: "ignore" });
     buses.push(child);
-    await waitFor(() => existsSync(socket), 5000);
+    if (!(await waitFor(() => existsSync(socket), 5000)))
+      throw new Error(`dbus-daemon did not make ${socket}`);
   };
   await launch();
   return {

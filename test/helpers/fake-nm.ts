@@ -23,6 +23,8 @@ export class FakeNetworkManager {
   state = 70;
   /** False: it owns its name but has no objects yet, as NetworkManager right after it starts. */
   exported = true;
+  /** Calls answered "no such object" while not exported. */
+  unexportedAnswers = 0;
   private counter = 7; // NM's counter: never the ifindex
 
   constructor(private readonly address: string) {}
@@ -96,6 +98,7 @@ export class FakeNetworkManager {
     const reply = (sig: string, body: unknown[]) => bus.send(Message.newMethodReturn(msg, sig, body));
     const path = msg.path ?? "";
     if (!this.exported) {
+      this.unexportedAnswers++;
       bus.send(
         newError(msg, "org.freedesktop.DBus.Error.UnknownObject", `Object does not exist at path ${path}`),
       );

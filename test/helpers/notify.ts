@@ -18,7 +18,8 @@ export async function notifyListener(sock: string): Promise<Listener> {
   ]);
   let out = "";
   py.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  await waitFor(() => out.includes("ready\n"));
+  if (!(await waitFor(() => out.includes("ready\n"))))
+    throw new Error(`notify listener did not start: ${out}`);
   const datagrams = () =>
     out
       .split("\n")

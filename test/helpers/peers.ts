@@ -16,6 +16,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
+import { startDaemon } from "./daemon";
 import { busConfig } from "./dbus";
 import { createNetns, ip, veth } from "./netns";
 import { waitFor } from "./proc";
@@ -226,7 +227,9 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/py
 --dhcp-option=12,peer-given --dhcp-leasefile=${leases} --dhcp-authoritative --log-dhcp --log-facility=-`,
       ),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // It logs its DHCP range once it listens.
+    if (!(await waitFor(() => peer.log().includes("DHCP, IP range"), 10_000)))
+      throw new Error(`dnsmasq did not start: ${peer.log()}`);
     return peer;
   }
 
@@ -459,4 +462,29 @@ function uidOf(user: string): number {
     .find((l) => l.startsWith(`${user}:`));
   if (!line) throw new Error(`no user ${user}`);
   return Number(line.split(":")[2]);
+}
+
+/**
+ * networkd-dispatcher and netevd (the same directory in style
+ * networkd-dispatcher) side by side beside networkd in `ns`: returns netevd.
+ */
+export async function besideNetworkdDispatcher(env: PeerEnv, ns: string, hooks: string) {
+  await env.startNetworkdDispatcher(ns, hooks);
+  const config = join(tempDir(), "netevd.yaml");
+  writeFileSync(
+    config,
+    `system: { backend: systemd-networkd, user: nobody }
+scripts:
+  dir: ${tempDir()}
+  directories: [{ path: ${hooks}, style: networkd-dispatcher }]
+`,
+  );
+  return startDaemon(
+    ns,
+    config,
+    { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
+    [],
+    undefined,
+    env.networkdView(ns),
+  );
 }

@@ -38,6 +38,33 @@ describe("in process: backend none", () => {
     expect(d.ran("routable")).toHaveLength(2);
   });
 
+  it("a burst on a busy link: its re-runs fold into one, which a later state supersedes; the running one ends", async () => {
+    d = await daemon.start({ backend: "none", events: ["routable", "off"], links: [link(2, "ve0")] });
+    d.kernel.binding.autoExit = undefined; // scripts run until the test ends them
+    const endAll = async () => {
+      for (const pid of d.kernel.binding.spawned.keys()) d.kernel.binding.exit(pid, 0);
+      await d.settle();
+    };
+    d.kernel.changeAddress("new", address(2, "192.0.2.5"));
+    await d.settle();
+    expect(d.ran("routable", "ve0")).toHaveLength(1); // running
+    // 50 addresses while it runs: re-runs wait, folded into one that will carry them all.
+    for (let i = 1; i <= 50; i++) d.kernel.changeAddress("new", address(2, `198.51.100.${i}`));
+    await d.settle();
+    expect(d.ran("routable", "ve0")).toHaveLength(1);
+    await endAll();
+    expect(d.ran("routable", "ve0")).toHaveLength(2);
+    expect(d.ran("routable", "ve0")[1]!.env.ADDRESSES?.split(" ")).toHaveLength(32); // the variable's bound
+    // Again, but the link goes down before the waiting re-run starts: it never runs.
+    for (let i = 51; i <= 60; i++) d.kernel.changeAddress("new", address(2, `198.51.100.${i}`));
+    await d.settle();
+    d.kernel.setLink(link(2, "ve0", { up: false }));
+    await d.settle();
+    await endAll();
+    await endAll();
+    expect(d.runs().map((r) => r.event)).toEqual(["routable", "routable", "off"]);
+  });
+
   it("degraded for link-local only; a tentative global address is not routable yet; no-carrier", async () => {
     d = await daemon.start({
       backend: "none",

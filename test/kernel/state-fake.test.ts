@@ -1,6 +1,6 @@
 // KernelState against the fake kernel: initial sync, events, overruns,
 // request errors, timeouts and close, deterministically.
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { KernelState } from "../../src/kernel/state";
 import type { KernelChange } from "../../src/kernel/tables";
 import { FakeKernel } from "../doubles/fake-kernel";
@@ -57,9 +57,22 @@ const route = (over: Partial<Route>): Route => ({
   ...over,
 });
 const rule = { family: AF_INET, table: 1002, priority: 100, src: "192.0.2.10", srcLength: 32, protocol: 233 };
-const tick = () => new Promise((r) => setTimeout(r, 5));
+// Fake timers that still move with real time (waitFor polls on them): tick and
+// settle move the clock at once, never waiting.
+/** A turn of the loop: the fake kernel delivers on setImmediate. */
+const turns = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+};
+const tick = async () => {
+  await vi.advanceTimersByTimeAsync(5);
+  await turns();
+};
 /** Past the 20 ms the re-read of a link's routes waits for more changes to coalesce. */
-const settle = () => new Promise((r) => setTimeout(r, 60));
+const settle = async () => {
+  await vi.advanceTimersByTimeAsync(60);
+  // The re-read's reply comes on a later turn of the loop.
+  await turns();
+};
 
 async function setup() {
   const kernel = new FakeKernel();
@@ -76,6 +89,13 @@ async function setup() {
 
 describe("kernel state (fake kernel)", () => {
   const logs = captureLogs();
+  beforeEach(() =>
+    vi.useFakeTimers({
+      shouldAdvanceTime: true,
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
+    }),
+  );
+  afterEach(() => vi.useRealTimers());
 
   it("joins the groups before dumping, and the dump goes through the event path", async () => {
     const { kernel, state, changes, events } = await setup();
@@ -120,6 +140,8 @@ describe("kernel state (fake kernel)", () => {
   });
 
   it("a re-sync's many missed changes go out in slices with the loop in between, before any change read later", async () => {
+    // Real timers: the probe below is a real turn of the loop.
+    vi.useRealTimers();
     const { kernel, state, changes, events } = await setup();
     changes.length = 0;
     kernel.overrun(events, () => {
@@ -131,10 +153,10 @@ describe("kernel state (fake kernel)", () => {
     const probe = setInterval(() => {
       if (seenMidway < 0 && changes.length > 0) seenMidway = changes.length;
     }, 0);
-    await waitFor(() => changes.length > 0, 2000);
+    expect(await waitFor(() => changes.length > 0, 2000)).toBe(true);
     // A change the kernel announces now comes after every missed one.
     kernel.setLink(link(3, "eth1"));
-    await waitFor(() => changes.length === 1201, 5000);
+    expect(await waitFor(() => changes.length === 1201, 5000), `${changes.length} changes`).toBe(true);
     clearInterval(probe);
     expect(seenMidway).toBeGreaterThan(0);
     expect(seenMidway).toBeLessThan(1200);

@@ -2,6 +2,7 @@
 // at least that, and the next scrape starts afresh.
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/metrics/metrics";
+import { LoopLag } from "../../src/util/loop-lag";
 
 const none = () => 0;
 const lagOf = (text: string, quantile: string) =>
@@ -20,21 +21,26 @@ describe("event loop lag metric", () => {
       managedRules: none,
       managedRoutes: none,
     };
+    // The sampler on the test's clock, its timer's firings made by hand.
+    let now = 0;
+    const lag = new LoopLag(() => now);
+    lag.stop();
+    const fire = (after: number) => {
+      now += after;
+      lag.tick();
+    };
     const m = new Metrics(
       () => [["", sampled]],
       () => ({ backend: "none", auto: true, problem: null }),
+      lag,
     );
     try {
-      await new Promise((r) => setTimeout(r, 50));
-      await m.text();
-      const until = Date.now() + 200;
-      while (Date.now() < until) {
-        /* holds the loop, as a long synchronous batch would */
-      }
-      await new Promise((r) => setTimeout(r, 50));
-      const held = await m.text();
-      expect(lagOf(held, "1")).toBeGreaterThanOrEqual(0.15);
-      await new Promise((r) => setTimeout(r, 100));
+      fire(20);
+      expect(lagOf(await m.text(), "1")).toBeLessThan(0.01);
+      // The loop held for 200 ms, as a long synchronous batch would: the timer fires 200 ms late.
+      fire(220);
+      expect(lagOf(await m.text(), "1")).toBeGreaterThanOrEqual(0.15);
+      fire(20);
       expect(lagOf(await m.text(), "1")).toBeLessThan(0.15);
     } finally {
       m.close();

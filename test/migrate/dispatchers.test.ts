@@ -61,16 +61,87 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
       {
         path: "/etc/networkd-dispatcher:/usr/lib/networkd-dispatcher",
         style: "networkd-dispatcher",
+        // No installed networkd-dispatcher in the image: taken as 2.2 or later.
+        ignore_states: [],
         privileged: true,
       },
     ]);
     // They ran as root and stay root; the report says so.
-    expect(yaml).toMatch(/style: networkd-dispatcher\n\s+privileged: true/);
+    expect(yaml).toMatch(/style: networkd-dispatcher\n\s+ignore_states: \[\]\n\s+privileged: true/);
     expect(report.notes.join("\n")).toContain(
       "networkd-dispatcher ran its scripts as root, and they stay root",
     );
     expect(existsSync(join(root, "etc/netevd/routable.d"))).toBe(false); // nothing copied
     expect(parse(cli(root, "--from-networkd-dispatcher", "--apply").stdout).result).toBe("already-migrated");
+  });
+
+  it("reads the installed version and service arguments: an old one's ignore list, Debian's startup triggers", () => {
+    const root = tempDir("netevd-migrate-");
+    const nd = join(root, "etc/networkd-dispatcher");
+    script(join(nd, "carrier.d/10-ethtool"), '#!/bin/sh\nethtool -K "$IFACE" gro off\n');
+    script(
+      join(nd, "routable.d/50-fw"),
+      '#!/bin/sh\n# $ESSID is not read here\niptables -A INPUT -i "$IFACE" -j ACCEPT\nsystemctl restart dnsmasq\necho "$AdministrativeState"\n',
+    );
+    script(join(nd, "bogus.d/10-x"), "#!/bin/sh\ntrue\n");
+    // Debian's unit and its default file, and a drop-in adding -v.
+    mkdirSync(join(root, "lib/systemd/system/networkd-dispatcher.service.d"), { recursive: true });
+    writeFileSync(
+      join(root, "lib/systemd/system/networkd-dispatcher.service"),
+      "[Service]\nType=notify\nExecStart=/usr/bin/networkd-dispatcher $networkd_dispatcher_args\nEnvironmentFile=-/etc/default/%p\n",
+    );
+    mkdirSync(join(root, "etc/systemd/system/networkd-dispatcher.service.d"), { recursive: true });
+    writeFileSync(
+      join(root, "etc/systemd/system/networkd-dispatcher.service.d/verbose.conf"),
+      "[Service]\nExecStart=\nExecStart=/usr/bin/networkd-dispatcher -v $networkd_dispatcher_args\n",
+    );
+    mkdirSync(join(root, "etc/default"), { recursive: true });
+    writeFileSync(
+      join(root, "etc/default/networkd-dispatcher"),
+      'networkd_dispatcher_args="--run-startup-triggers"\n',
+    );
+    const status = (version: string) =>
+      `Package: bash\nStatus: install ok installed\nVersion: 5.2\n\nPackage: networkd-dispatcher\nStatus: install ok installed\nVersion: ${version}\n`;
+    mkdirSync(join(root, "var/lib/dpkg"), { recursive: true });
+
+    writeFileSync(join(root, "var/lib/dpkg/status"), status("2.1-2"));
+    const old = parse(cli(root, "--from-networkd-dispatcher").stdout);
+    expect(old.errors).toEqual([]);
+    expect(old.notes).toContain(
+      `networkd-dispatcher 2.1-2 (${root}/var/lib/dpkg/status) never ran carrier.d and degraded.d: ignore_states: [carrier, degraded] keeps that`,
+    );
+    expect(old.config?.yaml).toMatch(/ignore_states:\n\s+- carrier\n\s+- degraded/);
+    expect(old.config?.yaml).toContain("run_startup_triggers: true");
+    expect(old.notes).toContain(
+      `networkd-dispatcher was started with -v --run-startup-triggers (${root}/etc/systemd/system/networkd-dispatcher.service.d/verbose.conf, ${root}/etc/default/networkd-dispatcher): it ran each link's state's scripts at start, so scripts.run_startup_triggers: true (for every directory of netevd)`,
+    );
+    const hooks = Object.fromEntries(old.scripts.map((s) => [s.source.slice(nd.length + 1), s.hook]));
+    expect(hooks["carrier.d/10-ethtool"]).toEqual({
+      states: ["carrier"],
+      runs: false,
+      why: "in the ignore list of the installed networkd-dispatcher",
+      needs_root: ["ethtool (a change) (line 2)"],
+      variables: ["IFACE"],
+    });
+    expect(hooks["routable.d/50-fw"]).toEqual({
+      states: ["routable"],
+      runs: true,
+      why: null,
+      needs_root: ["iptables (line 3)", "systemctl (line 4)"],
+      variables: ["AdministrativeState", "IFACE"],
+    });
+    expect(hooks["bogus.d/10-x"]?.runs).toBe(false);
+    const text = netevd(["migrate", "--root", root, "--from-networkd-dispatcher"]).stdout;
+    expect(text).toContain(
+      `- ${nd}/routable.d/50-fw [runs in place]\n    state: routable: runs\n    needs root: iptables (line 3), systemctl (line 4)\n    reads: AdministrativeState IFACE\n`,
+    );
+    // Dispatcher mode says nothing of network-broker.
+    expect(text).not.toMatch(/network-broker/);
+
+    writeFileSync(join(root, "var/lib/dpkg/status"), status("2.2.3-1"));
+    const current = parse(cli(root, "--from-networkd-dispatcher").stdout);
+    expect(current.config?.yaml).toContain("ignore_states: []");
+    expect(current.scripts.find((s) => s.source.endsWith("10-ethtool"))?.hook?.runs).toBe(true);
   });
 
   it("with --switch-service disables networkd-dispatcher.service", () => {
@@ -119,6 +190,18 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
       [`${d}/10-vpn`, true],
       [`${d}/20-slow`, true],
       [`${d}/pre-up.d/10-nfs`, false],
+    ]);
+    // Per hook: the actions it runs for, what needs root, what it reads.
+    expect(report.scripts.map((s) => s.hook)).toEqual([
+      {
+        states: ["up", "down", "dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"],
+        runs: true,
+        why: null,
+        needs_root: ["mount (line 3)", "umount (line 5)"],
+        variables: ["$2 (the action)", "VPN_IP_IFACE"],
+      },
+      expect.objectContaining({ runs: true, needs_root: [] }),
+      expect.objectContaining({ states: ["pre-up"], runs: false }),
     ]);
     // It ran as root and stays root (privileged: true): mount and umount are no findings.
     expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([

@@ -118,7 +118,7 @@ async function runImage(uid: 999 | 0) {
   ip(ns, "addr", "add", "192.0.2.20/24", "dev", "ve0");
   const recorded = join(out, "routable.ve0");
   expect(await waitFor(() => existsSync(recorded), 15_000), logs()).toBe(true);
-  await waitFor(() => readFileSync(recorded, "utf8").includes("CapEff"));
+  expect(await waitFor(() => readFileSync(recorded, "utf8").includes("CapEff")), logs()).toBe(true);
   return { ns, exec, daemon, script: readFileSync(recorded, "utf8") };
 }
 

@@ -28,7 +28,7 @@ describe.runIf(havePeers)("real dnsmasq + dhclient, resolved, hostnamed", () => 
 
     const dir = tempDir();
     const leases = tempDir();
-    recordingScripts(dir, ["routable"]);
+    recordingScripts(dir, ["routable", "off"]);
     const config = join(dir, "netevd.yaml");
     // user root (still with only CAP_NET_ADMIN): this private bus has no polkit, and without it
     // resolved and hostnamed accept only root callers. On a real system the package's polkit
@@ -63,9 +63,6 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
         DHCP_DOMAIN: "peers.test",
         DHCP_HOSTNAME: "peer-given",
       });
-      // One routable for one bound lease, not one for the address and one for the lease file.
-      await new Promise((r) => setTimeout(r, 2500));
-      expect(recorded(dir, "routable", "dh0")).toHaveLength(1);
       expect(readdirSync(leases)).toContain("dhclient.dh0.leases");
 
       // resolved holds the lease's DNS server and domain for dh0.
@@ -110,6 +107,11 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
       expect(await waitFor(() => hostProp("Hostname") === 's "peer-given"'), d.output()).toBe(true);
       expect(PeerEnv.utsHostname(hostnamed.child.pid!)).toBe("peer-given");
       expect(hostProp("StaticHostname")).toBe('s ""');
+      // One routable for one bound lease, not one for the address and one for the lease
+      // file: counted once the link's later off has run (its events run in order).
+      ip(client, "link", "set", "dh0", "down");
+      expect(await waitFor(() => recorded(dir, "off", "dh0").length === 1), d.output()).toBe(true);
+      expect(recorded(dir, "routable", "dh0")).toHaveLength(1);
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);
     } finally {

@@ -170,6 +170,30 @@ scripts:
       expect(readFileSync(join(out, "case.netevd.down"), "utf8")).toBe(
         readFileSync(join(out, "case.nm.down"), "utf8"),
       );
+      // Differentially: the device connected and disconnected once more; per device, the
+      // same actions as NetworkManager's dispatcher ran, as often, in the same order.
+      env.nmcli("device", "connect", "nm1");
+      expect(
+        await waitFor(
+          () => records(out, "nm", "up").length >= 2 && records(out, "netevd", "up").length >= 2,
+          20_000,
+        ),
+      ).toBe(true);
+      env.nmcli("device", "disconnect", "nm1");
+      const downs = (who: "nm" | "netevd") => records(out, who, "down").length;
+      expect(await waitFor(() => downs("nm") >= 2 && downs("netevd") >= 2, 20_000), d.output()).toBe(true);
+      const actions = (who: "nm" | "netevd") =>
+        readdirSync(out)
+          .filter((f) => f.startsWith(`${who}.`) && !f.endsWith(".t"))
+          .map((f) => ({
+            at: BigInt(f.split(".").at(-2) ?? "0"),
+            args: readFileSync(join(out, f), "utf8").split("\0")[0]!,
+          }))
+          .filter((r) => r.args.startsWith("nm1 "))
+          .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+          .map((r) => r.args);
+      expect(actions("netevd")).toEqual(actions("nm"));
+      expect(actions("nm").filter((a) => a === "nm1 up")).toHaveLength(2);
       // NetworkManager waits for pre-up scripts; netevd cannot, and does not run them.
       expect(readdirSync(out)).toContain("pre-up.");
       expect(readdirSync(out)).not.toContain("pre-up.NetworkManager");
@@ -178,5 +202,5 @@ scripts:
     } finally {
       d.child.kill("SIGKILL");
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -88,7 +88,7 @@ describe("native journal protocol", () => {
     try {
       const stderr = logToJournal(sock);
       getLogger("daemon", { link: "nv0" }).info("event routable", { NETEVD_EVENT: "routable" });
-      await waitFor(() => journal.datagrams().length === 1);
+      expect(await waitFor(() => journal.datagrams().length === 1)).toBe(true);
       expect(parseDatagram(journal.datagrams()[0] as Buffer)).toMatchObject({
         MESSAGE: "daemon [nv0]: event routable",
         PRIORITY: "6",

@@ -39,6 +39,10 @@ export interface NetworkdOptions extends WatchConnection {
 export class NetworkdBackend implements Backend {
   readonly eventProperties = ["OperationalState", "AdministrativeState"] as const;
   private readonly watch: ServiceWatch;
+  /** Links networkd has told of (enumeration or a signal). */
+  private readonly known = new Set<number>();
+  /** A new link's signals, in order, while its values are asked for. */
+  private readonly asking = new Map<number, Promise<void>>();
 
   constructor(private readonly opts: NetworkdOptions) {
     this.watch = new ServiceWatch({
@@ -68,6 +72,7 @@ export class NetworkdBackend implements Backend {
     >;
     this.opts.sink.manager(pick(manager), true);
     for (const [ifindex, name, path] of links) {
+      this.known.add(ifindex);
       try {
         const props = (await this.call("GetAll", PROPS, path, "s", [LINK]))[0] as Record<
           string,
@@ -92,7 +97,45 @@ export class NetworkdBackend implements Backend {
       return;
     }
     const ifindex = ifindexOfPath(msg.path);
-    if (ifindex !== undefined && iface === LINK) this.opts.sink.link(ifindex, null, props, false);
+    if (ifindex !== undefined && iface === LINK) this.linkSignal(ifindex, msg.path, props);
+  }
+
+  /**
+   * A link's first signal says what changed, not the rest (a new link's first
+   * `off` carries no AdministrativeState): its values are asked for once, its
+   * later signals wait their turn. A lingering link is forgotten.
+   */
+  private linkSignal(ifindex: number, path: string, props: LinkProperties): void {
+    const pending = this.asking.get(ifindex);
+    if (this.known.has(ifindex) && !pending) this.deliver(ifindex, props);
+    else {
+      const first = !this.known.has(ifindex);
+      this.known.add(ifindex);
+      const next = (pending ?? Promise.resolve()).then(async () => {
+        const asked = first ? await this.ask(path) : undefined;
+        this.deliver(ifindex, props, asked);
+      });
+      this.asking.set(ifindex, next);
+      void next.then(() => {
+        if (this.asking.get(ifindex) === next) this.asking.delete(ifindex);
+      });
+    }
+  }
+
+  private deliver(ifindex: number, props: LinkProperties, asked?: LinkProperties): void {
+    if (props.AdministrativeState === "linger") this.known.delete(ifindex);
+    this.opts.sink.link(ifindex, null, props, false, asked);
+  }
+
+  private async ask(path: string): Promise<LinkProperties | undefined> {
+    try {
+      return pick(
+        (await this.call("GetAll", PROPS, path, "s", [LINK]))[0] as Record<string, { value: unknown }>,
+      );
+    } catch (err) {
+      this.opts.log.debug(`GetAll(${path}) failed: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   async details(ifindex: number): Promise<LinkDetails | null> {

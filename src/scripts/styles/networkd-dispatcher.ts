@@ -55,8 +55,11 @@ export function networkdDispatcherStyle(ignoreStates: readonly string[]): Script
     ctx.networkctlStatus?.(e.link.name) ?? Promise.resolve(null);
   return {
     name: "networkd-dispatcher",
+    // Once per new state: it never ran a state again for new addresses (e.rerun).
     runs: (e) =>
-      STATES.has(e.event) && !ignoreStates.includes(e.event) ? [{ subdir: `${e.event}.d`, args: [] }] : [],
+      STATES.has(e.event) && !e.rerun && !ignoreStates.includes(e.event)
+        ? [{ subdir: `${e.event}.d`, args: [] }]
+        : [],
     prefetch: (e, ctx) => {
       started.set(e.link.index, status(e, ctx));
     },
@@ -66,6 +69,7 @@ export function networkdDispatcherStyle(ignoreStates: readonly string[]): Script
       return networkdDispatcherEnv(e, await (pending ?? status(e, ctx)));
     },
     rule: styleRule("networkd-dispatcher"),
+    everyState: true,
   };
 }
 

@@ -146,6 +146,7 @@ export function nmDispatcherStyle(): ScriptStyle {
       return Promise.resolve(view ? nmDeviceEnv(p.action, view, configured) : fallback(p.action, e));
     },
     rule: styleRule("nm-dispatcher"),
+    everyState: true,
     noWait,
   };
 }

@@ -50,6 +50,11 @@ export interface ScriptStyle {
    * and their styles remember links by ifindex, which repeats across namespaces.
    */
   readonly otherNamespaces?: boolean;
+  /**
+   * Its dispatcher ran every state a link passed through, in order: a state
+   * still waiting is never superseded by a later one (the other styles' are).
+   */
+  readonly everyState?: boolean;
   /** Whether netevd starts this script and goes on without waiting (NetworkManager's no-wait.d). */
   noWait?(path: string): boolean;
 }

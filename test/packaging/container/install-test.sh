@@ -190,7 +190,7 @@ check "script environment" grep -q "LINK=nv0 STATE=routable ADDRESSES=192.0.2.5"
 check "script uid is netevd's" grep -q "Uid:	$(id -u netevd)	" /run/netevd/routable.nv0
 check "script environment has nothing of the daemon's own (PKG_NATIVE_CACHE_PATH, NODE_OPTIONS)" bash -c '! grep -qE "PKG_|NODE_OPTIONS" /run/netevd/env.nv0'
 main_pid=$(systemctl show -P MainPID netevd)
-check "the daemon runs with the unit's heap flags" grep -qzx 'NODE_OPTIONS=--jitless --max-semi-space-size=1 --v8-pool-size=1' "/proc/$main_pid/environ"
+check "the daemon runs with the unit's heap flags" grep -qzx 'NODE_OPTIONS=--jitless --max-semi-space-size=2 --v8-pool-size=1' "/proc/$main_pid/environ"
 check "journal: V8 took the executable's code cache (no warning)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "Code cache"'
 check "licences of the bundled packages installed" grep -q "^zod " /usr/share/doc/netevd/third-party-notices.txt
 check "a Rust netevd hook (style netevd-rust) got USER and its flat JSON" wait_for grep -q '^netevd {"ifindex":[0-9]*,"ifname":"nv0"' /run/netevd/rust.nv0
