@@ -1,8 +1,9 @@
-// The networkd-dispatcher installed in the image: its version (dpkg's or
+// The networkd-dispatcher installed in the image: its version (dpkg-query, or
 // pacman's database) and how systemd starts it (the unit, its drop-ins, the
 // EnvironmentFile its ExecStart reads: Debian's /etc/default/networkd-dispatcher,
 // Arch's /etc/conf.d/networkd-dispatcher). Together they say which states it ran
 // and whether it ran the scripts of every link's state at start.
+import { spawnSync } from "node:child_process";
 import { posix } from "node:path";
 import type { ImageRoot } from "./image-root";
 
@@ -45,15 +46,16 @@ function listing(image: ImageRoot, dir: string): string[] {
   }
 }
 
-/** The package's version from dpkg's status file or pacman's local database. */
+/** The package's version: dpkg-query (dpkg's database is dpkg's to read), or pacman's local database. */
 function packageVersion(image: ImageRoot): InstalledDispatcher["version"] {
-  const status = "/var/lib/dpkg/status";
-  for (const para of (read(image, status) ?? "").split(/\n\s*\n/)) {
-    if (!/^Package:\s*networkd-dispatcher\s*$/m.test(para)) continue;
-    if (!/^Status:.*\binstalled\b/m.test(para)) continue;
-    const v = /^Version:\s*(\S+)/m.exec(para)?.[1];
-    if (v) return { text: v, from: image.show(status) };
-  }
+  const asked = spawnSync(
+    "dpkg-query",
+    ["--root", image.root, "-W", "-f", "${db:Status-Status} ${Version}", "networkd-dispatcher"],
+    { encoding: "utf8", timeout: 10_000 },
+  );
+  const [status, version] = asked.status === 0 ? asked.stdout.trim().split(" ") : [];
+  if (status === "installed" && version)
+    return { text: version, from: image.root === "/" ? "dpkg-query" : `dpkg-query --root ${image.root}` };
   const local = "/var/lib/pacman/local";
   const entries = listing(image, local);
   for (const e of entries) {

@@ -101,14 +101,14 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
       'networkd_dispatcher_args="--run-startup-triggers"\n',
     );
     const status = (version: string) =>
-      `Package: bash\nStatus: install ok installed\nVersion: 5.2\n\nPackage: networkd-dispatcher\nStatus: install ok installed\nVersion: ${version}\n`;
+      `Package: bash\nStatus: install ok installed\nVersion: 5.2\nArchitecture: amd64\nMaintainer: m\nDescription: d\n\nPackage: networkd-dispatcher\nStatus: install ok installed\nVersion: ${version}\nArchitecture: all\nMaintainer: m\nDescription: d\n`;
     mkdirSync(join(root, "var/lib/dpkg"), { recursive: true });
 
     writeFileSync(join(root, "var/lib/dpkg/status"), status("2.1-2"));
     const old = parse(cli(root, "--from-networkd-dispatcher").stdout);
     expect(old.errors).toEqual([]);
     expect(old.notes).toContain(
-      `networkd-dispatcher 2.1-2 (${root}/var/lib/dpkg/status) never ran carrier.d and degraded.d: ignore_states: [carrier, degraded] keeps that`,
+      `networkd-dispatcher 2.1-2 (dpkg-query --root ${root}) never ran carrier.d and degraded.d: ignore_states: [carrier, degraded] keeps that`,
     );
     expect(old.config?.yaml).toMatch(/ignore_states:\n\s+- carrier\n\s+- degraded/);
     expect(old.config?.yaml).toContain("run_startup_triggers: true");
