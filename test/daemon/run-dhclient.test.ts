@@ -108,6 +108,8 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
       expect(recorded(dir, "routable", "dh0")[0]!.DHCP_LEASE).toMatch(/^lease \{\n {2}interface "dh0";/);
       expect(await waitFor(() => resolved.links.get(dh0)?.domains.length === 1), d.output()).toBe(true);
       expect(resolved.links.get(dh0)).toEqual({ dns: ["10.213.3.1"], domains: [["peers.test", false]] });
+      // The host name is pushed on its own: waited for, not assumed to come with resolved's.
+      expect(await waitFor(() => hostnamed.transient.length > 0), d.output()).toBe(true);
       expect(hostnamed.transient).toEqual(["dh-host"]);
       expect(hostnamed.staticWrites).toEqual([]);
 
@@ -160,7 +162,8 @@ backends: { dhclient: { use_dns: true, use_domain: true, use_hostname: true, lea
         ["SetLinkDNS", dh1],
         ["SetLinkDomains", dh1],
       ]);
-      expect(recorded(dir, "routable", "dh1")).toHaveLength(1);
+      // Its script runs beside the push: waited for.
+      expect(await waitFor(() => recorded(dir, "routable", "dh1").length === 1), d.output()).toBe(true);
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);
     } finally {
