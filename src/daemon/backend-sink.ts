@@ -40,7 +40,7 @@ export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
     const startup = initial && d.starting();
     const [primary, ...others] = backend.eventProperties;
     // As networkd-dispatcher did: the other states of a signal (AdministrativeState) before its primary one.
-    const changed = others.filter((k) => props[k] !== undefined && props[k] !== before?.[k] && !startup);
+    const changed = startup ? [] : others.filter((k) => props[k] !== undefined && props[k] !== before?.[k]);
     if (changed.length > 0) d.states.settle(ifindex);
     for (const key of changed) d.dispatcher.link(props[key] as string, ifindex, linkName);
     const value = primary === undefined ? undefined : props[primary];
