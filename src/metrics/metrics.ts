@@ -1,7 +1,7 @@
 // Prometheus metrics (netevd.8, CONTROL API AND METRICS), exposed at /metrics on the API. prom-client
 // writes the exposition format; values the daemon already counts (kernel
 // messages, managed rules) are read at scrape time instead of copied.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Metric, Registry } from "prom-client";
 import { owned } from "../kernel/protocol";
 import type { KernelState } from "../kernel/state";
 import { LoopLag } from "../util/loop-lag";
@@ -118,18 +118,7 @@ export class Metrics {
     // How late the event loop ran timers since the last scrape: a batch or a
     // listener that holds the loop shows here before hooks time out falsely.
     this.stopLag = () => lag.stop();
-    new Gauge({
-      name: "netevd_event_loop_lag_seconds",
-      help: "Event loop delay since the last scrape: median, 99th percentile and maximum (quantile 1)",
-      labelNames: ["quantile"],
-      registers: [this.registry],
-      collect() {
-        const { p50, p99, max } = lag.take();
-        this.labels("0.5").set(p50);
-        this.labels("0.99").set(p99);
-        this.labels("1").set(max);
-      },
-    });
+    this.registry.registerMetric(lagSummary(lag));
     new Gauge({
       name: "netevd_backend_info",
       help: 'The backend in use (1), how it was chosen (mode: auto or configured) and whether its manager runs (running: "false" when a configured manager is absent)',
@@ -195,4 +184,37 @@ export function kernelSamples(k: KernelState): Sampled {
     managedRules: () => owned(k.rules.values()).length,
     managedRoutes: () => owned(k.routes.values()).length,
   };
+}
+
+/**
+ * netevd_event_loop_lag_seconds as a summary: quantiles since the last scrape
+ * (quantile 1 is the maximum), _sum and _count since the start. prom-client's
+ * own Summary keeps a sliding window and cannot give an exact maximum.
+ */
+function lagSummary(lag: LoopLag): Metric {
+  const name = "netevd_event_loop_lag_seconds";
+  const help = "Event loop delay: median, 99th percentile and maximum (quantile 1) since the last scrape";
+  const metric = {
+    name,
+    help,
+    type: "summary",
+    aggregator: "max",
+    get: () => {
+      const { p50, p99, max, sum, count } = lag.take();
+      return {
+        name,
+        help,
+        type: "summary",
+        aggregator: "max",
+        values: [
+          { labels: { quantile: "0.5" }, value: p50 },
+          { labels: { quantile: "0.99" }, value: p99 },
+          { labels: { quantile: "1" }, value: max },
+          { metricName: `${name}_sum`, labels: {}, value: sum },
+          { metricName: `${name}_count`, labels: {}, value: count },
+        ],
+      };
+    },
+  };
+  return metric as unknown as Metric;
 }

@@ -9,12 +9,17 @@ export interface LagSample {
   p50: number;
   p99: number;
   max: number;
+  /** Seconds late in all, and samples, since the sampler started (a summary's _sum and _count). */
+  sum: number;
+  count: number;
 }
 
 export class LoopLag {
   private readonly histogram: RecordableHistogram = createHistogram();
   private readonly timer: NodeJS.Timeout;
   private last: number;
+  private sumUs = 0;
+  private count = 0;
 
   /** `now` in milliseconds (the tests' clock; performance.now otherwise). */
   constructor(private readonly now: () => number = () => performance.now()) {
@@ -29,14 +34,23 @@ export class LoopLag {
     const now = this.now();
     const late = now - this.last - INTERVAL_MS;
     this.last = now;
-    this.histogram.record(Math.max(1, Math.round(late * 1000)));
+    const us = Math.max(1, Math.round(late * 1000));
+    this.histogram.record(us);
+    this.sumUs += us;
+    this.count++;
   }
 
-  /** Seconds late since the last take (0 when nothing was sampled); starts afresh. */
+  /** Quantiles of the seconds late since the last take (0 when nothing was sampled), which starts them afresh. */
   take(): LagSample {
     const h = this.histogram;
     const s = (us: number) => (h.count > 0 ? us / 1e6 : 0);
-    const sample = { p50: s(h.percentile(50)), p99: s(h.percentile(99)), max: s(h.max) };
+    const sample = {
+      p50: s(h.percentile(50)),
+      p99: s(h.percentile(99)),
+      max: s(h.max),
+      sum: this.sumUs / 1e6,
+      count: this.count,
+    };
     h.reset();
     return sample;
   }

@@ -2,7 +2,7 @@
 // status, list links/rules/routes, show link, events (and --follow), reload
 // (an invalid file is refused, the daemon keeps running), /metrics in the
 // Prometheus format, /healthz, and TCP only with the bearer token.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -109,6 +109,11 @@ api: { socket: ${socket}, listen: "127.0.0.1:9188", token_file: ${token} }
       expect(m.text).toMatch(/^netevd_managed_rules\{netns=""\} 2$/m);
       expect(m.text).toMatch(/^netevd_build_info\{version="0\.1\.0"\} 1$/m);
       expect(m.text).toMatch(/^netevd_event_loop_lag_seconds\{quantile="0\.99"\} [0-9.e-]+$/m);
+      expect(m.text).toMatch(/^netevd_event_loop_lag_seconds_count \d+$/m);
+      // Prometheus's own linter accepts every family as served.
+      const lint = spawnSync("promtool", ["check", "metrics"], { input: m.text, encoding: "utf8" });
+      expect(`${lint.stdout}${lint.stderr}`).toBe("");
+      expect(lint.status).toBe(0);
       expect(m.text).toMatch(/^# TYPE netevd_netlink_messages_total counter$/m);
       expect(Number(/^netevd_netlink_messages_total\{netns=""\} (\d+)$/m.exec(m.text)?.[1])).toBeGreaterThan(
         0,
