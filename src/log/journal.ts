@@ -5,6 +5,8 @@
 // Field names: `link` becomes INTERFACE (networkd's field); any other
 // lower-case field becomes NETEVD_<NAME>; an upper-case one (MESSAGE_ID,
 // NETEVD_EVENT) is passed as it is and shown only in the journal.
+import { oneLine } from "../util/control";
+
 export const JOURNAL_SOCKET = "/run/systemd/journal/socket";
 
 /** syslog priorities, as journald's PRIORITY= and the stream's "<N>" prefix. */
@@ -37,14 +39,16 @@ function text(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "";
 }
 
-/** One field in the protocol's form: KEY=value, or KEY, a 64-bit length and the bytes when the value holds a newline. */
+/**
+ * One field in the protocol's form, KEY=value. Every value is escaped as the
+ * message is (newline as \\n, other control characters as \\xNN): a link name
+ * or a hook's output can hold any byte, and a field must not carry one that
+ * fakes a line or drives a terminal reading `journalctl -o verbose`.
+ */
 function field(key: string, value: string): Buffer {
-  let data = Buffer.from(value, "utf8");
+  let data = Buffer.from(oneLine(value), "utf8");
   if (data.length > MAX_VALUE) data = Buffer.concat([data.subarray(0, MAX_VALUE), Buffer.from("…")]);
-  if (!data.includes(0x0a)) return Buffer.concat([Buffer.from(`${key}=`), data, Buffer.from("\n")]);
-  const size = Buffer.alloc(8);
-  size.writeBigUInt64LE(BigInt(data.length));
-  return Buffer.concat([Buffer.from(`${key}\n`), size, data, Buffer.from("\n")]);
+  return Buffer.concat([Buffer.from(`${key}=`), data, Buffer.from("\n")]);
 }
 
 interface JournalRecord {

@@ -4,6 +4,7 @@
 // priority prefixes on stderr), readable text on a terminal, JSON lines.
 import { fstatSync } from "node:fs";
 import { isJournalOnly, journalDatagram, PRIORITY } from "./journal";
+import { oneLine } from "../util/control";
 
 export const LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
 export type Level = (typeof LEVELS)[number];
@@ -101,13 +102,6 @@ export function render(rec: LogRecord, format: LogFormat, color = false): string
       return `${time} ${lvl} ${messageLine(rec)}\n`;
     }
   }
-}
-
-/** One line, and no control character reaches a terminal or the journal raw (a link name can hold any). */
-function oneLine(text: string): string {
-  return text
-    .replace(/\r?\n/g, "\\n")
-    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 function formatValue(value: unknown): string {

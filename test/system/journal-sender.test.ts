@@ -49,7 +49,7 @@ const saved = { ...logSettings() };
 afterEach(() => configureLogging({ ...saved, journal: undefined }));
 
 describe("native journal protocol", () => {
-  it("maps the link to INTERFACE, fields to NETEVD_*, passes MESSAGE_ID, and sends a value with a newline as binary", () => {
+  it("maps the link to INTERFACE, fields to NETEVD_*, passes MESSAGE_ID, and escapes a newline in a value", () => {
     const d = journalDatagram(
       {
         level: "warn",
@@ -77,9 +77,31 @@ describe("native journal protocol", () => {
       NETEVD_SCRIPT: "10-x",
       NETEVD_EXIT_STATUS: "3",
       MESSAGE_ID: MESSAGE_ID.scriptFailed,
-      NETEVD_STDERR: "line one\nline two",
+      NETEVD_STDERR: "line one\\nline two",
       NETEVD_BAD_KEY_: "x",
     });
+  });
+
+  it("no field carries a control byte: a link name's escape sequences and a forged line are escaped as in MESSAGE", () => {
+    const link = "e\x1b]0;t\x07\nMESSAGE_ID=forged\u009b2J";
+    const d = journalDatagram(
+      {
+        level: "info",
+        module: "scripts",
+        fields: { link, stdout: "ok\rPRIORITY=0", NETEVD_EVENT: "x\x00y" },
+      },
+      "m",
+      "netevd",
+    );
+    // Every byte but each field's closing newline is printable (or UTF-8 above U+009F).
+    const lines = d.toString("utf8").split("\n").slice(0, -1);
+    for (const l of lines) expect(l).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    expect(parseDatagram(d)).toMatchObject({
+      INTERFACE: "e\\x1b]0;t\\x07\\nMESSAGE_ID=forged\\x9b2J",
+      NETEVD_STDOUT: "ok\\x0dPRIORITY=0",
+      NETEVD_EVENT: "x\\x00y",
+    });
+    expect(parseDatagram(d).MESSAGE_ID).toBeUndefined();
   });
 
   it("a logger under systemd sends datagrams to the journal socket; the text line leaves out journal-only fields", async () => {
