@@ -1,7 +1,8 @@
 // Starting a hook without forking the daemon: posix_spawn (glibc uses
 // clone(CLONE_VM | CLONE_VFORK), so the cost does not grow with the daemon's
 // memory, unlike fork) into a session of its own, stdin /dev/null, stdout and
-// stderr on pipes, every signal at its default (Node ignores SIGPIPE) and none
+// stderr on pipes, no other descriptor (whatever the daemon inherited stays
+// with it), every signal at its default (Node ignores SIGPIPE) and none
 // blocked. The exit is watched through a pidfd on the event loop and reaped
 // with waitid(P_PIDFD): no SIGCHLD handler, no pid reuse race. What to run,
 // with which arguments and environment, is decided in TypeScript.
@@ -143,6 +144,9 @@ Napi::Value SpawnProcess(const Napi::CallbackInfo& info) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  // After the dup2s: fds 0–2 are the hook's, everything above is closed
+  // (close_range in glibc 2.34 and later), CLOEXEC or not.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawn_file_actions_addchdir_np(&fa, "/");
   sigset_t none;
   sigset_t all;

@@ -38,7 +38,7 @@ sleep 300
 
 async function run(cgroup: string | undefined) {
   const ns = createNetns();
-  veth(ns, "es0", "es1");
+  veth(ns, "es0", "es1", { up: false });
   const dir = tempDir();
   const out = join(dir, "out");
   mkdirSync(out);
