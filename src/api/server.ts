@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { readRegularFile } from "../util/read-regular";
 import { bearerToken, tokenMatches } from "../util/bearer";
+import { HTTP_TIMEOUTS, limitConnections } from "../util/http-guard";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import type { Logger } from "../log/logger";
@@ -65,8 +66,9 @@ export interface ApiOptions {
 /** Followers of /v1/events at once, and the bytes one may leave unread before it is dropped. */
 export const MAX_FOLLOWERS = 64;
 const FOLLOWER_BUFFER = 1 << 20;
-/** Open connections per listener; more wait in the kernel's backlog. */
-const MAX_CONNECTIONS = 256;
+/** Open connections per listener, and from one TCP address (see util/http-guard); a Unix socket's peers are one. */
+const LIMITS = { total: 256, perAddress: 64 };
+const LOCAL_LIMITS = { total: 256, perAddress: 256 };
 
 /** One event's line, serialized once however many follow it. */
 const lines = new WeakMap<object, string>();
@@ -117,8 +119,8 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await clearStaleSocket(this.opts.socket);
-    const local = createServer((req, res) => void this.handle(req, res, "socket"));
-    local.maxConnections = MAX_CONNECTIONS;
+    const local = createServer(HTTP_TIMEOUTS, (req, res) => void this.handle(req, res, "socket"));
+    limitConnections(local, LOCAL_LIMITS);
     await new Promise<void>((resolve, reject) => {
       local.once("error", reject);
       local.listen(this.opts.socket, () => resolve());
@@ -141,8 +143,8 @@ export class ApiServer {
     const i = address.lastIndexOf(":");
     const host = address.slice(0, i).replace(/^\[|\]$/g, "");
     const port = Number(address.slice(i + 1));
-    const tcp = createServer(handler);
-    tcp.maxConnections = MAX_CONNECTIONS;
+    const tcp = createServer(HTTP_TIMEOUTS, handler);
+    limitConnections(tcp, LIMITS);
     await new Promise<void>((resolve, reject) => {
       tcp.once("error", reject);
       tcp.listen(port, host, () => resolve());

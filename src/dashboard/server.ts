@@ -14,6 +14,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { cookieValue, hostAllowed } from "./request-checks";
+import { HTTP_TIMEOUTS, limitConnections } from "../util/http-guard";
 import { readLines } from "../util/text-lines";
 import { APP_JS } from "./app-script";
 import { APP_CSS, INDEX_HTML } from "./page";
@@ -31,6 +33,7 @@ const ENDPOINTS = new Set(["status", "links", "routes", "rules", "events", "runs
 /** Pages open at once, and the bytes one may leave unread before it is dropped. */
 const MAX_LIVE = 16;
 const LIVE_BUFFER = 1 << 20;
+/** The cookie's name carries the port: cookies ignore ports, and two dashboards must not overwrite each other's. */
 const COOKIE = "netevd_dashboard";
 const SECURITY_HEADERS = {
   // Only its own script and style; nothing loads from elsewhere.
@@ -61,6 +64,7 @@ const replyError = (res: ServerResponse, status: number, error: string) =>
 
 export class DashboardServer {
   private server: Server | undefined;
+  private port = 0;
   private readonly live = new Set<ServerResponse>();
   readonly token: string;
 
@@ -70,16 +74,17 @@ export class DashboardServer {
 
   /** Listens; resolves with the URL to open (it carries the token). */
   async start(): Promise<string> {
-    const server = createServer((req, res) => this.handle(req, res));
-    server.maxConnections = 64;
+    const server = createServer(HTTP_TIMEOUTS, (req, res) => this.handle(req, res));
+    limitConnections(server, { total: 64, perAddress: 64 });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     this.server = server;
     const { port } = server.address() as AddressInfo;
+    this.port = port;
     const host = this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host;
-    return `http://${host}:${port}/?token=${this.token}`;
+    return `http://${host}:${port}/?token=${encodeURIComponent(this.token)}`;
   }
 
   close(): void {
@@ -87,18 +92,24 @@ export class DashboardServer {
     this.server?.close();
   }
 
+  private get cookieName(): string {
+    return `${COOKIE}_${this.port}`;
+  }
+
   private authorized(req: IncomingMessage, url: URL): boolean {
     const bearer = bearerToken(req.headers);
-    const cookie = (req.headers.cookie ?? "")
-      .split(";")
-      .map((c) => c.trim().split("="))
-      .find(([k]) => k === COOKIE)?.[1];
-    return tokenMatches(url.searchParams.get("token") ?? bearer ?? cookie, this.token);
+    return tokenMatches(
+      url.searchParams.get("token") ?? bearer ?? cookieValue(req.headers.cookie, this.cookieName),
+      this.token,
+    );
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://dashboard");
     if (req.method !== "GET" && req.method !== "HEAD") return replyError(res, 405, "use GET");
+    // A page on another site whose name was made to resolve to this address (DNS rebinding) sends its own name.
+    if (!hostAllowed(req.headers.host, this.opts.host, this.port))
+      return replyError(res, 421, "the Host header names neither this address nor localhost");
     if (!this.authorized(req, url))
       return replyError(res, 401, "open the URL netevd dashboard printed (it carries the token)");
     if (url.searchParams.has("token")) {
@@ -106,7 +117,7 @@ export class DashboardServer {
       res.writeHead(303, {
         ...SECURITY_HEADERS,
         location: "/",
-        "set-cookie": `${COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`,
+        "set-cookie": `${this.cookieName}=${this.token}; HttpOnly; SameSite=Strict; Path=/`,
       });
       res.end();
       return;
