@@ -49,6 +49,22 @@ Napi::Value SendWithFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(n));
 }
 
+// peerCredentials(socketFd) -> { pid, uid, gid }: who is at the other end of
+// a connected AF_UNIX socket (SO_PEERCRED, as the kernel recorded it at
+// connect: the peer cannot choose it).
+Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) ThrowErrno(env, errno, "getsockopt");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", Napi::Number::New(env, cred.pid));
+  o.Set("uid", Napi::Number::New(env, cred.uid));
+  o.Set("gid", Napi::Number::New(env, cred.gid));
+  return o;
+}
+
 long long NowMs() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -193,6 +209,7 @@ Napi::Value RequestWithFd(const Napi::CallbackInfo& info) {
 
 void DefineFdPassing(Napi::Env env, Napi::Object exports) {
   exports.Set("sendWithFd", Napi::Function::New(env, SendWithFd));
+  exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("requestWithFd", Napi::Function::New(env, RequestWithFd));
 }
 

@@ -51,6 +51,12 @@ export interface UserEntry {
   home: string;
 }
 
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
 /** A process started by spawnProcess: its pid and the read ends of its stdout and stderr pipes. */
 interface SpawnedProcess {
   pid: number;
@@ -88,6 +94,8 @@ export interface NativeBinding {
    */
   openNetlinkIn(path: string, protocol: number): number;
   closeFd(fd: number): void;
+  /** Who connected: the pid, uid and gid the kernel recorded for a Unix socket's peer (SO_PEERCRED). */
+  peerCredentials(socketFd: number): PeerCredentials;
   /** One sendmsg (never blocking) of `data` with `fd` attached (SCM_RIGHTS). */
   sendWithFd(socketFd: number, data: Buffer, fd: number): number;
   /** Off the event loop: connect to the AF_UNIX socket, send, read one answer line and the fd with it. */

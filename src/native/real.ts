@@ -14,7 +14,7 @@ import { join } from "node:path";
 import * as sea from "node:sea";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
-const ABI_VERSION = 6;
+const ABI_VERSION = 7;
 
 interface Addon extends Omit<NativeBinding, "openNetlink"> {
   abiVersion: number;
@@ -114,6 +114,7 @@ export function realBinding(): NativeBinding {
     openNetlinkIn: (path, protocol) => addon.openNetlinkIn(path, protocol),
     closeFd: (fd) => addon.closeFd(fd),
     sendWithFd: (sock, data, fd) => addon.sendWithFd(sock, data, fd),
+    peerCredentials: (sock) => addon.peerCredentials(sock),
     requestWithFd: (path, data, ms, cb) => addon.requestWithFd(path, data, ms, cb),
     spawnProcess: (file, argv, env, onExit, drop) =>
       addon.spawnProcess(file, argv, env, onExit, drop === true),

@@ -25,7 +25,12 @@ import { secureConfig, secureExecutable } from "./secure-path";
 import type { UnitOutcome, UnitSpec } from "./transient-unit";
 
 const READ_TIMEOUT_MS = 10_000;
+/** After the answer, how long the peer has to close its end before the connection is cut. */
+const CLOSE_DEADLINE_MS = 1_000;
 const MAX_IN_FLIGHT = 64;
+const MAX_CONNECTIONS = 256;
+/** Connections one uid may hold at once (the daemon needs at most MAX_IN_FLIGHT and a few sockets). */
+const MAX_PER_UID = 96;
 
 export interface ExecutorOptions {
   configPath: string;
@@ -33,8 +38,8 @@ export interface ExecutorOptions {
   units: { run(spec: UnitSpec): Promise<UnitOutcome> };
   /** The executor's own environment, for LANG and TZ. */
   parentEnv?: NodeJS.ProcessEnv;
-  /** For netlink sockets inside watched namespaces (absent: such requests are refused). */
-  binding?: NativeBinding;
+  /** Peer credentials, and netlink sockets inside watched namespaces. */
+  binding: NativeBinding;
 }
 
 type Authorized = { spec: UnitSpec } | { refused: string };
@@ -43,6 +48,8 @@ type Loaded = { config: Config } | { refused: string };
 export class PrivilegedExecutor {
   private seq = 0;
   private inFlight = 0;
+  private connections = 0;
+  private readonly perUid = new Map<number, number>();
   private readonly log = getLogger("privileged");
 
   constructor(private readonly opts: ExecutorOptions) {}
@@ -131,7 +138,6 @@ export class PrivilegedExecutor {
     if ("refused" in loaded) return loaded;
     const why = this.watched(loaded.config, name);
     if (why) return { refused: why };
-    if (!this.opts.binding) return { refused: "this executor opens no namespace sockets" };
     try {
       return { fd: this.opts.binding.openNetlinkIn(posix.join(NETNS_DIR, name), NETLINK_ROUTE) };
     } catch (err) {
@@ -175,20 +181,20 @@ export class PrivilegedExecutor {
     const answer = (reply: NetnsSocketReply) => Buffer.from(`${JSON.stringify(reply)}\n`);
     if ("refused" in r) {
       this.log.warn(`refused a socket in namespace ${name}: ${r.refused}`);
-      if (sock.writable) sock.end(answer({ ok: false, refused: r.refused }));
+      this.finish(sock, answer({ ok: false, refused: r.refused }));
       return;
     }
     const fd = socketFd(sock);
     try {
       if (fd === undefined) throw new Error("the connection has no fd");
-      this.opts.binding?.sendWithFd(fd, answer({ ok: true, netns: name }), r.fd);
+      this.opts.binding.sendWithFd(fd, answer({ ok: true, netns: name }), r.fd);
       this.log.debug(`handed over a netlink socket in namespace ${name}`);
     } catch (err) {
       this.log.warn(`could not hand over a socket in namespace ${name}: ${(err as Error).message}`);
     } finally {
-      this.opts.binding?.closeFd(r.fd);
+      this.opts.binding.closeFd(r.fd);
     }
-    sock.end();
+    this.finish(sock);
   }
 
   private refuse(why: string, req?: PrivilegedRequest): PrivilegedReply {
@@ -196,26 +202,77 @@ export class PrivilegedExecutor {
     return { ok: false, refused: why };
   }
 
-  /** Serves connections: one request line in, one reply line out. */
+  /** Serves connections: one request line in, one reply line out, then the connection ends. */
   serve(server: Server): void {
-    // Connections that send nothing are closed after 10 s; beyond this many, new ones are closed at once.
-    server.maxConnections = 256;
     server.on("connection", (sock) => this.connection(sock));
   }
 
+  /**
+   * Who may ask: root and the daemon's user (system.user of the configuration
+   * on disk), as the kernel names the peer. Anyone else in the socket's group
+   * is refused before a byte is read.
+   */
+  private peerAllowed(uid: number): string | undefined {
+    if (uid === 0) return undefined;
+    const loaded = this.config();
+    if ("refused" in loaded) return loaded.refused;
+    const user = loaded.config.system.user;
+    const entry = this.opts.binding.lookupUser(user);
+    return entry?.uid === uid ? undefined : `uid ${uid} is neither root nor the daemon's user (${user})`;
+  }
+
+  /** The answer (if any), no more reading, and a short deadline for the peer to close. */
+  private finish(sock: Socket, answer?: string | Buffer): void {
+    sock.removeAllListeners("data");
+    sock.pause();
+    if (!sock.writable) sock.destroy();
+    else if (answer === undefined) sock.end();
+    else sock.end(answer);
+    setTimeout(() => sock.destroy(), CLOSE_DEADLINE_MS).unref();
+  }
+
   private connection(sock: Socket): void {
+    sock.on("error", () => sock.destroy());
+    const fd = socketFd(sock);
+    let peer: { pid: number; uid: number } | undefined;
+    try {
+      if (fd !== undefined) peer = this.opts.binding.peerCredentials(fd);
+    } catch {
+      // below: a peer that cannot be named is refused
+    }
+    const who = peer ? `uid ${peer.uid} pid ${peer.pid}` : "an unknown peer";
+    const refuse = (why: string) => {
+      this.log.warn(`refused a connection from ${who}: ${why}`);
+      this.finish(sock, `${JSON.stringify({ ok: false, refused: why })}\n`);
+    };
+    if (!peer) return refuse("its credentials cannot be read");
+    const notAllowed = this.peerAllowed(peer.uid);
+    if (notAllowed) return refuse(notAllowed);
+    const uid = peer.uid;
+    const held = this.perUid.get(uid) ?? 0;
+    if (this.connections >= MAX_CONNECTIONS) return refuse(`more than ${MAX_CONNECTIONS} connections`);
+    if (held >= MAX_PER_UID) return refuse(`more than ${MAX_PER_UID} connections from uid ${uid}`);
+    this.connections++;
+    this.perUid.set(uid, held + 1);
+    sock.once("close", () => {
+      this.connections--;
+      const n = (this.perUid.get(uid) ?? 1) - 1;
+      if (n > 0) this.perUid.set(uid, n);
+      else this.perUid.delete(uid);
+    });
+    this.read(sock, who);
+  }
+
+  /** One request line, then nothing more is read. */
+  private read(sock: Socket, who: string): void {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const reply = (r: PrivilegedReply) => {
-      if (sock.writable) sock.end(`${JSON.stringify(r)}\n`);
-    };
+    const reply = (r: PrivilegedReply) => this.finish(sock, `${JSON.stringify(r)}\n`);
     const timer = setTimeout(() => {
       done = true;
-      reply(this.refuse("no complete request within 10 s"));
-      sock.destroySoon();
+      reply(this.refuse(`no complete request from ${who} within 10 s`));
     }, READ_TIMEOUT_MS);
-    sock.on("error", () => sock.destroy());
     sock.on("data", (chunk: Buffer) => {
       if (done) return;
       const nl = chunk.indexOf(0x0a);
@@ -223,13 +280,16 @@ export class PrivilegedExecutor {
       if (size > MAX_REQUEST_BYTES) {
         done = true;
         clearTimeout(timer);
-        reply(this.refuse(`request longer than ${MAX_REQUEST_BYTES} bytes`));
+        reply(this.refuse(`request from ${who} longer than ${MAX_REQUEST_BYTES} bytes`));
         return;
       }
       chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
       if (nl < 0) return;
       done = true;
       clearTimeout(timer);
+      // Whatever follows the line is never read.
+      sock.removeAllListeners("data");
+      sock.pause();
       if (this.inFlight >= MAX_IN_FLIGHT) {
         reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`));
         return;
@@ -246,6 +306,7 @@ export class PrivilegedExecutor {
         .then(reply)
         .finally(() => this.inFlight--);
     });
+    sock.once("close", () => clearTimeout(timer));
   }
 }
 

@@ -11,6 +11,7 @@ import type {
   NativeBinding,
   NativeError,
   NetlinkHandle,
+  PeerCredentials,
   UserEntry,
 } from "../../src/native/binding";
 
@@ -249,6 +250,12 @@ export class FakeBinding implements NativeBinding {
     const fd = nextFd++;
     this.fds.set(fd, "socket");
     return fd;
+  }
+  /** Peers as the kernel would name them: root, unless a test says otherwise. */
+  peer: PeerCredentials = { pid: 1, uid: 0, gid: 0 };
+  peerCredentials(socketFd: number): PeerCredentials {
+    if (this.fds.get(socketFd) !== "socket") throw nativeError("ENOTSOCK", "getsockopt");
+    return this.peer;
   }
   sendWithFd(socketFd: number, data: Buffer, fd: number): number {
     if (this.fds.get(socketFd) !== "socket") throw nativeError("ENOTSOCK", "sendmsg");
