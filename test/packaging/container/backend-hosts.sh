@@ -61,8 +61,9 @@ networkd)
 	check "systemd-networkd made ve0 routable" wait_for bash -c 'networkctl status ve0 2>/dev/null | grep -q "State: routable"'
 	;;
 ifupdown)
+	# .50-.59: the checks below match "10.99.0.5"; dnsmasq picks from the range by the random MAC.
 	ip netns exec lan dnsmasq --no-daemon --port=0 --no-ping --interface=ve0p --bind-interfaces \
-		--dhcp-range=10.99.0.50,10.99.0.60,12h --dhcp-option=option:router,10.99.0.1 \
+		--dhcp-range=10.99.0.50,10.99.0.59,12h --dhcp-option=option:router,10.99.0.1 \
 		--dhcp-option=option:dns-server,10.99.0.1 --dhcp-leasefile=/run/dnsmasq-lan.leases > /run/dnsmasq.log 2>&1 &
 	printf 'allow-hotplug ve0\niface ve0 inet dhcp\n' > /etc/network/interfaces.d/ve0
 	ifup ve0 > /run/ifup.log 2>&1
