@@ -55,6 +55,15 @@ export function unitPath(name: string): string {
   return `/org/freedesktop/systemd1/unit/${label}`;
 }
 
+/**
+ * systemd substitutes $NAME and ${NAME} in ExecStart's arguments from the
+ * unit's environment (an unbraced one split at whitespace) and turns $$ into
+ * $. Doubled, every $ reaches the hook as netevd sent it: a link named
+ * "$IP4_ADDRESS_0" stays that name. (ExecStartEx's no-env-expand flag would do
+ * the same from systemd 243 on.)
+ */
+const literal = (arg: string) => arg.replaceAll("$", "$$$$");
+
 const usec = (ms: number) => BigInt(Math.round(ms)) * 1000n;
 
 function properties(s: UnitSpec): [string, Variant][] {
@@ -62,7 +71,7 @@ function properties(s: UnitSpec): [string, Variant][] {
   const p: [string, Variant][] = [
     ["Description", v("s", s.description)],
     ["Type", v("s", "exec")],
-    ["ExecStart", v("a(sasb)", [[s.path, [s.path, ...s.args], false]])],
+    ["ExecStart", v("a(sasb)", [[s.path, [s.path, ...s.args].map(literal), false]])],
     [
       "Environment",
       v(

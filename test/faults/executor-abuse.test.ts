@@ -5,14 +5,14 @@
 // locked out every later request), a refused oversized request was read to
 // its end, and any member of the socket's group could ask.
 import { spawn } from "node:child_process";
-import { chmodSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { askPrivileged } from "../../src/privileged/client";
 import { startExecutor } from "../helpers/privileged";
 import { waitFor } from "../helpers/proc";
-import { isRoot, rootOnlyDir } from "../helpers/tmp";
+import { isRoot, rootOnlyDir, writeScript } from "../helpers/tmp";
 
 const NOBODY = 65534;
 const sockets: Socket[] = [];
@@ -134,4 +134,37 @@ describe.runIf(isRoot)("netevd-privileged under abuse", () => {
     client.stop();
     expect(r.ok ? "" : r.refused).not.toMatch(/more than/);
   }, 40_000);
+
+  it("passes arguments and variables byte for byte: systemd expands no $ in what netevd sends", async () => {
+    const root = rootOnlyDir();
+    const dir = join(root, "nm");
+    const out = join(root, "out");
+    const config = join(root, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { user: nobody }\nscripts:\n  dir: ${root}\n  directories:\n    - { path: ${dir}, style: nm-dispatcher, privileged: {} }\n`,
+    );
+    writeScript(
+      dir,
+      "50-args",
+      `for a in "$@"; do printf '%s\\n' "$a"; done > ${out}; printf '%s\\n' "$CONNECTION_ID" >> ${out}`,
+    );
+    const ex = await startExecutor(root, config);
+    // A link a user named "$IP4_ADDRESS_0", whose variable holds two words; and "\${PATH}".
+    const env = { IP4_ADDRESS_0: "10.0.0.1/24 10.0.0.254", CONNECTION_ID: "${PATH}", PATH: "/usr/bin" };
+    const r = await askPrivileged(
+      ex.socket,
+      {
+        directory: dir,
+        script: "50-args",
+        args: ["$IP4_ADDRESS_0", "${PATH}", "$$", "up"],
+        env,
+        link: "x",
+        event: "up",
+      },
+      20_000,
+    );
+    expect(r).toMatchObject({ ok: true, exitCode: 0 });
+    expect(readFileSync(out, "utf8")).toBe("$IP4_ADDRESS_0\n${PATH}\n$$\nup\n${PATH}\n");
+  }, 30_000);
 });

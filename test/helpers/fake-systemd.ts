@@ -137,13 +137,14 @@ export class FakeSystemd {
 
   private run(bus: MessageBus, unit: FakeUnit, id: number, job: string): void {
     const p = unit.props;
-    const [[path, argv]] = p.ExecStart as [string, string[], boolean][] as [[string, string[], boolean]];
+    const [[path, given]] = p.ExecStart as [string, string[], boolean][] as [[string, string[], boolean]];
     const env = Object.fromEntries(
       ((p.Environment as string[]) ?? []).map((kv) => [
         kv.slice(0, kv.indexOf("=")),
         kv.slice(kv.indexOf("=") + 1),
       ]),
     );
+    const argv = expandLikeSystemd(given, env);
     // NetworkNamespacePath=: systemd joins the namespace before exec, as nsenter does.
     const netns = typeof p.NetworkNamespacePath === "string" ? p.NetworkNamespacePath : undefined;
     const [file, args] = netns
@@ -200,4 +201,22 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // gone
   }
+}
+
+/**
+ * What systemd does to ExecStart's arguments before exec (replace_env_argv):
+ * a word that is exactly $NAME becomes the variable's value split at
+ * whitespace (none when unset), ${NAME} anywhere becomes its value, and $$
+ * becomes $.
+ */
+function expandLikeSystemd(argv: string[], env: Record<string, string>): string[] {
+  return argv.flatMap((word) => {
+    const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
+    if (whole) return (env[whole[1]!] ?? "").split(/\s+/).filter(Boolean);
+    return [
+      word.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name?: string) =>
+        name ? (env[name] ?? "") : "$",
+      ),
+    ];
+  });
 }
