@@ -9,7 +9,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 7));
+  exports.Set("abiVersion", Napi::Number::New(env, 8));
   exports.Set("NetlinkSocket", netevd::NetlinkSocket::Define(env));
   netevd::DefinePrivileges(env, exports);
   netevd::DefineNotify(env, exports);

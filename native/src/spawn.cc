@@ -210,10 +210,54 @@ Napi::Value SpawnProcess(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// setChildSubreaper(): this process adopts its orphaned descendants
+// (PR_SET_CHILD_SUBREAPER), so a hook's child that left its session is still
+// found, signalled and reaped here rather than by init.
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) ThrowErrno(info.Env(), errno, "prctl");
+  return info.Env().Undefined();
+}
+
+// pidfdOpen(pid) -> fd: a handle on that very process (no pid reuse race).
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) ThrowErrno(info.Env(), errno, "pidfd_open");
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// pidfdSignal(fd, signal) -> false when the process is gone (ESRCH).
+Napi::Value PidfdSignal(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int sig = info[1].As<Napi::Number>().Int32Value();
+  if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) == 0) return Napi::Boolean::New(info.Env(), true);
+  if (errno == ESRCH) return Napi::Boolean::New(info.Env(), false);
+  ThrowErrno(info.Env(), errno, "pidfd_send_signal");
+}
+
+// pidfdReap(fd) -> "reaped" (it had exited and was this process's child),
+// "running", or "elsewhere" (not a child of this process now: ECHILD).
+Napi::Value PidfdReap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  siginfo_t si{};
+  int rc;
+  do {
+    rc = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &si, WEXITED | WNOHANG);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno == ECHILD) return Napi::String::New(env, "elsewhere");
+  if (rc < 0) ThrowErrno(env, errno, "waitid");
+  return Napi::String::New(env, si.si_pid == 0 ? "running" : "reaped");
+}
+
 }  // namespace
 
 void DefineSpawn(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnProcess", Napi::Function::New(env, SpawnProcess, "spawnProcess"));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal, "pidfdSignal"));
+  exports.Set("pidfdReap", Napi::Function::New(env, PidfdReap, "pidfdReap"));
 }
 
 }  // namespace netevd

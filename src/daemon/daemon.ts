@@ -60,6 +60,8 @@ export class Daemon {
     becomeDaemonUser(this.opts.binding, c, this.opts.dryRun);
     // After the drop: a delegated cgroup belongs to the user netevd runs as.
     const killScope = detectKillScope();
+    // Without a cgroup, a hook's children that leave its group are adopted here, to be found and reaped.
+    if (killScope.kind === "process-group") this.opts.binding.setChildSubreaper();
     log.info(`scripts: ${describeKillScope(killScope)}`);
     const kernel = new KernelState(this.opts.binding, { log: getLogger("kernel") });
     this.early.push(() => kernel.close());

@@ -101,10 +101,6 @@ export interface NativeBinding {
   /** Off the event loop: connect to the AF_UNIX socket, send, read one answer line and the fd with it. */
   requestWithFd(path: string, data: Buffer, timeoutMs: number, callback: FdAnswerCallback): void;
   /**
-   * posix_spawn in a new session, stdin /dev/null, cwd /, signals at their
-   * defaults; the exit is watched through a pidfd. Throws ENOENT, EACCES, …
-   */
-  /**
    * posix_spawn into a session of its own; with `dropCapabilities`, from a
    * thread lowered to the ambient set under no_new_privs (for a daemon that
    * stays uid 0, whose scripts would otherwise regain every capability).
@@ -116,4 +112,12 @@ export interface NativeBinding {
     onExit: ExitCallback,
     dropCapabilities?: boolean,
   ): SpawnedProcess;
+  /** PR_SET_CHILD_SUBREAPER: orphaned descendants become this process's children. */
+  setChildSubreaper(): void;
+  /** A pidfd for the process (ESRCH when it is gone). */
+  pidfdOpen(pid: number): number;
+  /** Signals the process behind the pidfd; false when it is gone. */
+  pidfdSignal(fd: number, signal: number): boolean;
+  /** Reaps it if it exited as this process's child; "elsewhere" when it is not one now. */
+  pidfdReap(fd: number): "reaped" | "running" | "elsewhere";
 }

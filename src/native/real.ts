@@ -14,7 +14,7 @@ import { join } from "node:path";
 import * as sea from "node:sea";
 import type { NativeBinding, NetlinkHandle } from "./binding";
 
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 
 interface Addon extends Omit<NativeBinding, "openNetlink"> {
   abiVersion: number;
@@ -115,6 +115,10 @@ export function realBinding(): NativeBinding {
     closeFd: (fd) => addon.closeFd(fd),
     sendWithFd: (sock, data, fd) => addon.sendWithFd(sock, data, fd),
     peerCredentials: (sock) => addon.peerCredentials(sock),
+    setChildSubreaper: () => addon.setChildSubreaper(),
+    pidfdOpen: (pid) => addon.pidfdOpen(pid),
+    pidfdSignal: (fd, sig) => addon.pidfdSignal(fd, sig),
+    pidfdReap: (fd) => addon.pidfdReap(fd),
     requestWithFd: (path, data, ms, cb) => addon.requestWithFd(path, data, ms, cb),
     spawnProcess: (file, argv, env, onExit, drop) =>
       addon.spawnProcess(file, argv, env, onExit, drop === true),

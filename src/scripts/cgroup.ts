@@ -76,7 +76,7 @@ export function detectKillScope(): KillScope {
 export function describeKillScope(k: KillScope): string {
   return k.kind === "cgroup"
     ? `each script runs in a cgroup of its own under ${k.dir}; a timeout ends all its processes (cgroup.kill)`
-    : `a timeout ends the script's process group (no per-script cgroup: ${k.reason})`;
+    : `a timeout ends the script's process group and the processes below it, those that left the group too (netevd is their subreaper; no per-script cgroup: ${k.reason})`;
 }
 
 /** One script run's cgroup: made before the start, removed once empty. */

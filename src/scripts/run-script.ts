@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger";
 import type { NativeBinding } from "../native/binding";
 import type { ScriptCgroup } from "./cgroup";
 import { type Launched, launch } from "./launch";
+import { Descendants } from "./descendants";
 import { LineSplitter } from "./line-splitter";
 
 export const MAX_LINE_BYTES = 4096;
@@ -111,13 +112,22 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
     const timer = setTimeout(() => {
       timedOut = true;
       const cg = opts.cgroup;
+      // Without a cgroup: the processes below the hook now, those that left its group too.
+      const below = cg ? undefined : new Descendants(opts.binding, child.pid);
+      const escaped = below && below.size > 0 ? ` and ${below.size} process(es) it started` : "";
       log.warn(
-        `timed out after ${opts.timeoutMs} ms, sending SIGTERM to ${cg ? "its cgroup" : "its process group"}`,
+        `timed out after ${opts.timeoutMs} ms, sending SIGTERM to ${cg ? "its cgroup" : `its process group${escaped}`}`,
       );
       killGroup(child.pid, "SIGTERM");
+      below?.signal("SIGTERM");
       cg?.terminate();
       killTimer = setTimeout(() => {
-        const left = cg ? cg.pids().length > 0 : killGroup(child.pid, 0);
+        // What the hook started during the grace is below it too, if it still runs.
+        const later = below && killGroup(child.pid, 0) ? new Descendants(opts.binding, child.pid) : undefined;
+        const stragglers = (below?.signal("SIGKILL") ?? 0) + (later?.signal("SIGKILL") ?? 0);
+        below?.reap();
+        later?.reap();
+        const left = cg ? cg.pids().length > 0 : killGroup(child.pid, 0) || stragglers > 0;
         if (!left) return;
         killGroup(child.pid, "SIGKILL");
         cg?.kill();

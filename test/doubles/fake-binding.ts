@@ -251,6 +251,20 @@ export class FakeBinding implements NativeBinding {
     this.fds.set(fd, "socket");
     return fd;
   }
+  subreaper = false;
+  setChildSubreaper(): void {
+    this.subreaper = true;
+  }
+  /** The in-process tests' processes are not real: none can be opened. */
+  pidfdOpen(_pid: number): number {
+    throw nativeError("ESRCH", "pidfd_open");
+  }
+  pidfdSignal(_fd: number, _signal: number): boolean {
+    return false;
+  }
+  pidfdReap(_fd: number): "reaped" | "running" | "elsewhere" {
+    return "elsewhere";
+  }
   /** Peers as the kernel would name them: root, unless a test says otherwise. */
   peer: PeerCredentials = { pid: 1, uid: 0, gid: 0 };
   peerCredentials(socketFd: number): PeerCredentials {

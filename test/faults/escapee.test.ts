@@ -1,10 +1,18 @@
 // A hung script's descendant that left its process group (setsid) and ignores
 // SIGTERM: where netevd owns a delegated cgroup it dies with the script's
-// timeout (cgroup.kill); elsewhere netevd says it ends process groups only,
-// and such an escapee lives on. Without per-script cgroups the first test
-// fails: the escapee outlives the timeout.
+// timeout (cgroup.kill); elsewhere netevd, as its subreaper, finds it below
+// the hook at the timeout, kills it after the grace and reaps it. Without
+// either, the escapee outlives the timeout (both tests fail).
 import type { ChildProcess } from "node:child_process";
-import { chownSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startDaemon } from "../helpers/daemon";
@@ -89,10 +97,16 @@ describe.runIf(canNetns && mount)("a script's descendants at its timeout", () =>
     }
   }, 60_000);
 
-  it("without one: netevd says it ends process groups only, and why", async () => {
+  it("without one: the setsid escapee is found below the hook, killed after the grace and reaped", async () => {
     const { d, escapee } = await run(undefined);
     try {
-      expect(d.output()).toMatch(/a timeout ends the script's process group \(no per-script cgroup: [^)]+\)/);
+      expect(d.output()).toMatch(
+        /a timeout ends the script's process group and the processes below it, those that left the group too \(netevd is their subreaper; no per-script cgroup: [^)]+\)/,
+      );
+      expect(d.output()).toMatch(/sending SIGTERM to its process group and \d+ process\(es\) it started/);
+      // SIGTERM is ignored; SIGKILL after the 5 s grace; then netevd, its subreaper, reaps it (no zombie left).
+      expect(await waitFor(() => !alive(escapee), 15_000), d.output()).toBe(true);
+      expect(await waitFor(() => !existsSync(`/proc/${escapee}`)), "left a zombie").toBe(true);
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);
     } finally {
