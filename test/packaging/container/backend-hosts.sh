@@ -28,7 +28,8 @@ ip -n lan link set ve0p up
 nm_profile() { # a static profile for ve0, as an administrator writes it
 	mkdir -p /etc/NetworkManager/system-connections /etc/NetworkManager/conf.d
 	# A container's read-only /sys keeps NetworkManager off udev; its veths are managed by this profile.
-	printf '[main]\nno-auto-default=*\n[keyfile]\nunmanaged-devices=except:interface-name:ve0\n' > /etc/NetworkManager/conf.d/90-test.conf
+	# The two links with a $ in their names are the privileged-hook check's (networkmanager case).
+	printf '[main]\nno-auto-default=*\n[keyfile]\nunmanaged-devices=except:interface-name:ve0;except:interface-name:$IP4_ADDRESS_0;except:interface-name:${PATH}\n' > /etc/NetworkManager/conf.d/90-test.conf
 	cat > /etc/NetworkManager/system-connections/ve0.nmconnection <<'EOF'
 [connection]
 id=ve0
@@ -135,6 +136,36 @@ check "routable.d ran for ve0 after the change, with the address" wait_for bash 
 check "routable.d had BACKEND=$BACKEND" has routable ve0 "BACKEND=$BACKEND"
 [ "$CASE" = ifupdown ] && check "routable.d had the lease's DHCP_ADDRESS" wait_for bash -c "grep -hq '^DHCP_ADDRESS=10.99.0.5' /run/netevd/routable.ve0.* 2>/dev/null"
 check "no 'lost the system bus' in the journal (the bus never went)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "lost the system bus"'
+if [ "$CASE" = networkmanager ]; then
+	section "a privileged nm-dispatcher hook: its arguments byte for byte (real systemd)"
+	# Links named as a variable of the hook's own environment would be expanded
+	# by systemd in ExecStart's arguments unless netevd escapes them.
+	mkdir -p /etc/netevd/nm-root
+	printf '#!/bin/sh\n[ "$2" = up ] || exit 0\nprintf "%%s\\n" "$@" "IP4_ADDRESS_0=$IP4_ADDRESS_0" > /run/netevd-args.$$\n' > /etc/netevd/nm-root/50-args
+	chmod 755 /etc/netevd/nm-root/50-args
+	printf 'system: { backend: NetworkManager }\nscripts:\n  directories:\n    - { path: /etc/netevd/nm-root, style: nm-dispatcher, privileged: {} }\n' > /etc/netevd/netevd.yaml
+	systemctl restart netevd
+	check "netevd active again, with a privileged nm-dispatcher directory" wait_for systemctl -q is-active netevd
+	n=0
+	for name in '$IP4_ADDRESS_0' '${PATH}'; do
+		n=$((n + 1))
+		ip link add "$name" type veth peer name "dl$n" netns lan
+		ip -n lan link set "dl$n" up
+		printf '[connection]\nid=dollar%s\ntype=ethernet\ninterface-name=%s\n[ipv4]\nmethod=manual\naddress1=10.9%s.0.2/24,10.9%s.0.1\n[ipv6]\nmethod=disabled\n' \
+			"$n" "$name" "$n" "$n" > "/etc/NetworkManager/system-connections/dollar$n.nmconnection"
+		chmod 600 "/etc/NetworkManager/system-connections/dollar$n.nmconnection"
+	done
+	nmcli connection reload
+	nmcli connection up dollar1 > /dev/null 2>&1
+	nmcli connection up dollar2 > /dev/null 2>&1
+	args_have() { grep -Fxq -- "$1" /run/netevd-args.* 2>/dev/null; }
+	check "the link named \$IP4_ADDRESS_0 arrived as \$1, literally" wait_for args_have '$IP4_ADDRESS_0'
+	check "its IP4_ADDRESS_0 beside it, one value, not split" args_have 'IP4_ADDRESS_0=10.91.0.2/24 10.91.0.1'
+	check "the link named \${PATH} arrived as \$1, literally" wait_for args_have '${PATH}'
+	check "no argument was the expanded address" bash -c "! grep -Fxq 10.91.0.2/24 /run/netevd-args.*"
+	check "journal: they ran as root in transient units" bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "running /etc/netevd/nm-root/50-args as root in netevd-hook-"'
+	head -n 3 /run/netevd-args.*
+fi
 for e in routable activated; do for f in /run/netevd/$e.ve0.*; do [ -e "$f" ] && { echo "--- $f"; grep -E '^(EVENT|STATE|BACKEND|ADDRESSES|DHCP_ADDRESS)=' "$f"; }; done; done
 journal | tail -15
 
