@@ -17,11 +17,13 @@ const canonical = (ip: string) => (isIP(ip) === 6 ? new URL(`http://[${ip}]/`).h
 
 /**
  * Whether a request's Host names this dashboard: localhost or the address it
- * listens on (any IP address when it listens on all), with its port.
+ * listens on (any IP address when it listens on all), with its port or none.
  */
 export function hostAllowed(header: string | undefined, listenHost: string, port: number): boolean {
   const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(header ?? "");
-  if (!m?.[1] || Number(m[2] ?? 80) !== port) return false;
+  // No port: a hand-written client. A browser always names a port other than 80, and
+  // a rebinding page on port 80 reaches port 80, not this one.
+  if (!m?.[1] || (m[2] !== undefined && Number(m[2]) !== port)) return false;
   const name = m[1].replace(/^\[|\]$/g, "").toLowerCase();
   if (name === "localhost") return true;
   if (isIP(name) === 0) return false;

@@ -15,6 +15,8 @@ describe("dashboard Host header", () => {
     expect(hostAllowed("127.0.0.1.nip.io:8091", "127.0.0.1", 8091)).toBe(false);
     expect(hostAllowed(undefined, "127.0.0.1", 8091)).toBe(false);
     expect(hostAllowed("127.0.0.1", "127.0.0.1", 80)).toBe(true);
+    expect(hostAllowed("127.0.0.1", "127.0.0.1", 8091)).toBe(true);
+    expect(hostAllowed("attacker.example", "127.0.0.1", 8091)).toBe(false);
     // Listening on every address: any IP address, still no name but localhost.
     expect(hostAllowed("192.0.2.5:8091", "0.0.0.0", 8091)).toBe(true);
     expect(hostAllowed("intranet.example:8091", "0.0.0.0", 8091)).toBe(false);
