@@ -141,7 +141,8 @@ if [ "$CASE" = networkmanager ]; then
 	# Links named as a variable of the hook's own environment would be expanded
 	# by systemd in ExecStart's arguments unless netevd escapes them.
 	mkdir -p /etc/netevd/nm-root
-	printf '#!/bin/sh\n[ "$2" = up ] || exit 0\nprintf "%%s\\n" "$@" "IP4_ADDRESS_0=$IP4_ADDRESS_0" > /run/netevd-args.$$\n' > /etc/netevd/nm-root/50-args
+	# Every run is recorded: an expanded name shifts "up" out of $2, so nothing is filtered on it.
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" "IP4_ADDRESS_0=$IP4_ADDRESS_0" > /run/netevd-args.$$\n' > /etc/netevd/nm-root/50-args
 	chmod 755 /etc/netevd/nm-root/50-args
 	printf 'system: { backend: NetworkManager }\nscripts:\n  directories:\n    - { path: /etc/netevd/nm-root, style: nm-dispatcher, privileged: {} }\n' > /etc/netevd/netevd.yaml
 	systemctl restart netevd
