@@ -147,17 +147,18 @@ export class PrivilegedExecutor {
     }
   }
 
-  async handle(line: string): Promise<PrivilegedReply> {
+  /** `who`: the peer as the kernel named it, for the log. */
+  async handle(line: string, who: string): Promise<PrivilegedReply> {
     const req = parseRequest(line);
-    if ("refused" in req) return this.refuse(req.refused);
-    if ("netns_socket" in req) return this.refuse("a netns_socket request is answered with an fd");
+    if ("refused" in req) return this.refuse(req.refused, who);
+    if ("netns_socket" in req) return this.refuse("a netns_socket request is answered with an fd", who);
     let auth: Authorized;
     try {
       auth = this.authorize(req);
     } catch (err) {
       auth = { refused: `cannot check it: ${(err as Error).message}` }; // e.g. a file changing under it
     }
-    if ("refused" in auth) return this.refuse(auth.refused, req);
+    if ("refused" in auth) return this.refuse(auth.refused, who, req);
     const { spec } = auth;
     this.log.info(`running ${spec.path} as root in ${spec.name}`, {
       link: req.link,
@@ -171,16 +172,16 @@ export class PrivilegedExecutor {
       const o = await this.opts.units.run(spec);
       return { ok: true, unit: spec.name, exitCode: o.exitCode, signal: o.signal, timedOut: o.timedOut };
     } catch (err) {
-      return this.refuse(`systemd did not run it: ${(err as Error).message}`, req);
+      return this.refuse(`systemd did not run it: ${(err as Error).message}`, who, req);
     }
   }
 
   /** The answer line goes with the fd in one sendmsg; a refusal is a plain line. */
-  private sendNetnsSocket(sock: Socket, name: string): void {
+  private sendNetnsSocket(sock: Socket, name: string, who: string): void {
     const r = this.netnsSocket(name);
     const answer = (reply: NetnsSocketReply) => Buffer.from(`${JSON.stringify(reply)}\n`);
     if ("refused" in r) {
-      this.log.warn(`refused a socket in namespace ${name}: ${r.refused}`);
+      this.log.warn(`refused a socket in namespace ${name} (from ${who}): ${r.refused}`);
       this.finish(sock, answer({ ok: false, refused: r.refused }));
       return;
     }
@@ -197,8 +198,8 @@ export class PrivilegedExecutor {
     this.finish(sock);
   }
 
-  private refuse(why: string, req?: PrivilegedRequest): PrivilegedReply {
-    this.log.warn(`refused${req ? ` ${req.directory} ${req.script}` : ""}: ${why}`);
+  private refuse(why: string, who: string, req?: PrivilegedRequest): PrivilegedReply {
+    this.log.warn(`refused${req ? ` ${req.directory} ${req.script}` : ""} (from ${who}): ${why}`);
     return { ok: false, refused: why };
   }
 
@@ -271,7 +272,7 @@ export class PrivilegedExecutor {
     const reply = (r: PrivilegedReply) => this.finish(sock, `${JSON.stringify(r)}\n`);
     const timer = setTimeout(() => {
       done = true;
-      reply(this.refuse(`no complete request from ${who} within 10 s`));
+      reply(this.refuse("no complete request within 10 s", who));
     }, READ_TIMEOUT_MS);
     sock.on("data", (chunk: Buffer) => {
       if (done) return;
@@ -280,7 +281,7 @@ export class PrivilegedExecutor {
       if (size > MAX_REQUEST_BYTES) {
         done = true;
         clearTimeout(timer);
-        reply(this.refuse(`request from ${who} longer than ${MAX_REQUEST_BYTES} bytes`));
+        reply(this.refuse(`request longer than ${MAX_REQUEST_BYTES} bytes`, who));
         return;
       }
       chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
@@ -291,18 +292,18 @@ export class PrivilegedExecutor {
       sock.removeAllListeners("data");
       sock.pause();
       if (this.inFlight >= MAX_IN_FLIGHT) {
-        reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`));
+        reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`, who));
         return;
       }
       const line = Buffer.concat(chunks).toString("utf8");
       const parsed = parseRequest(line);
       if (!("refused" in parsed) && "netns_socket" in parsed) {
-        this.sendNetnsSocket(sock, parsed.netns_socket);
+        this.sendNetnsSocket(sock, parsed.netns_socket, who);
         return;
       }
       this.inFlight++;
       // handle() answers every failure with a refusal; it never rejects.
-      void this.handle(line)
+      void this.handle(line, who)
         .then(reply)
         .finally(() => this.inFlight--);
     });

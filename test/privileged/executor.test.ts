@@ -154,7 +154,9 @@ system: { backend: systemd-networkd }
     const ok = await s.ask({ script: "routable.d/50-nft" });
     expect(ok).toMatchObject({ ok: true, exitCode: 0 });
     expect(s.systemd.started.length).toBe(1);
-    expect(s.output()).toMatch(/refused .*routable.d\/55-not-listed: .*not among the privileged scripts/);
+    expect(s.output()).toMatch(
+      /refused .*routable.d\/55-not-listed \(from uid 0 pid \d+\): .*not among the privileged scripts/,
+    );
   }, 60_000);
 
   it("answers a request of more than 1 MiB with a refusal and keeps serving", async () => {

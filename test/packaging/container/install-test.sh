@@ -298,7 +298,7 @@ ip link add nv9 type veth peer name nv10
 ip link set nv10 up
 ip link set nv9 up
 ip addr add 192.0.2.56/24 dev nv9
-check "the swapped-in symlink was refused" wait_for bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "refused /etc/netevd routable.d/40-firewall: directory /var/cache/netevd (uid [0-9]*, mode 0750) must be root.s"'
+check "the swapped-in symlink was refused" wait_for bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "refused /etc/netevd routable.d/40-firewall (from uid [0-9]* pid [0-9]*): directory /var/cache/netevd (uid [0-9]*, mode 0750) must be root.s"'
 check "and did not run" test ! -e /run/swapped-ran
 check "the daemon logged the refusal for the hook" bash -c 'journalctl -b -u netevd --no-pager | grep -q "refused by netevd-privileged"'
 ip link add nv7 type veth peer name nv8
