@@ -2,8 +2,9 @@
 // most `limit` at a time. A link's queue never blocks another link's. What
 // waits is bounded (jobs and bytes per link, bytes in all) and coalesces until
 // it starts: a job replaces a waiting one with the same fold key and removes
-// the waiting ones it supersedes; past a bound the link's oldest waiting jobs
-// are dropped, never the newest. A job that started always runs to its end.
+// the waiting ones it supersedes; past a bound the link's oldest waiting job
+// goes, one that changes no state (a route, a re-run) before a state change,
+// and never the newest. A job that started always runs to its end.
 
 /** What the queue knows of a job (the runner decides it from the event). */
 export interface JobMeta {
@@ -13,6 +14,8 @@ export interface JobMeta {
   family?: string;
   /** Waiting jobs of the same link this one makes pointless. */
   supersedes?: (waiting: JobMeta) => boolean;
+  /** A state change: at a bound, jobs without it are dropped first. */
+  state?: boolean;
   /** What it holds, in bytes (an estimate). */
   weight: number;
 }
@@ -96,12 +99,17 @@ export class LinkQueues {
       l.weight += meta.weight;
       this.weight += meta.weight;
       const b = this.bounds;
-      // The newest job stays: after a burst, the link's last state runs.
+      // The newest job stays: after a burst, the link's last state runs. Route
+      // events and re-runs go before state changes: a dispatcher that runs
+      // every state must not lose one to a burst of addresses.
       while (
         l.waiting.length > 1 &&
         (l.waiting.length > b.perLinkJobs || l.weight > b.perLinkBytes || this.weight > b.totalBytes)
-      )
-        this.discard(l, l.waiting.shift() as Waiting, "bound");
+      ) {
+        const lesser = l.waiting.findIndex((w, i) => i < l.waiting.length - 1 && !w.meta.state);
+        const [victim] = l.waiting.splice(lesser < 0 ? 0 : lesser, 1);
+        this.discard(l, victim as Waiting, "bound");
+      }
       this.schedule(l);
     });
   }

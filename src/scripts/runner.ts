@@ -119,6 +119,7 @@ export class ScriptRunner {
     return {
       family,
       weight,
+      state: true,
       supersedes: (w) => w.fold?.startsWith("rerun ") === true || (!everyState && w.family === family),
     };
   }

@@ -97,6 +97,26 @@ describe("link queues", () => {
     expect(dropped).toEqual(Array(6).fill("a bound"));
   });
 
+  it("at a bound drops jobs that change no state first: a burst of routes never costs a state", async () => {
+    const log: string[] = [];
+    const q = new LinkQueues(1, { perLinkJobs: 3, perLinkBytes: 1000, totalBytes: 10_000 });
+    const running = gate(log, "running");
+    const state: JobMeta = { weight: 1, state: true };
+    const r = [
+      q.enqueue("a", running.job, state, discarded),
+      q.enqueue("a", () => Promise.resolve("off"), state, discarded),
+      ...Array.from({ length: 6 }, (_, i) =>
+        q.enqueue("a", () => Promise.resolve(`route${i}`), plain, discarded),
+      ),
+      q.enqueue("a", () => Promise.resolve("linger"), state, discarded),
+      q.enqueue("a", () => Promise.resolve("route6"), plain, discarded),
+    ];
+    running.open();
+    const out = await Promise.all(r);
+    // Waiting at most 3: both states stay, with the newest job; the oldest routes went.
+    expect(out.filter((x) => !x.startsWith("discarded"))).toEqual(["running", "off", "linger", "route6"]);
+  });
+
   it("keeps the newest job even when it alone passes the byte bound", async () => {
     const log: string[] = [];
     const q = new LinkQueues(1, { perLinkJobs: 10, perLinkBytes: 1000, totalBytes: 10_000 });
