@@ -66,11 +66,21 @@ export class Descendants {
     return this.fds.length;
   }
 
-  /** Signals each; how many were still there. */
+  /** Signals each; how many were still there (one netevd may not signal, e.g. setuid, counts as gone). */
   signal(name: "SIGTERM" | "SIGKILL"): number {
     let alive = 0;
-    for (const fd of this.fds) if (this.binding.pidfdSignal(fd, constants.signals[name])) alive++;
+    for (const fd of this.fds)
+      if (this.try(() => this.binding.pidfdSignal(fd, constants.signals[name]))) alive++;
     return alive;
+  }
+
+  /** A pidfd call that fails (EPERM, …) counts as done: it never throws into a timer. */
+  private try<T>(call: () => T): T | undefined {
+    try {
+      return call();
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -84,10 +94,11 @@ export class Descendants {
     const round = () => {
       for (let i = pending.length - 1; i >= 0; i--) {
         const fd = pending[i]!;
-        const state = this.binding.pidfdReap(fd);
+        const state = this.try(() => this.binding.pidfdReap(fd));
         if (state === "running" && tries < REAP_TRIES) continue;
-        // Reaped, someone else's child (its parent reaps it), or given up on.
-        if (state === "elsewhere" && tries < REAP_TRIES && this.binding.pidfdSignal(fd, 0)) continue;
+        // Someone else's child for now: its parent reaps it, or exits and leaves it to netevd.
+        if (state === "elsewhere" && tries < REAP_TRIES && this.try(() => this.binding.pidfdSignal(fd, 0)))
+          continue;
         this.binding.closeFd(fd);
         pending.splice(i, 1);
       }
