@@ -12,8 +12,8 @@ import type { NativeBinding } from "../native/binding";
 const REAP_EVERY_MS = 100;
 const REAP_TRIES = 100;
 
-/** pid → parent pid, for every process now. */
-function parents(): Map<number, number[]> {
+/** parent pid → its children's pids, for every process now. */
+function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -34,7 +34,7 @@ function parents(): Map<number, number[]> {
 
 /** Every process below `pid` now, nearest first. */
 function descendantsOf(pid: number): number[] {
-  const children = parents();
+  const children = childrenByParent();
   const out: number[] = [];
   const queue = [pid];
   for (let p = queue.shift(); p !== undefined; p = queue.shift())

@@ -44,6 +44,9 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
         sock.destroy();
         return;
       }
+      // Out of the waiting set now: its close comes later, and a newcomer in
+      // the same turn must not pick it again.
+      waiting.delete(victim);
       victim.destroy();
     }
     total++;
