@@ -31,5 +31,11 @@ export interface Backend {
   start(): Promise<void>;
   /** DNS servers and domains the manager knows for a link (for the event), or null. */
   details(ifindex: number): Promise<LinkDetails | null>;
+  /**
+   * Details are read when the change is seen, not when the link's queue
+   * reaches it: NetworkManager hands its dispatcher the configuration of the
+   * moment (a reactivation in between would empty it).
+   */
+  readonly detailsAtChange?: boolean;
   stop(): void;
 }

@@ -1,15 +1,15 @@
 // `netevd run` with the NetworkManager backend against a fake NetworkManager:
 // device paths by NM's counter are mapped to links by name; StateChanged's own
 // arguments become events; DeviceAdded/DeviceRemoved and the manager's state.
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
+import { tempDir, writeScript } from "../helpers/tmp";
 import { startPrivateBus } from "../helpers/dbus";
 import { FakeNetworkManager } from "../helpers/fake-nm";
 import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
-import { tempDir } from "../helpers/tmp";
 
 describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManager)", () => {
   it("runs activated.d/disconnected.d with the device's link, DNS from Ip4Config, DHCP_* from Dhcp4Config", async () => {
@@ -113,6 +113,60 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);
     } finally {
+      d.child.kill("SIGKILL");
+      nm.stop();
+      bus.stop();
+    }
+  });
+
+  it("gives a state the device's configuration of its moment, even when the link's queue reaches it later", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "nm0", "type", "veth", "peer", "name", "nm0p");
+    ip(ns, "link", "set", "nm0p", "up");
+    ip(ns, "link", "set", "nm0", "up");
+    const bus = await startPrivateBus();
+    const nm = new FakeNetworkManager(bus.address);
+    const dev0 = nm.add("nm0", 30, { ip4: { dns: ["10.213.7.1"], domains: ["moment.test"] } });
+    await nm.start();
+    const dir = tempDir();
+    recordingScripts(dir, ["activated"]);
+    // prepare.d holds the link's queue until the test lets it go.
+    writeScript(
+      join(dir, "prepare.d"),
+      "10-hold",
+      `touch ${dir}/out/held; while [ ! -e ${dir}/release ]; do sleep 0.05; done`,
+    );
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
+    );
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    try {
+      expect(await waitFor(() => d.output().includes("ready: 1 link(s), 0 activated")), d.output()).toBe(
+        true,
+      );
+      nm.setState(dev0, 40);
+      expect(await waitFor(() => existsSync(join(dir, "out", "held"))), d.output()).toBe(true);
+      const before = nm.asked.length;
+      nm.setState(dev0, 100);
+      // Read at the change: NetworkManager answered for its IPv4 configuration while prepare.d still runs.
+      expect(
+        await waitFor(() => nm.asked.slice(before).some((p) => p.includes("/IP4Config/"))),
+        d.output(),
+      ).toBe(true);
+      // NetworkManager takes the configuration away (a reactivation) while activated still waits.
+      delete dev0.ip4;
+      writeFileSync(join(dir, "release"), "");
+      expect(await waitFor(() => recorded(dir, "activated", "nm0").length === 1), d.output()).toBe(true);
+      expect(recorded(dir, "activated", "nm0")[0]).toMatchObject({
+        DNS: "10.213.7.1",
+        DOMAINS: "moment.test",
+      });
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      writeFileSync(join(dir, "release"), "");
       d.child.kill("SIGKILL");
       nm.stop();
       bus.stop();

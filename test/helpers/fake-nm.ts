@@ -25,6 +25,8 @@ export class FakeNetworkManager {
   exported = true;
   /** Calls answered "no such object" while not exported. */
   unexportedAnswers = 0;
+  /** The objects whose properties were asked for, in the order asked. */
+  readonly asked: string[] = [];
   private counter = 7; // NM's counter: never the ifindex
 
   constructor(private readonly address: string) {}
@@ -112,6 +114,7 @@ export class FakeNetworkManager {
       bus.send(newError(msg, "org.freedesktop.DBus.Error.UnknownMethod", "unknown"));
       return true;
     }
+    this.asked.push(path);
     const s = (v: string) => new Variant("s", v);
     if (path === NM_PATH) {
       reply("a{sv}", [{ State: new Variant("u", this.state), Version: s("1.42.4-fake") }]);

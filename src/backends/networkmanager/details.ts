@@ -1,7 +1,8 @@
-// What NetworkManager knows of a device beyond its state, read when a script
-// is about to run: DNS servers and domains from its Ip4Config/Ip6Config, DHCP
-// data from its Dhcp4Config, and the whole view nm-dispatcher style scripts get
-// (the active connection and its profile's file, the IP configurations).
+// What NetworkManager knows of a device beyond its state, read when its state
+// changes (what nm-dispatcher is handed): DNS servers and domains from its
+// Ip4Config/Ip6Config, DHCP data from its Dhcp4Config, and the whole view
+// nm-dispatcher style scripts get (the active connection and its profile's
+// file, the IP configurations).
 import type { DhcpInfo, NmIpConfig, NmView } from "../../events/event";
 import type { LinkDetails } from "../../links/link-table";
 import { formatIp } from "../../netlink/ip";

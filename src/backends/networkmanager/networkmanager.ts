@@ -82,6 +82,7 @@ interface Device {
 
 export class NetworkManagerBackend implements Backend {
   readonly eventProperties = ["DeviceState"] as const;
+  readonly detailsAtChange = true;
   private readonly watch: ServiceWatch;
   private readonly devices = new Map<string, Device>();
   private readonly adding = new Map<string, Promise<void>>();

@@ -161,7 +161,7 @@ if [ "$CASE" = networkmanager ]; then
 	nmcli connection up dollar2 > /dev/null 2>&1
 	args_have() { grep -Fxq -- "$1" /run/netevd-args.* 2>/dev/null; }
 	check "the link named \$IP4_ADDRESS_0 arrived as \$1, literally" wait_for args_have '$IP4_ADDRESS_0'
-	check "its IP4_ADDRESS_0 beside it, one value, not split" args_have 'IP4_ADDRESS_0=10.91.0.2/24 10.91.0.1'
+	check "its IP4_ADDRESS_0 beside it, one value, not split" wait_for args_have 'IP4_ADDRESS_0=10.91.0.2/24 10.91.0.1'
 	check "the link named \${PATH} arrived as \$1, literally" wait_for args_have '${PATH}'
 	check "no argument was the expanded address" bash -c "! grep -Fxq 10.91.0.2/24 /run/netevd-args.*"
 	check "journal: they ran as root in transient units" bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "running /etc/netevd/nm-root/50-args as root in netevd-hook-"'
