@@ -1,17 +1,19 @@
 // Event-to-script latency, side by side in one run:
-//  1. kernel: `ip addr add` → netevd's routable.d (backend none), against the
-//     floor: the same event read by `ip monitor address`;
+//  1. kernel: `ip addr add` → netevd's routable.d (backend none), run by the
+//     daemon and through the hook runner of scripts.user, against the floor:
+//     the same event read by `ip monitor address`;
 //  2. systemd-networkd (real): peer end of a veth up → routable.d, netevd
 //     against networkd-dispatcher on the same networkd, and the floor: the
 //     PropertiesChanged(OperationalState=routable) signal itself.
 // Times are wall-clock (CLOCK_REALTIME) from just before the trigger to the
 // hook's `date +%s.%N` (so a script's own start-up is included, as users see it).
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Message, type MessageBus, sessionBus } from "dbus-next";
 import { afterAll, describe, it } from "vitest";
 import { startDaemon } from "../test/helpers/daemon";
+import { startHookRunner } from "../test/helpers/hook-runner";
 import { createNetns, ip, veth } from "../test/helpers/netns";
 import { havePeers, networkdTopology } from "../test/helpers/peers";
 import { waitFor } from "../test/helpers/proc";
@@ -33,57 +35,30 @@ afterAll(() => {
 });
 
 describe("latency", () => {
-  it("kernel: ip addr add → routable.d (netevd, backend none) vs ip monitor", async () => {
-    const ns = createNetns();
-    veth(ns, "b0", "b1");
-    const dir = tempDir();
-    const out = outDir();
-    timeHook(dir, "routable", join(out, "netevd"));
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: none, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { interfaces: [b0] }\n`,
-    );
-    const d = startDaemon(ns, config, UNIT_ENV);
-    const mon = spawn("ip", ["-n", ns, "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
-    const seen: number[] = [];
-    mon.stdout.on("data", (b: Buffer) => {
-      const t = nowMs();
-      for (const l of b.toString().split("\n"))
-        if (/inet 192\.0\.2\.9\//.test(l) && !l.startsWith("Deleted")) seen.push(t);
-    });
-    const netevd: number[] = [];
-    const floor: number[] = [];
-    try {
-      if (!(await waitFor(() => d.output().includes("ready:")))) throw new Error(d.output());
-      for (let i = 0; i < TRIALS; i++) {
-        const before = times(join(out, "netevd")).length;
-        const seenBefore = seen.length;
-        const t0 = nowMs();
-        ip(ns, "addr", "add", "192.0.2.9/24", "dev", "b0");
-        await waitFor(() => times(join(out, "netevd")).length > before && seen.length > seenBefore, 5000);
-        const t = times(join(out, "netevd"))[before];
-        if (t !== undefined) netevd.push(t - t0);
-        if (seen[seenBefore] !== undefined) floor.push(seen[seenBefore] - t0);
-        ip(ns, "addr", "del", "192.0.2.9/24", "dev", "b0");
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    } finally {
-      mon.kill();
-      d.child.kill("SIGTERM");
-      await d.exit;
-    }
+  it("kernel: ip addr add → routable.d (netevd, backend none; as the daemon's user and through the hook runner) vs ip monitor", async () => {
+    const own = await kernelTrials("");
     rows.push({
       scenario: "kernel addr add",
       subject: "ip monitor (floor)",
-      summary: summarize(floor),
-      samples: floor,
+      summary: summarize(own.floor),
+      samples: own.floor,
     });
     rows.push({
       scenario: "kernel addr add",
       subject: "netevd routable.d",
-      summary: summarize(netevd),
-      samples: netevd,
+      summary: summarize(own.netevd),
+      samples: own.netevd,
+    });
+    // scripts.user: the hook runs as a user of its own, through its runner (one Unix socket round trip more).
+    const sockets = tempDir();
+    chownSync(sockets, HOOK_UID, HOOK_UID);
+    await startHookRunner(join(sockets, "daemon.sock"), HOOK_UID, "nobody");
+    const other = await kernelTrials("user: daemon", { NETEVD_HOOKS_SOCKET_DIR: sockets });
+    rows.push({
+      scenario: "kernel addr add",
+      subject: "netevd routable.d as scripts.user",
+      summary: summarize(other.netevd),
+      samples: other.netevd,
     });
   });
 
@@ -220,3 +195,53 @@ describe("latency", () => {
     },
   );
 });
+
+/** Debian's `daemon`: the hooks' own user in the runner row. */
+const HOOK_UID = 1;
+
+/** `ip addr add` → routable.d, TRIALS times, with the floor (`ip monitor`) seen beside it. */
+async function kernelTrials(
+  scripts: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ netevd: number[]; floor: number[] }> {
+  const ns = createNetns();
+  veth(ns, "b0", "b1");
+  const dir = tempDir();
+  const out = outDir();
+  timeHook(dir, "routable", join(out, "netevd"));
+  const config = join(dir, "netevd.yaml");
+  writeFileSync(
+    config,
+    `system: { backend: none, user: nobody }\nscripts: { dir: ${dir}${scripts ? `, ${scripts}` : ""} }\nmonitoring: { interfaces: [b0] }\n`,
+  );
+  const d = startDaemon(ns, config, { ...UNIT_ENV, ...env });
+  const mon = spawn("ip", ["-n", ns, "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
+  const seen: number[] = [];
+  mon.stdout.on("data", (b: Buffer) => {
+    const t = nowMs();
+    for (const l of b.toString().split("\n"))
+      if (/inet 192\.0\.2\.9\//.test(l) && !l.startsWith("Deleted")) seen.push(t);
+  });
+  const netevd: number[] = [];
+  const floor: number[] = [];
+  try {
+    if (!(await waitFor(() => d.output().includes("ready:")))) throw new Error(d.output());
+    for (let i = 0; i < TRIALS; i++) {
+      const before = times(join(out, "netevd")).length;
+      const seenBefore = seen.length;
+      const t0 = nowMs();
+      ip(ns, "addr", "add", "192.0.2.9/24", "dev", "b0");
+      await waitFor(() => times(join(out, "netevd")).length > before && seen.length > seenBefore, 5000);
+      const t = times(join(out, "netevd"))[before];
+      if (t !== undefined) netevd.push(t - t0);
+      if (seen[seenBefore] !== undefined) floor.push(seen[seenBefore] - t0);
+      ip(ns, "addr", "del", "192.0.2.9/24", "dev", "b0");
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  } finally {
+    mon.kill();
+    d.child.kill("SIGTERM");
+    await d.exit;
+  }
+  return { netevd, floor };
+}

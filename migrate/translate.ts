@@ -54,6 +54,10 @@ export function translate(i: Interpretation, mode: "actual" | "intent", source: 
     `    use_dns: ${r.useDns} ${from("useDns", "UseDNS unset: false")}`,
     `    use_domain: ${r.useDomain} ${from("useDomain", "UseDomain unset: false")}`,
     `    use_hostname: ${r.useHostname} ${from("useHostname", "UseHostname unset: false")}`,
+    "scripts:",
+    "  # As the packaged configuration: the copied scripts run as a user of their own, which",
+    "  # cannot reach netevd's sockets or signal it (netevd-scripts(7)); without it, as system.user.",
+    "  user: netevd-hook",
     "",
   ];
   return lines.join("\n");

@@ -3,5 +3,5 @@ if [ -d /run/systemd/system ]; then
 	systemctl --system daemon-reload >/dev/null 2>&1 || :
 fi
 if [ "$1" -ge 1 ]; then
-	systemctl try-restart netevd.service netevd-privileged.service >/dev/null 2>&1 || :
+	systemctl try-restart netevd.service netevd-privileged.service 'netevd-hooks@*.service' >/dev/null 2>&1 || :
 fi

@@ -7,6 +7,7 @@ import { registerDemo } from "./commands/demo";
 import { registerListScripts } from "./commands/list-scripts";
 import { registerCompletion, registerMigrate } from "./commands/misc";
 import { registerPrivileged } from "./commands/privileged";
+import { registerHookRunner } from "./commands/hook-runner";
 import { registerRun } from "./commands/run";
 import { registerTest } from "./commands/test-event";
 import { registerValidate } from "./commands/validate";
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerMigrate(program);
   registerPrivileged(program);
+  registerHookRunner(program);
   registerCompletion(program);
   // Every subcommand exits through exitOverride too, so usage errors give 2.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

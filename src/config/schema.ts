@@ -116,6 +116,13 @@ const userName = z.string().superRefine((value, ctx) => {
     problem(ctx, `"${value}" is not a user name`, "a user name such as netevd, or a uid");
 });
 
+/** Hooks run as another user than the daemon, through that user's hook runner (netevd-scripts.7). */
+const hooksUser = userName
+  .optional()
+  .describe(
+    "run the (unprivileged) scripts as this user, through netevd-hooks@USER.socket; default the daemon's user",
+  );
+
 const eventName = z.string().superRefine((value, ctx) => {
   if (isEventName(value)) return;
   const typo = nearest(value, ALL_EVENTS);
@@ -240,6 +247,7 @@ export const ConfigSchema = z
           .default("netevd")
           .describe("what the scripts in dir were written for (netevd-scripts.7, STYLES)"),
         privileged,
+        user: hooksUser,
         directories: z
           .array(
             z
@@ -255,6 +263,7 @@ export const ConfigSchema = z
                     "networkd-dispatcher style: states whose scripts never run; default none (networkd-dispatcher 2.2 and later)",
                   ),
                 privileged,
+                user: hooksUser,
               })
               .strict(),
           )

@@ -40,6 +40,8 @@ export interface ScriptDirectory {
   at: (string | number)[];
   /** Set when (some of) its scripts run as root outside netevd (netevd-scripts.7, PRIVILEGED HOOKS). */
   privilege?: PrivilegeGrant;
+  /** Who its other scripts run as: absent or the daemon's user, the daemon runs them itself. */
+  user?: string;
 }
 
 export interface PrivilegeGrant {
@@ -81,6 +83,7 @@ export function scriptDirectories(c: Config): ScriptDirectory[] {
       ignoreStates: [],
       at: ["scripts", "style"],
       privilege: grant(c.scripts.privileged),
+      user: hooksUserOf(c, c.scripts.user),
     },
     ...c.scripts.directories.map((d, i) => ({
       paths: d.path.split(":").filter(Boolean),
@@ -88,8 +91,14 @@ export function scriptDirectories(c: Config): ScriptDirectory[] {
       ignoreStates: d.ignore_states ?? [],
       at: ["scripts", "directories", i],
       privilege: grant(d.privileged),
+      user: hooksUserOf(c, d.user ?? c.scripts.user),
     })),
   ];
+}
+
+/** A user of their own, or undefined when the daemon runs them as itself. */
+function hooksUserOf(c: Config, user: string | undefined): string | undefined {
+  return user === undefined || user === c.system.user ? undefined : user;
 }
 
 export interface StyleProblem {

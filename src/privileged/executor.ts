@@ -22,11 +22,9 @@ import {
   parseRequest,
 } from "./request";
 import { secureConfig, secureExecutable } from "./secure-path";
+import { finish, listenDoor, serveDoor, socketFd } from "../util/request-door";
 import type { UnitOutcome, UnitSpec } from "./transient-unit";
 
-const READ_TIMEOUT_MS = 10_000;
-/** After the answer, how long the peer has to close its end before the connection is cut. */
-const CLOSE_DEADLINE_MS = 1_000;
 const MAX_IN_FLIGHT = 64;
 const MAX_CONNECTIONS = 256;
 /** Connections one uid may hold at once (the daemon needs at most MAX_IN_FLIGHT and a few sockets). */
@@ -48,8 +46,6 @@ type Loaded = { config: Config } | { refused: string };
 export class PrivilegedExecutor {
   private seq = 0;
   private inFlight = 0;
-  private connections = 0;
-  private readonly perUid = new Map<number, number>();
   private readonly log = getLogger("privileged");
 
   constructor(private readonly opts: ExecutorOptions) {}
@@ -182,7 +178,7 @@ export class PrivilegedExecutor {
     const answer = (reply: NetnsSocketReply) => Buffer.from(`${JSON.stringify(reply)}\n`);
     if ("refused" in r) {
       this.log.warn(`refused a socket in namespace ${name} (from ${who}): ${r.refused}`);
-      this.finish(sock, answer({ ok: false, refused: r.refused }));
+      finish(sock, answer({ ok: false, refused: r.refused }));
       return;
     }
     const fd = socketFd(sock);
@@ -195,7 +191,7 @@ export class PrivilegedExecutor {
     } finally {
       this.opts.binding.closeFd(r.fd);
     }
-    this.finish(sock);
+    finish(sock);
   }
 
   private refuse(why: string, who: string, req?: PrivilegedRequest): PrivilegedReply {
@@ -205,7 +201,16 @@ export class PrivilegedExecutor {
 
   /** Serves connections: one request line in, one reply line out, then the connection ends. */
   serve(server: Server): void {
-    server.on("connection", (sock) => this.connection(sock));
+    serveDoor(server, {
+      binding: this.opts.binding,
+      log: this.log,
+      allowed: (uid) => this.peerAllowed(uid),
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      maxConnections: MAX_CONNECTIONS,
+      maxPerUid: MAX_PER_UID,
+      refusal: (why) => `${JSON.stringify({ ok: false, refused: why })}\n`,
+      request: (line, sock, who) => this.request(line, sock, who),
+    });
   }
 
   /**
@@ -222,99 +227,23 @@ export class PrivilegedExecutor {
     return entry?.uid === uid ? undefined : `uid ${uid} is neither root nor the daemon's user (${user})`;
   }
 
-  /** The answer (if any), no more reading, and a short deadline for the peer to close. */
-  private finish(sock: Socket, answer?: string | Buffer): void {
-    sock.removeAllListeners("data");
-    sock.pause();
-    if (!sock.writable) sock.destroy();
-    else if (answer === undefined) sock.end();
-    else sock.end(answer);
-    setTimeout(() => sock.destroy(), CLOSE_DEADLINE_MS).unref();
-  }
-
-  private connection(sock: Socket): void {
-    sock.on("error", () => sock.destroy());
-    const fd = socketFd(sock);
-    let peer: { pid: number; uid: number } | undefined;
-    try {
-      if (fd !== undefined) peer = this.opts.binding.peerCredentials(fd);
-    } catch {
-      // below: a peer that cannot be named is refused
+  private request(line: string, sock: Socket, who: string): void {
+    const reply = (r: PrivilegedReply) => finish(sock, `${JSON.stringify(r)}\n`);
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`, who));
+      return;
     }
-    const who = peer ? `uid ${peer.uid} pid ${peer.pid}` : "an unknown peer";
-    const refuse = (why: string) => {
-      this.log.warn(`refused a connection from ${who}: ${why}`);
-      this.finish(sock, `${JSON.stringify({ ok: false, refused: why })}\n`);
-    };
-    if (!peer) return refuse("its credentials cannot be read");
-    const notAllowed = this.peerAllowed(peer.uid);
-    if (notAllowed) return refuse(notAllowed);
-    const uid = peer.uid;
-    const held = this.perUid.get(uid) ?? 0;
-    if (this.connections >= MAX_CONNECTIONS) return refuse(`more than ${MAX_CONNECTIONS} connections`);
-    if (held >= MAX_PER_UID) return refuse(`more than ${MAX_PER_UID} connections from uid ${uid}`);
-    this.connections++;
-    this.perUid.set(uid, held + 1);
-    sock.once("close", () => {
-      this.connections--;
-      const n = (this.perUid.get(uid) ?? 1) - 1;
-      if (n > 0) this.perUid.set(uid, n);
-      else this.perUid.delete(uid);
-    });
-    this.read(sock, who);
+    const parsed = parseRequest(line);
+    if (!("refused" in parsed) && "netns_socket" in parsed) {
+      this.sendNetnsSocket(sock, parsed.netns_socket, who);
+      return;
+    }
+    this.inFlight++;
+    // handle() answers every failure with a refusal; it never rejects.
+    void this.handle(line, who)
+      .then(reply)
+      .finally(() => this.inFlight--);
   }
-
-  /** One request line, then nothing more is read. */
-  private read(sock: Socket, who: string): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const reply = (r: PrivilegedReply) => this.finish(sock, `${JSON.stringify(r)}\n`);
-    const timer = setTimeout(() => {
-      done = true;
-      reply(this.refuse("no complete request within 10 s", who));
-    }, READ_TIMEOUT_MS);
-    sock.on("data", (chunk: Buffer) => {
-      if (done) return;
-      const nl = chunk.indexOf(0x0a);
-      size += nl < 0 ? chunk.length : nl;
-      if (size > MAX_REQUEST_BYTES) {
-        done = true;
-        clearTimeout(timer);
-        reply(this.refuse(`request longer than ${MAX_REQUEST_BYTES} bytes`, who));
-        return;
-      }
-      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
-      if (nl < 0) return;
-      done = true;
-      clearTimeout(timer);
-      // Whatever follows the line is never read.
-      sock.removeAllListeners("data");
-      sock.pause();
-      if (this.inFlight >= MAX_IN_FLIGHT) {
-        reply(this.refuse(`more than ${MAX_IN_FLIGHT} hooks at once`, who));
-        return;
-      }
-      const line = Buffer.concat(chunks).toString("utf8");
-      const parsed = parseRequest(line);
-      if (!("refused" in parsed) && "netns_socket" in parsed) {
-        this.sendNetnsSocket(sock, parsed.netns_socket, who);
-        return;
-      }
-      this.inFlight++;
-      // handle() answers every failure with a refusal; it never rejects.
-      void this.handle(line, who)
-        .then(reply)
-        .finally(() => this.inFlight--);
-    });
-    sock.once("close", () => clearTimeout(timer));
-  }
-}
-
-/** libuv's fd of an accepted connection: the one thing net.Socket does not expose. */
-function socketFd(sock: Socket): number | undefined {
-  const fd = (sock as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === "number" && fd >= 0 ? fd : undefined;
 }
 
 function exists(path: string): boolean {
@@ -328,12 +257,9 @@ function exists(path: string): boolean {
 
 /** A server on systemd's socket (LISTEN_FDS) or, for tests, on a path of its own. */
 export function executorServer(listenPath?: string): Promise<Server> {
-  const server = createServer({ allowHalfOpen: true });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    const fromSystemd = process.env.LISTEN_FDS === "1" && process.env.LISTEN_PID === String(process.pid);
-    if (fromSystemd) server.listen({ fd: 3 }, () => resolve(server));
-    else if (listenPath) server.listen(listenPath, () => resolve(server));
-    else reject(new Error("no socket: start netevd-privileged.socket, or give --listen PATH"));
-  });
+  return listenDoor(
+    createServer({ allowHalfOpen: true }),
+    listenPath,
+    "no socket: start netevd-privileged.socket, or give --listen PATH",
+  );
 }

@@ -12,6 +12,9 @@ import { LineSplitter } from "./line-splitter";
 export const MAX_LINE_BYTES = 4096;
 export const MAX_OUTPUT_LINES = 1000;
 
+/** An output line of the script, by stream. */
+export type OutputLine = (stream: "stdout" | "stderr", line: string) => void;
+
 export interface RunOptions {
   /** Starts the process (posix_spawn in the real addon). */
   binding: NativeBinding;
@@ -25,6 +28,10 @@ export interface RunOptions {
   onSpawn?: (child: Launched) => void;
   /** The script's own cgroup: it enters it before its first instruction, and a timeout kills all of it. */
   cgroup?: ScriptCgroup;
+  /** Each output line goes here instead of the log (the hook runner sends it to the daemon). */
+  onLine?: OutputLine;
+  /** Ends the script and all it started at once (whoever waited for it went away). */
+  abort?: AbortSignal;
 }
 
 /**
@@ -97,7 +104,8 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
         return;
       }
       lines++;
-      if (stream === "stderr") log.warn(line, { stream });
+      if (opts.onLine) opts.onLine(stream, line);
+      else if (stream === "stderr") log.warn(line, { stream });
       else log.info(line, { stream });
     };
     const out = new LineSplitter(MAX_LINE_BYTES, emit("stdout"));
@@ -135,7 +143,17 @@ export function runScript(name: string, path: string, opts: RunOptions): Promise
       }, grace);
     }, opts.timeoutMs);
 
+    const abort = () => {
+      const below = opts.cgroup ? undefined : new Descendants(opts.binding, child.pid);
+      killGroup(child.pid, "SIGKILL");
+      below?.signal("SIGKILL");
+      below?.reap();
+      opts.cgroup?.kill();
+    };
+    if (opts.abort?.aborted) abort();
+    else opts.abort?.addEventListener("abort", abort, { once: true });
     void child.exited.then(({ code, signal }) => {
+      opts.abort?.removeEventListener("abort", abort);
       clearTimeout(timer);
       // After a timeout the group is killed to the last member; a script that
       // exited by itself may leave background jobs running (as with

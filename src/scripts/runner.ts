@@ -11,10 +11,10 @@ import { scriptEnvironment } from "./environment";
 import { netevdStyle } from "./styles/netevd";
 import { type Discard, type JobMeta, LinkQueues } from "./link-queue";
 import { stateFamily } from "../events/names";
-import { type KillScope, ScriptCgroup } from "./cgroup";
-import type { Launched } from "./launch";
-import { KILL_GRACE_MS } from "../config/script-rules";
-import { killGroup, runScript, type ScriptResult } from "./run-script";
+import type { KillScope } from "./cgroup";
+import { LocalRuns } from "./local-runs";
+import { runAsUser } from "./run-as-user";
+import type { ScriptResult } from "./run-script";
 import { grants, type PrivilegeGrant, styleBackends } from "../config/script-styles";
 import { runPrivileged } from "./run-privileged";
 import { MESSAGE_ID } from "../log/message-ids";
@@ -27,6 +27,8 @@ export interface RunnerDirectory {
   key?: string;
   /** Scripts that run as root through netevd-privileged.socket. */
   privilege?: PrivilegeGrant;
+  /** The others run as this user through its hook runner; absent: the daemon runs them. */
+  user?: string;
 }
 
 export interface RunnerOptions {
@@ -73,10 +75,7 @@ export interface EventReport {
 
 export class ScriptRunner {
   private readonly queues: LinkQueues;
-  private readonly live = new Set<Launched>();
-  /** Cgroups of finished scripts whose background jobs still run: removed once empty. */
-  private readonly lingering = new Set<ScriptCgroup>();
-  private runs = 0;
+  private readonly local: LocalRuns;
   private readonly warned = new Set<string>();
   private readonly log: Logger;
   /** Per link queue: its name and what a burst discarded, logged once when the queue empties. */
@@ -87,6 +86,7 @@ export class ScriptRunner {
     log: Logger = getLogger("scripts"),
   ) {
     this.log = log;
+    this.local = new LocalRuns(opts);
     this.queues = new LinkQueues(opts.maxParallel, undefined, {
       onIdle: (key) => this.endBurst(key),
     });
@@ -276,7 +276,7 @@ export class ScriptRunner {
         }
       }
       for (const script of scripts) {
-        const run = this.runOne(script, env, w.run.args, log, event, privilegeOf(script.name));
+        const run = this.runOne(script, env, w.run.args, log, event, privilegeOf(script.name), w.dir.user);
         if (w.style.noWait?.(script.path)) {
           // Not waited for (NetworkManager's no-wait.d): its result is logged when it ends.
           run.catch((err: Error) => log.error(`${script.path} failed: ${err.message}`));
@@ -295,6 +295,7 @@ export class ScriptRunner {
     log: Logger,
     event: NetworkEvent,
     privileged?: { directory: string; script: string },
+    user?: string,
   ): Promise<ScriptResult> {
     // Its output lines and its result carry its name (NETEVD_SCRIPT in the journal).
     log = log.child({ script: script.name });
@@ -316,33 +317,11 @@ export class ScriptRunner {
       this.opts.onResult?.(event, result);
       return result;
     }
-    const scope = this.opts.killScope;
-    const cgroup =
-      scope?.kind === "cgroup"
-        ? ScriptCgroup.create(scope.dir, `run-${process.pid}-${++this.runs}`)
-        : undefined;
-    const result = await runScript(script.name, script.path, {
-      binding: this.opts.binding,
-      env,
-      args,
-      timeoutMs: this.opts.timeoutMs,
-      killGraceMs: this.opts.killGraceMs,
-      log,
-      cgroup,
-      onSpawn: (child) => {
-        this.live.add(child);
-        void child.exited.then(() => this.live.delete(child));
-      },
-    });
-    if (cgroup) this.lingering.add(cgroup);
-    this.removeEmptyCgroups();
+    const run = { env, args, timeoutMs: this.opts.timeoutMs, log };
+    const result = user ? await runAsUser(user, script, run) : await this.local.run(script, run);
     logResult(result, log);
     this.opts.onResult?.(event, result);
     return result;
-  }
-
-  private removeEmptyCgroups(): void {
-    for (const cg of this.lingering) if (cg.remove()) this.lingering.delete(cg);
   }
 
   /** One warning per skipped file, repeated only when the file changes. */
@@ -354,17 +333,8 @@ export class ScriptRunner {
   }
 
   /** Ends every running script's process group: SIGTERM, then SIGKILL after the grace time. */
-  async stop(): Promise<void> {
-    const children = [...this.live];
-    if (children.length === 0) return;
-    for (const child of children) killGroup(child.pid, "SIGTERM");
-    const grace = this.opts.killGraceMs ?? KILL_GRACE_MS;
-    const exited = Promise.all(children.map((c) => c.exited));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, grace)))]);
-    clearTimeout(timer);
-    for (const child of children) killGroup(child.pid, "SIGKILL");
-    this.removeEmptyCgroups();
+  stop(): Promise<void> {
+    return this.local.stop();
   }
 }
 

@@ -179,10 +179,13 @@ describe("configuration loading", () => {
 });
 
 describe("the shipped default configuration", () => {
-  it("is valid, warning-free and equal to the built-in defaults", () => {
+  it("is valid, warning-free and equal to the built-in defaults, but for the hooks' own user", () => {
     const text = readFileSync(join(__dirname, "..", "..", "packaging", "netevd.yaml"));
     const r = loadConfigBytes("netevd.yaml", text);
     expect(r.diagnostics).toEqual([]);
-    expect(r.config).toEqual(defaultConfig());
+    const defaults = defaultConfig();
+    // Not a default: without the key, hooks run as the daemon's user (upgraded configurations).
+    expect(defaults.scripts.user).toBeUndefined();
+    expect(r.config).toEqual({ ...defaults, scripts: { ...defaults.scripts, user: "netevd-hook" } });
   });
 });

@@ -103,7 +103,7 @@ describe.runIf(isRoot)("netevd-privileged under abuse", () => {
     expect(answer).toMatch(/longer than 1048576 bytes/);
     // What the kernel took before the executor stopped reading: the request's limit and socket buffers.
     expect(s.bytesWritten).toBeLessThan(16 << 20);
-    expect(ex.output()).toMatch(/refused \(from uid 0 pid \d+\): request longer than 1048576 bytes/);
+    expect(ex.output()).toMatch(/refused a connection from uid 0 pid \d+: request longer than 1048576 bytes/);
   }, 40_000);
 
   it("refuses a peer that is neither root nor the daemon's user, naming its uid and pid", async () => {

@@ -52,11 +52,27 @@ describe("package definitions", () => {
     expect(resolveFor(c, "rpm").depends).toContain("systemd");
   });
 
-  it("the units are clean for systemd-analyze verify; netevd.service scores at most 1.5, the root executor 2.0", () => {
+  it("the units are clean for systemd-analyze verify; netevd.service scores at most 1.5, the root executor 2.0, the hook runner 2.0", () => {
     const unit = join(root, "systemd", "netevd.service");
     const executor = join(root, "systemd", "netevd-privileged.service");
     const socket = join(root, "systemd", "netevd-privileged.socket");
-    const verify = run("systemd-analyze", ["verify", "--man=no", unit, executor, socket]);
+    // The hook runner's templates, as the instance the shipped configuration uses.
+    const instances = tempDir();
+    const hooks = join(instances, "netevd-hooks@netevd-hook.service");
+    copyFileSync(join(root, "systemd", "netevd-hooks@.service"), hooks);
+    copyFileSync(
+      join(root, "systemd", "netevd-hooks@.socket"),
+      join(instances, "netevd-hooks@netevd-hook.socket"),
+    );
+    const verify = run("systemd-analyze", [
+      "verify",
+      "--man=no",
+      unit,
+      executor,
+      socket,
+      hooks,
+      join(instances, "netevd-hooks@netevd-hook.socket"),
+    ]);
     // The binary is not installed on the build machine; anything else is a finding.
     expect(verify.stderr.split("\n").filter((l) => l && !l.includes("is not executable"))).toEqual([]);
     const score = /Overall exposure level for netevd.service: ([\d.]+)/.exec(
@@ -67,6 +83,10 @@ describe("package definitions", () => {
       run("systemd-analyze", ["security", "--offline=true", executor]).stdout,
     );
     expect(Number(rootScore?.[1])).toBeLessThanOrEqual(2.0);
+    const hooksScore = /Overall exposure level for netevd-hooks@netevd-hook.service: ([\d.]+)/.exec(
+      run("systemd-analyze", ["security", "--offline=true", hooks]).stdout,
+    );
+    expect(Number(hooksScore?.[1])).toBeLessThanOrEqual(2.0);
   });
 
   it("man pages are lint-clean and netevd.yaml(5) is generated from the current schema", () => {

@@ -120,6 +120,37 @@ if [ "$FORMAT" = deb ]; then
 	check "journal: ready, the backend chosen automatically (none: no manager runs)" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "backend none (auto)"'
 fi
 
+section "the shipped configuration: hooks run as netevd-hook, behind their own door"
+check "user netevd-hook created, not in group netevd" bash -c 'getent passwd netevd-hook && ! id -nG netevd-hook | grep -qw netevd'
+check "the shipped netevd.yaml runs scripts as netevd-hook" grep -q "^  user: netevd-hook" /etc/netevd/netevd.yaml
+# What the hook can reach, said on its standard output (the daemon's journal): its sandbox writes nothing else.
+cat > /etc/netevd/routable.d/30-door <<'EOS'
+#!/bin/sh
+[ "$LINK" = nh0 ] || exit 0
+can() { if "$@" 2>/dev/null; then echo yes; else echo no; fi; }
+echo "door: uid=$(id -u) signal=$(can kill -0 "$(cat /etc/netevd/daemon.pid)") api=$(can test -w /run/netevd/netevd.sock) privileged=$(can test -w /run/netevd-privileged.sock) runner=$(can test -w /run/netevd-hooks/netevd-hook.sock)"
+EOS
+chmod 755 /etc/netevd/routable.d/30-door
+systemctl restart netevd
+check "netevd active with the shipped configuration" wait_for systemctl -q is-active netevd
+mainpid > /etc/netevd/daemon.pid
+check "netevd-hooks@netevd-hook.socket came up with netevd" systemctl -q is-active netevd-hooks@netevd-hook.socket
+check "its socket is the daemon user's alone (0600 netevd)" test "$(stat -c %a:%U /run/netevd-hooks/netevd-hook.sock)" = 600:netevd
+check "journal: ready" wait_for bash -c 'journalctl -u netevd -b --no-pager | grep -q "ready: [0-9]* link(s)"'
+ip link add nh0 type veth peer name nh1
+ip link set nh1 up
+ip link set nh0 up
+ip addr add 192.0.2.77/24 dev nh0
+door() { journalctl -u netevd -b --no-pager -o cat | grep "door: "; }
+check "the hook ran, its output in netevd's journal" wait_for bash -c "$(declare -f door); door | grep -q uid="
+door
+check "the hook ran as netevd-hook" bash -c "$(declare -f door); door | grep -q 'uid=$(id -u netevd-hook) '"
+check "the hook cannot signal the daemon" bash -c "$(declare -f door); door | grep -q 'signal=no '"
+check "the hook cannot reach the control API, the executor's or its runner's socket" bash -c "$(declare -f door); door | grep -q 'api=no privileged=no runner=no'"
+check "the runner is its own unit, as netevd-hook" test "$(systemctl show -P User netevd-hooks@netevd-hook.service)" = netevd-hook
+ip link del nh0
+rm -f /etc/netevd/routable.d/30-door /etc/netevd/daemon.pid
+
 section "configure the kernel-only backend, a routable.d script"
 cat > /etc/netevd/netevd.yaml <<'EOC'
 # edited by the administrator
