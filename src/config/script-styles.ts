@@ -139,6 +139,13 @@ export function styleProblems(c: Config): StyleProblem[] {
           path: [...d.at.slice(0, d.at.length > 2 ? 3 : 1), "privileged", "scripts"],
           message: `${name} is not in ${d.paths.join(":")}: no script by that name runs privileged${name.includes("/") || d.style === "nm-dispatcher" ? "" : " (netevd's scripts are named with their event directory, such as routable.d/50-firewall)"}`,
         });
+    // The runner of another user starts its hooks with no capabilities (its unit has none).
+    if (d.user && c.scripts.ambient_capabilities.length > 0)
+      out.push({
+        severity: "warning",
+        path: ["scripts", "ambient_capabilities"],
+        message: `the scripts of ${d.paths.join(":")} run as ${d.user}, without these capabilities: they apply only to scripts netevd runs as its own user; mark the scripts privileged (with capabilities:) instead`,
+      });
     if (d.style === "nm-dispatcher" || d.style === "networkd-dispatcher")
       for (const p of d.paths)
         if (!existsSync(p))

@@ -120,3 +120,21 @@ scripts:
     expect(JSON.stringify(word.out)).toContain('expected true, false or a mapping, got string \\"maybe\\"');
   });
 });
+
+describe("scripts.user at validate", () => {
+  it("warns that ambient capabilities do not reach scripts run as another user, naming the directory", () => {
+    const dir = tempDir();
+    const r = validate(
+      `system: { user: netevd }\nscripts:\n  dir: ${dir}\n  user: netevd-hook\n  ambient_capabilities: [CAP_NET_ADMIN]\n`,
+    );
+    expect(r.status).toBe(0);
+    expect(JSON.stringify(r.out)).toContain(
+      `the scripts of ${dir} run as netevd-hook, without these capabilities`,
+    );
+    // The daemon's own user named: the daemon runs them itself, with the capabilities.
+    const own = validate(
+      `system: { user: netevd }\nscripts:\n  dir: ${dir}\n  user: netevd\n  ambient_capabilities: [CAP_NET_ADMIN]\n`,
+    );
+    expect(JSON.stringify(own.out)).not.toContain("without these capabilities");
+  });
+});
