@@ -1,6 +1,7 @@
 // `netevd run` with the NetworkManager backend against a fake NetworkManager:
 // device paths by NM's counter are mapped to links by name; StateChanged's own
 // arguments become events; DeviceAdded/DeviceRemoved and the manager's state.
+import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -121,6 +122,8 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
 
   it("gives a state the device's configuration of its moment, even when the link's queue reaches it later", async () => {
     const ns = createNetns();
+    // No IPv6 link-local address comes later: no kernel event of nm0 asks NetworkManager meanwhile.
+    execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
     ip(ns, "link", "add", "nm0", "type", "veth", "peer", "name", "nm0p");
     ip(ns, "link", "set", "nm0p", "up");
     ip(ns, "link", "set", "nm0", "up");
@@ -167,6 +170,39 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       expect(await d.exit).toBe(0);
     } finally {
       writeFileSync(join(dir, "release"), "");
+      d.child.kill("SIGKILL");
+      nm.stop();
+      bus.stop();
+    }
+  });
+
+  it("a device that changes while netevd reads it (NetworkManager appearing) gives the change's event", async () => {
+    const ns = createNetns();
+    ip(ns, "link", "add", "nm0", "type", "veth", "peer", "name", "nm0p");
+    ip(ns, "link", "set", "nm0p", "up");
+    ip(ns, "link", "set", "nm0", "up");
+    const bus = await startPrivateBus();
+    const nm = new FakeNetworkManager(bus.address);
+    const dev0 = nm.add("nm0", 30);
+    // The device activates just as netevd asks for it: the signal comes before the reply, which shows 100.
+    nm.onAsk = (path) => {
+      if (path !== dev0.path || dev0.state === 100) return;
+      nm.setState(dev0, 100);
+    };
+    const dir = tempDir();
+    recordingScripts(dir, ["activated"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
+    );
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    try {
+      await nm.start();
+      expect(await waitFor(() => recorded(dir, "activated", "nm0").length === 1), d.output()).toBe(true);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
       d.child.kill("SIGKILL");
       nm.stop();
       bus.stop();

@@ -27,6 +27,8 @@ export class FakeNetworkManager {
   unexportedAnswers = 0;
   /** The objects whose properties were asked for, in the order asked. */
   readonly asked: string[] = [];
+  /** Called as a GetAll arrives, before it is answered (a change that races the reply). */
+  onAsk: ((path: string) => void) | undefined;
   private counter = 7; // NM's counter: never the ifindex
 
   constructor(private readonly address: string) {}
@@ -115,6 +117,7 @@ export class FakeNetworkManager {
       return true;
     }
     this.asked.push(path);
+    this.onAsk?.(path);
     const s = (v: string) => new Variant("s", v);
     if (path === NM_PATH) {
       reply("a{sv}", [{ State: new Variant("u", this.state), Version: s("1.42.4-fake") }]);

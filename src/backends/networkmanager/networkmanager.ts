@@ -86,8 +86,12 @@ export class NetworkManagerBackend implements Backend {
   private readonly watch: ServiceWatch;
   private readonly devices = new Map<string, Device>();
   private readonly adding = new Map<string, Promise<void>>();
-  /** The newest state a signal gave for a device still being read. */
-  private readonly newer = new Map<string, number>();
+  /**
+   * For a device still being read: the newest state a signal gave, and the
+   * state the first such signal left (what the device was when netevd began
+   * to read it).
+   */
+  private readonly newer = new Map<string, { state: number; before: number }>();
   /** DHCP4Config/DHCP6Config object → its device and family. */
   private readonly dhcpOwner = new Map<string, { device: string; family: 4 | 6 }>();
   /** DHCP configurations whose options changed before netevd knew their device (newest last). */
@@ -190,9 +194,17 @@ export class NetworkManagerBackend implements Backend {
     // DHCP data that came while the device was read comes before its state, as it did in NetworkManager.
     for (const event of this.pendingEvents.get(path) ?? []) this.opts.sink.event?.(ifindex, event);
     this.pendingEvents.delete(path);
-    const state = this.newer.get(path) ?? Number(props.State?.value ?? 0);
+    const signalled = this.newer.get(path);
     this.newer.delete(path);
-    this.opts.sink.link(ifindex, name, { DeviceState: stateName(DEVICE_STATES, state) }, initial);
+    const state = (n: number) => ({ DeviceState: stateName(DEVICE_STATES, n) });
+    if (!signalled) {
+      this.opts.sink.link(ifindex, name, state(Number(props.State?.value ?? 0)), initial);
+      return;
+    }
+    // A change signalled while it was read happened while netevd watched: an event, even
+    // during an enumeration (the reply may show the state before it or after it).
+    if (initial) this.opts.sink.link(ifindex, name, state(signalled.before), true);
+    this.opts.sink.link(ifindex, name, state(signalled.state), false);
   }
 
   /** NM may announce a device a moment before the kernel's netlink message reaches us. */
@@ -271,8 +283,9 @@ export class NetworkManagerBackend implements Backend {
       return;
     }
     if (msg.interface === DEVICE && msg.member === "StateChanged" && msg.path) {
-      const [state] = msg.body as [number, number, number];
-      if (this.adding.has(msg.path)) this.newer.set(msg.path, state);
+      const [state, old] = msg.body as [number, number, number];
+      if (this.adding.has(msg.path))
+        this.newer.set(msg.path, { state, before: this.newer.get(msg.path)?.before ?? old });
       const device = this.devices.get(msg.path);
       if (device)
         this.opts.sink.link(

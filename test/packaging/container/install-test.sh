@@ -121,7 +121,7 @@ if [ "$FORMAT" = deb ]; then
 fi
 
 section "the shipped configuration: hooks run as netevd-hook, behind their own door"
-check "user netevd-hook created, not in group netevd" bash -c 'getent passwd netevd-hook && ! id -nG netevd-hook | grep -qw netevd'
+check "user netevd-hook created, not in group netevd" bash -c 'getent passwd netevd-hook && ! id -nG netevd-hook | tr " " "\n" | grep -qx netevd'
 check "the shipped netevd.yaml runs scripts as netevd-hook" grep -q "^  user: netevd-hook" /etc/netevd/netevd.yaml
 # What the hook can reach, said on its standard output (the daemon's journal): its sandbox writes nothing else.
 cat > /etc/netevd/routable.d/30-door <<'EOS'
