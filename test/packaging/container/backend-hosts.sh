@@ -13,7 +13,9 @@ check() { local d=$1; shift; if "$@"; then echo "PASS: $d"; else echo "FAIL: $d"
 section() { echo; echo "=== $* ==="; }
 # Polls a condition (the container's services give no other signal to wait on): 20 s at most.
 wait_for() { local i; for i in $(seq 1 200); do "$@" && return 0; sleep 0.1; done; return 1; }
-has() { grep -qx "$3" /run/netevd/$1.$2.* 2>/dev/null; }
+# The shipped configuration runs hooks as netevd-hook: they write to its runtime directory.
+RUN=/run/netevd-hooks/netevd-hook
+has() { grep -qx "$3" $RUN/$1.$2.* 2>/dev/null; }
 journal() { journalctl -u netevd -b --no-pager; }
 status_json() { netevd status --format json 2>/dev/null; }
 
@@ -78,8 +80,8 @@ esac
 section "install the package; netevd.yaml as shipped"
 mkdir -p /etc/netevd/routable.d /etc/netevd/activated.d
 for e in routable activated; do
-	# Each run leaves its variables in /run/netevd (the unit's runtime directory).
-	printf '#!/bin/sh\nenv > /run/netevd/%s.$LINK.$$\n' "$e" > /etc/netevd/$e.d/50-record
+	# Each run leaves its variables in the hook user's runtime directory.
+	printf '#!/bin/sh\nenv > %s/%s.$LINK.$$\n' "$RUN" "$e" > /etc/netevd/$e.d/50-record
 	chmod 755 /etc/netevd/$e.d/50-record
 done
 dpkg -i /in/netevd.deb > /run/dpkg.log 2>&1; check "dpkg -i installs the package" test $? -eq 0
@@ -132,9 +134,9 @@ esac
 BACKEND=$(case $CASE in networkmanager | nm-later) echo NetworkManager ;; networkd) echo systemd-networkd ;; ifupdown) echo dhclient ;; none) echo none ;; esac)
 # The run for the link routable again (a link going down may run routable once more
 # first, as its addresses go: that one has none).
-check "routable.d ran for ve0 after the change, with the address" wait_for bash -c "grep -hq '^ADDRESSES=10.99.0.' /run/netevd/routable.ve0.* 2>/dev/null"
+check "routable.d ran for ve0 after the change, with the address" wait_for bash -c "grep -hq '^ADDRESSES=10.99.0.' $RUN/routable.ve0.* 2>/dev/null"
 check "routable.d had BACKEND=$BACKEND" has routable ve0 "BACKEND=$BACKEND"
-[ "$CASE" = ifupdown ] && check "routable.d had the lease's DHCP_ADDRESS" wait_for bash -c "grep -hq '^DHCP_ADDRESS=10.99.0.5' /run/netevd/routable.ve0.* 2>/dev/null"
+[ "$CASE" = ifupdown ] && check "routable.d had the lease's DHCP_ADDRESS" wait_for bash -c "grep -hq '^DHCP_ADDRESS=10.99.0.5' $RUN/routable.ve0.* 2>/dev/null"
 check "no 'lost the system bus' in the journal (the bus never went)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "lost the system bus"'
 if [ "$CASE" = networkmanager ]; then
 	section "a privileged nm-dispatcher hook: its arguments byte for byte (real systemd)"
@@ -167,7 +169,7 @@ if [ "$CASE" = networkmanager ]; then
 	check "journal: they ran as root in transient units" bash -c 'journalctl -b -u netevd-privileged --no-pager | grep -q "running /etc/netevd/nm-root/50-args as root in netevd-hook-"'
 	head -n 3 /run/netevd-args.*
 fi
-for e in routable activated; do for f in /run/netevd/$e.ve0.*; do [ -e "$f" ] && { echo "--- $f"; grep -E '^(EVENT|STATE|BACKEND|ADDRESSES|DHCP_ADDRESS)=' "$f"; }; done; done
+for e in routable activated; do for f in $RUN/$e.ve0.*; do [ -e "$f" ] && { echo "--- $f"; grep -E '^(EVENT|STATE|BACKEND|ADDRESSES|DHCP_ADDRESS)=' "$f"; }; done; done
 journal | tail -15
 
 echo
