@@ -4,14 +4,32 @@
 // ambient capability), a veth coming up runs a mounted script laid out the way
 // the kubelet mounts a ConfigMap (..data symlinks), with no capabilities.
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { canNetns, createNetns, ip } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 import { tempDir, writeScript } from "../helpers/tmp";
 
-const layout = join(__dirname, "..", "..", "dist", "oci");
+const built = join(__dirname, "..", "..", "dist", "oci");
+
+/**
+ * podman names an oci: image after its path, and a name must be lower case:
+ * a checkout at a path with capitals is reached through a lower-case link.
+ */
+function lowerCasePath(path: string): string {
+  if (path === path.toLowerCase()) return path;
+  const dir = join(tmpdir(), `netevd-oci-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  symlinkSync(path, join(dir, "oci"));
+  return join(dir, "oci");
+}
+const layout = lowerCasePath(built);
+afterAll(() => {
+  if (layout !== built) rmSync(dirname(layout), { recursive: true, force: true });
+});
 
 /**
  * podman with its own storage in a temporary directory (nothing of the
@@ -51,7 +69,7 @@ afterEach(() => {
  * returns what the daemon and its script had.
  */
 async function runImage(uid: 999 | 0) {
-  expect(existsSync(join(layout, "index.json")), "dist/oci: run npm run image").toBe(true);
+  expect(existsSync(join(built, "index.json")), "dist/oci: run npm run image").toBe(true);
   const storage = tempDir("netevd-podman-");
   const name = `netevd-test-${process.pid}-${uid}`;
   cleanups.push(() => podman(storage, "rm", "--force", "--time", "5", name));
