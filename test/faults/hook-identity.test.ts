@@ -21,19 +21,25 @@ afterEach(() => {
 
 const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8").trim() : "");
 
+/** A namespace with a veth (down), a root-only directory with out/ for anyone, and the runner as HOOK_UID. */
+async function setup(link: string) {
+  const ns = createNetns();
+  veth(ns, `${link}0`, `${link}1`, { up: false });
+  const dir = rootOnlyDir();
+  const out = join(dir, "out");
+  mkdirSync(out, { mode: 0o777 });
+  chmodSync(out, 0o777);
+  const sockets = join(dir, "hooks");
+  mkdirSync(sockets);
+  chownSync(sockets, HOOK_UID, HOOK_UID);
+  const runnerSocket = join(sockets, "daemon.sock");
+  const runnerLog = await startHookRunner(runnerSocket, HOOK_UID, "nobody");
+  return { ns, dir, out, sockets, runnerSocket, runnerLog };
+}
+
 describe.runIf(canNetns && isRoot)("hooks as a user of their own (scripts.user)", () => {
   it("run as that user, cannot signal the daemon or reach its API, and the runner serves only the daemon", async () => {
-    const ns = createNetns();
-    veth(ns, "hi0", "hi1", { up: false });
-    const dir = rootOnlyDir();
-    const out = join(dir, "out");
-    mkdirSync(out, { mode: 0o777 });
-    chmodSync(out, 0o777);
-    const sockets = join(dir, "hooks");
-    mkdirSync(sockets);
-    chownSync(sockets, HOOK_UID, HOOK_UID);
-    const runnerSocket = join(sockets, "daemon.sock");
-    const runnerLog = await startHookRunner(runnerSocket, HOOK_UID, "nobody");
+    const { ns, dir, out, sockets, runnerSocket, runnerLog } = await setup("hi");
     // The daemon's own directory, as /run/netevd is; the socket in it is 0660, the daemon's user's.
     mkdirSync(join(dir, "api"));
     chownSync(join(dir, "api"), 65534, 65534);
@@ -114,16 +120,7 @@ id -u > ${out}/uid.tmp && mv ${out}/uid.tmp ${out}/uid
   });
 
   it("a hook whose daemon goes away is ended at once, not at its timeout", async () => {
-    const ns = createNetns();
-    veth(ns, "hg0", "hg1", { up: false });
-    const dir = rootOnlyDir();
-    const out = join(dir, "out");
-    mkdirSync(out, { mode: 0o777 });
-    chmodSync(out, 0o777);
-    const sockets = join(dir, "hooks");
-    mkdirSync(sockets);
-    chownSync(sockets, HOOK_UID, HOOK_UID);
-    const runnerLog = await startHookRunner(join(sockets, "daemon.sock"), HOOK_UID, "nobody");
+    const { ns, dir, out, sockets, runnerLog } = await setup("hg");
     writeScript(
       join(dir, "degraded.d"),
       "50-long",
