@@ -4,11 +4,13 @@
 //     the same event read by `ip monitor address`;
 //  2. systemd-networkd (real): peer end of a veth up → routable.d, netevd
 //     against networkd-dispatcher on the same networkd, and the floor: the
-//     PropertiesChanged(OperationalState=routable) signal itself.
+//     PropertiesChanged(OperationalState=routable) signal itself;
+//  3. systemd-networkd (real) with dnsmasq: networkd writing a new DHCPv4
+//     lease (the lease file's mtime) → dhcp4-change.d.
 // Times are wall-clock (CLOCK_REALTIME) from just before the trigger to the
 // hook's `date +%s.%N` (so a script's own start-up is included, as users see it).
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Message, type MessageBus, sessionBus } from "dbus-next";
 import { afterAll, describe, it } from "vitest";
@@ -194,6 +196,54 @@ describe("latency", () => {
       });
     },
   );
+});
+
+describe("lease latency", () => {
+  it.runIf(havePeers)("systemd-networkd: new DHCPv4 lease file → dhcp4-change.d", async () => {
+    const { client, server, nd0, env } = await networkdTopology({
+      "10-nd0.network": "[Match]\nName=nd0\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+    });
+    const dir = tempDir();
+    const out = outDir();
+    const hook = join(out, "dhcp4");
+    timeHook(dir, "dhcp4-change", hook);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(config, `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\n`);
+    const d = startDaemon(
+      client,
+      config,
+      { ...UNIT_ENV, DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
+      [],
+      undefined,
+      env.networkdView(client),
+    );
+    const lease = join(env.dir, `netif-${client}`, "leases", String(nd0));
+    const samples: number[] = [];
+    try {
+      if (!(await waitFor(() => d.output().includes("ready:")))) throw new Error(d.output());
+      await env.startDnsmasq(server, "nd0p", "10.213.1");
+      for (let i = 0; i < TRIALS; i++) {
+        const before = times(hook).length;
+        ip(server, "link", "set", "nd0p", "up");
+        // Acquired: its hook ran; the lease file is the one networkd wrote for it.
+        if (!(await waitFor(() => times(hook).length > before, 15_000))) throw new Error(d.output());
+        const written = Number(statSync(lease, { bigint: true }).mtimeNs) / 1e6;
+        samples.push((times(hook)[before] as number) - written);
+        ip(server, "link", "set", "nd0p", "down");
+        // Lost: the next trial starts without a lease.
+        if (!(await waitFor(() => times(hook).length > before + 1, 15_000))) throw new Error(d.output());
+      }
+    } finally {
+      d.child.kill("SIGTERM");
+      await d.exit;
+    }
+    rows.push({
+      scenario: "networkd DHCPv4 lease",
+      subject: "lease file written → netevd dhcp4-change.d",
+      summary: summarize(samples),
+      samples,
+    });
+  });
 });
 
 /** Debian's `daemon`: the hooks' own user in the runner row. */

@@ -1,6 +1,7 @@
 // What a network-manager backend tells the daemon: new property values, taken
 // from the manager's own signals.
-import type { LinkDetails, LinkProperties, LinkProperty } from "../links/link-table";
+import type { DhcpChange } from "../events/event";
+import type { LeaseData, LinkDetails, LinkProperties, LinkProperty } from "../links/link-table";
 
 export interface BackendSink {
   /** A link's properties: `initial` during (re-)enumeration, otherwise from a change signal. */
@@ -22,7 +23,14 @@ export interface BackendSink {
    * connectivity-change). `initial`: read while (re)enumerating, an event only
    * after netevd's start, and then even with the same values.
    */
-  event?(ifindex: number, event: string, props?: LinkProperties, initial?: boolean): void;
+  event?(
+    ifindex: number,
+    event: string,
+    props?: LinkProperties,
+    initial?: boolean,
+    /** A lease event's kind (systemd-networkd's dhcp4-change). */
+    dhcpChange?: DhcpChange,
+  ): void;
 }
 
 export interface Backend {
@@ -37,5 +45,12 @@ export interface Backend {
    * moment (a reactivation in between would empty it).
    */
   readonly detailsAtChange?: boolean;
+  /** The link's DHCP lease as the manager holds it now (systemd-networkd's lease files). */
+  lease?(ifindex: number, family?: 4 | 6): LeaseData | null;
+  /**
+   * The kernel announced an IPv6 address of the link (new, or its lifetimes
+   * renewed): networkd's DHCPv6 renewals show there first.
+   */
+  addressAnnounced?(ifindex: number): void;
   stop(): void;
 }

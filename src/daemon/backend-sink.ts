@@ -77,7 +77,7 @@ export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
       else linkSignal(ifindex, known, props, initial, asked);
     },
     removed: (ifindex) => d.states.forgetManager(ifindex),
-    event: (ifindex, event, props = {}, initial = false) => {
+    event: (ifindex, event, props = {}, initial = false, dhcpChange) => {
       if (ifindex === 0) {
         const prev = manager.props;
         manager.props = { ...prev, ...props };
@@ -88,9 +88,10 @@ export function backendSink(d: SinkDeps, manager: ManagerState): BackendSink {
       }
       if (d.starting()) return;
       const run = (name: string) => {
-        if (d.monitored(name)) d.dispatcher.link(event, ifindex, name);
+        if (d.monitored(name)) d.dispatcher.link(event, ifindex, name, false, dhcpChange);
       };
-      const known = d.states.get(ifindex)?.name;
+      // A removed link's lease goes with it (networkd deletes its file): that runs with its last name.
+      const known = d.states.get(ifindex)?.name ?? d.states.departedLink(ifindex)?.name;
       if (known === undefined) d.named(ifindex, run);
       else run(known);
     },

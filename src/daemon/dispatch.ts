@@ -4,7 +4,7 @@
 // again (a manager's routes follow its state signal by a few ms) and the
 // manager's DNS data is looked up, in the queue so the order holds.
 import type { Backend } from "../backends/types";
-import type { NetworkEvent, RouteInfo } from "../events/event";
+import type { DhcpChange, NetworkEvent, RouteInfo } from "../events/event";
 import type { EventFilters } from "../filters/apply";
 import type { KernelState } from "../kernel/state";
 import { buildEvent, type EventSource, kernelFacts, stubLink, withDetails } from "../links/event-builder";
@@ -32,13 +32,17 @@ export interface DispatchDeps {
   netns?: string;
 }
 
+/** A lease event carries its family's lease. */
+const leaseFamily = (event: string): 4 | 6 | undefined =>
+  event === "dhcp4-change" ? 4 : event === "dhcp6-change" ? 6 : undefined;
+
 export class EventDispatcher {
   constructor(private readonly d: DispatchDeps) {}
 
   /** An event of the link (its new state, or another manager value), or of the manager (index 0). */
-  link(event: string, index: number, name: string, rerun = false): void {
+  link(event: string, index: number, name: string, rerun = false, dhcpChange?: DhcpChange): void {
     const e = this.build(event, this.d.kernel.links.get(index) ?? stubLink(index, name), null);
-    this.send(rerun ? { ...e, rerun } : e);
+    this.send({ ...e, ...(rerun ? { rerun } : {}), ...(dhcpChange ? { dhcpChange } : {}) });
   }
 
   route(link: Link, route: RouteInfo): void {
@@ -51,7 +55,11 @@ export class EventDispatcher {
   }
 
   private build(event: string, link: Link, route: RouteInfo | null): NetworkEvent {
-    const lease = link.index > 0 ? (this.d.leaseOf?.(link.name)?.info ?? null) : null;
+    const lease =
+      link.index > 0
+        ? ((this.d.leaseOf?.(link.name) ?? this.d.backend()?.lease?.(link.index, leaseFamily(event)))?.info ??
+          null)
+        : null;
     const e = buildEvent(event, link, route, this.d.source(), this.d.manager(link.index), lease);
     return this.d.netns === undefined ? e : { ...e, netns: this.d.netns };
   }

@@ -20,6 +20,7 @@ import { routeKernelChange } from "./kernel-changes";
 import { LeaseWatch } from "./lease-watch";
 import { NameWait } from "./name-wait";
 import { getLogger } from "../log/logger";
+import { AF_INET6 } from "../netlink/constants";
 
 const log = getLogger("daemon");
 
@@ -146,6 +147,8 @@ export class LinkWiring {
       });
       // The manager's signals that came before the kernel named the link go on now.
       if (change.kind === "link" && change.action === "add") this.names.announced(change.link);
+      else if (change.kind === "address" && change.action !== "remove" && change.address.family === AF_INET6)
+        this.adapter?.addressAnnounced?.(change.address.index);
     });
     this.states.syncAll(silent);
     if (this.adapter) await this.adapter.start();

@@ -5,6 +5,10 @@ import { BACKENDS, type Backend } from "./names";
 
 const EVENT_JSON_SCHEMA = "netevd.event.v1";
 
+/** What happened to a link's lease, for dhcp4-change and dhcp6-change (DHCP_CHANGE). */
+const DHCP_CHANGES = ["acquired", "changed", "lost"] as const;
+export type DhcpChange = (typeof DHCP_CHANGES)[number];
+
 const text = z.string();
 const address = z.string().describe("an IPv4 or IPv6 address, without prefix length");
 
@@ -88,6 +92,12 @@ export const EventJsonSchema = z
     dns: z.array(address),
     domains: z.array(text),
     dhcp: DhcpJsonSchema.nullable().describe("the current DHCP lease, when the backend knows one"),
+    dhcp_change: z
+      .enum(DHCP_CHANGES)
+      .nullable()
+      .describe(
+        "dhcp4-change and dhcp6-change with systemd-networkd: the lease was acquired, its data changed, or it was lost",
+      ),
     route: RouteInfoSchema.nullable().describe("set for routes events only"),
   })
   .strict();
@@ -152,6 +162,8 @@ export interface NetworkEvent {
    * lease re-runs the up state). Other dispatchers' styles never ran these.
    */
   rerun?: boolean;
+  /** Lease events of systemd-networkd: what happened to the lease. */
+  dhcpChange?: DhcpChange;
 }
 
 /** What an event holds, in bytes (an estimate, for the bounds of queues and logs). */
@@ -194,6 +206,7 @@ export function eventJson(e: NetworkEvent): EventJson {
           server: e.dhcp.server,
         }
       : null,
+    dhcp_change: e.dhcpChange ?? null,
     route: e.route ? { ...e.route } : null,
   };
 }

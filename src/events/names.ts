@@ -47,7 +47,15 @@ const NM_HAPPENINGS = ["dhcp4-change", "dhcp6-change", "hostname", "connectivity
 export const KERNEL_STATES = ["no-carrier", "carrier", "degraded", "routable", "off"] as const;
 
 const BY_BACKEND: Record<Backend, readonly string[]> = {
-  "systemd-networkd": [...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE, "manager", "routes"],
+  // dhcpN-change: networkd's lease acquired, changed at a renewal, or lost.
+  "systemd-networkd": [
+    ...NETWORKD_OPERATIONAL,
+    ...NETWORKD_ADMINISTRATIVE,
+    "dhcp4-change",
+    "dhcp6-change",
+    "manager",
+    "routes",
+  ],
   // NetworkManager has no operational state: the kernel's runs beside its device states.
   NetworkManager: [...NM_DEVICE_STATES, ...NM_HAPPENINGS, ...KERNEL_STATES, "manager", "routes"],
   dhclient: [...KERNEL_STATES, "routes"],

@@ -102,5 +102,8 @@ function withLease(e: NetworkEvent, lease: DhcpInfo | null): NetworkEvent {
 
 /** What the manager knows of the link (DescribeLink, Ip4Config…): its DNS, domains and DHCP data. */
 export function withDetails(e: NetworkEvent, d: LinkDetails | null | undefined): NetworkEvent {
-  return d ? { ...e, dns: d.dns, domains: d.domains, dhcp: d.dhcp ?? e.dhcp, nm: d.nm ?? e.nm } : e;
+  if (!d) return e;
+  // A lease event keeps the lease of its moment; other events take the manager's latest.
+  const dhcp = e.dhcpChange || d.dhcp === undefined ? e.dhcp : d.dhcp;
+  return { ...e, dns: d.dns, domains: d.domains, dhcp, nm: d.nm ?? e.nm };
 }

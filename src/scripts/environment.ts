@@ -36,6 +36,7 @@ export function scriptEnvironment(e: NetworkEvent, opts: EnvironmentOptions): Re
   set("GATEWAY", e.gateway ?? e.gateway6);
   set("DNS", e.dns.join(" "));
   set("DOMAINS", e.domains.join(" "));
+  set("DHCP_CHANGE", e.dhcpChange);
   if (e.dhcp) {
     set("DHCP_ADDRESS", e.dhcp.address);
     set("DHCP_GATEWAY", e.dhcp.gateway);

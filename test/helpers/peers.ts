@@ -214,8 +214,11 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/py
     return networkdMounts(join(this.dir, `netif-${ns}`));
   }
 
-  /** dnsmasq serving DHCP (and DNS for peers.test) on `iface` in `ns`; the interface has `router`/24. */
-  async startDnsmasq(ns: string, iface: string, net: string): Promise<Peer> {
+  /**
+   * dnsmasq serving DHCP (and DNS for peers.test) on `iface` in `ns`; the interface has `router`/24.
+   * Its leases are kept in the test's directory: a dnsmasq started again gives the same address.
+   */
+  async startDnsmasq(ns: string, iface: string, net: string, opts: { dns?: string } = {}): Promise<Peer> {
     const leases = join(this.dir, `dnsmasq-${iface}.leases`);
     const peer = launch(
       `dnsmasq-${iface}`,
@@ -223,13 +226,44 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/py
         ns,
         `exec dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --user=root --interface=${iface} --bind-interfaces --port=0 --no-ping \
 --dhcp-range=${net}.100,${net}.150,255.255.255.0,2m --dhcp-option=option:router,${net}.1 \
---dhcp-option=option:dns-server,${net}.1 --dhcp-option=option:domain-name,peers.test \
+--dhcp-option=option:dns-server,${opts.dns ?? `${net}.1`} --dhcp-option=option:domain-name,peers.test \
 --dhcp-option=12,peer-given --dhcp-leasefile=${leases} --dhcp-authoritative --log-dhcp --log-facility=-`,
       ),
     );
     // It logs its DHCP range once it listens.
     if (!(await waitFor(() => peer.log().includes("DHCP, IP range"), 10_000)))
       throw new Error(`dnsmasq did not start: ${peer.log()}`);
+    return peer;
+  }
+
+  /**
+   * dnsmasq serving DHCPv6 (addresses from fd13:1::/64, DNS servers `dns`) on `iface` in `ns`,
+   * which gets fd13:1::1/64. IPv6 duplicate address detection is off in `namespaces`.
+   */
+  async startDnsmasq6(ns: string, iface: string, dns: string, namespaces: string[]): Promise<Peer> {
+    for (const n of namespaces)
+      execFileSync("ip", [
+        "netns",
+        "exec",
+        n,
+        "sh",
+        "-c",
+        "for f in /proc/sys/net/ipv6/conf/*/accept_dad; do echo 0 > $f; done",
+      ]);
+    if (!ip(ns, "-6", "addr", "show", "dev", iface).includes("fd13:1::1/64"))
+      ip(ns, "addr", "add", "fd13:1::1/64", "dev", iface, "nodad");
+    const leases = join(this.dir, `dnsmasq6-${iface}.leases`);
+    const peer = launch(
+      `dnsmasq6-${iface}`,
+      inNs(
+        ns,
+        `exec dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --user=root --interface=${iface} --bind-interfaces --port=0 \
+--dhcp-range=fd13:1::100,fd13:1::1ff,64,2m --dhcp-option=option6:dns-server,${dns} \
+--dhcp-leasefile=${leases} --dhcp-authoritative --log-dhcp --log-facility=-`,
+      ),
+    );
+    if (!(await waitFor(() => peer.log().includes("DHCPv6, IP range"), 10_000)))
+      throw new Error(`dnsmasq (DHCPv6) did not start: ${peer.log()}`);
     return peer;
   }
 

@@ -100,6 +100,7 @@ describe.runIf(isRoot)("script runner", () => {
         lease_seconds: 86400,
         server: "192.168.1.1",
       },
+      dhcp_change: null,
       route: null,
     });
   });

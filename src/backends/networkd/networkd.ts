@@ -5,8 +5,9 @@
 import type { Message } from "dbus-next";
 import { formatIp } from "../../netlink/ip";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
-import type { LinkDetails, LinkProperties } from "../../links/link-table";
+import type { LeaseData, LinkDetails, LinkProperties } from "../../links/link-table";
 import type { Backend, BackendSink } from "../types";
+import { NetworkdLeases } from "./leases";
 import { ifindexOfPath } from "./path-label";
 
 const NETWORK1 = "org.freedesktop.network1";
@@ -34,6 +35,8 @@ function pick(values: Record<string, { value: unknown }>): LinkProperties {
 
 export interface NetworkdOptions extends WatchConnection {
   sink: BackendSink;
+  /** networkd's state directory, /run/systemd/netif (tests give their own). */
+  stateDir?: string;
 }
 
 export class NetworkdBackend implements Backend {
@@ -43,8 +46,16 @@ export class NetworkdBackend implements Backend {
   private readonly known = new Set<number>();
   /** A new link's signals, in order, while its values are asked for. */
   private readonly asking = new Map<number, Promise<void>>();
+  private readonly leases: NetworkdLeases;
 
   constructor(private readonly opts: NetworkdOptions) {
+    this.leases = new NetworkdLeases({
+      log: opts.log,
+      onChange: (ifindex, family, change) =>
+        opts.sink.event?.(ifindex, `dhcp${family}-change`, undefined, false, change),
+      describe: (ifindex) => this.describe(ifindex),
+      ...(opts.stateDir ? { dir: opts.stateDir } : {}),
+    });
     this.watch = new ServiceWatch({
       service: NETWORK1,
       label: "systemd-networkd",
@@ -56,7 +67,25 @@ export class NetworkdBackend implements Backend {
   }
 
   start(): Promise<void> {
+    this.leases.start();
     return this.watch.start();
+  }
+
+  lease(ifindex: number, family?: 4 | 6): LeaseData | null {
+    return this.leases.lease(ifindex, family);
+  }
+
+  addressAnnounced(ifindex: number): void {
+    this.leases.addressAnnounced(ifindex);
+  }
+
+  private async describe(ifindex: number): Promise<string | null> {
+    try {
+      return String((await this.call("DescribeLink", MANAGER, MANAGER_PATH, "i", [ifindex]))[0]);
+    } catch (err) {
+      this.opts.log.debug(`DescribeLink(${ifindex}) failed: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   private call(member: string, iface: string, path: string, signature?: string, body?: unknown[]) {
@@ -139,17 +168,17 @@ export class NetworkdBackend implements Backend {
   }
 
   async details(ifindex: number): Promise<LinkDetails | null> {
-    try {
-      const [json] = await this.call("DescribeLink", MANAGER, MANAGER_PATH, "i", [ifindex]);
-      return parseDescribeLink(String(json));
-    } catch (err) {
-      this.opts.log.debug(`DescribeLink(${ifindex}) failed: ${(err as Error).message}`);
-      return null;
-    }
+    const json = await this.describe(ifindex);
+    if (json === null) return null;
+    // networkd has written the link's files before it answers: the leases read now are the ones it holds.
+    this.leases.refresh(ifindex);
+    this.leases.described(ifindex, json);
+    return { ...parseDescribeLink(json), dhcp: this.leases.lease(ifindex)?.info ?? null };
   }
 
   stop(): void {
     this.watch.stop();
+    this.leases.close();
   }
 }
 

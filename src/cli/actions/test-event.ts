@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { DhclientLeases } from "../../backends/dhclient/dhclient";
+import { readNetworkdLease } from "../../backends/networkd/leases";
 import { chooseBackend } from "../../backends/host-manager";
 import { probeHost } from "../../backends/host-manager-watch";
 import type { Config } from "../../config/schema";
@@ -40,7 +41,15 @@ function enteredProps(event: string, backend: Backend): LinkProperties | undefin
 }
 
 /** The link's current lease, from the same files the daemon reads. */
-function currentLease(config: Config, backend: Backend, name: string) {
+function currentLease(
+  config: Config,
+  backend: Backend,
+  link: { name: string; index: number },
+  event: string,
+) {
+  // networkd's DHCPv6 lease is in its DescribeLink, which netevd test does not ask for.
+  if (backend === "systemd-networkd")
+    return event === "dhcp6-change" ? null : (readNetworkdLease(link.index)?.info ?? null);
   if (backend !== "dhclient") return null;
   const leases = new DhclientLeases({
     leaseFiles: config.backends.dhclient.lease_files,
@@ -48,7 +57,7 @@ function currentLease(config: Config, backend: Backend, name: string) {
     onChange: () => undefined,
   });
   leases.start();
-  const lease = leases.forLink(name)?.info ?? null;
+  const lease = leases.forLink(link.name)?.info ?? null;
   leases.close();
   return lease;
 }
@@ -72,14 +81,18 @@ async function eventFor(eventName: string, linkName: string, config: Config): Pr
     if (!link) throw new FatalError(`netevd test: no link named "${linkName}"`, EXIT.FAILURE);
     const backend = await backendOf(config);
     const managed = isManagerBackend(backend);
+    const lease = currentLease(config, backend, link, eventName);
     const event = buildEvent(
       eventName,
       link,
       null,
       { tables: kernel.tables, backend, managed },
       enteredProps(eventName, backend),
-      currentLease(config, backend, link.name),
+      lease,
     );
+    // networkd's DHCPv4 lease event as it would run now: the lease there is was acquired, none was lost.
+    if (backend === "systemd-networkd" && eventName === "dhcp4-change")
+      return { ...event, dhcpChange: lease ? "acquired" : "lost" };
     // Under the kernel-derived backends the event is the state it names.
     return !managed && is(KERNEL_STATES, eventName)
       ? { ...event, state: { ...event.state, operational: eventName } }

@@ -12,6 +12,8 @@ import type { ScriptStyle, StyleContext } from "./style";
 /** Keys networkd-dispatcher kept as one string; every other key is a list. */
 const SINGLETONS = new Set(["Type", "ESSID", "OperationalState"]);
 const STATES = new Set<string>([...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE]);
+/** Lease events networkd-dispatcher never had: no hook of it is in these directories, new ones may be. */
+const LEASE_EVENTS = new Set(["dhcp4-change", "dhcp6-change"]);
 
 type Data = Record<string, string | string[]>;
 
@@ -57,7 +59,7 @@ export function networkdDispatcherStyle(ignoreStates: readonly string[]): Script
     name: "networkd-dispatcher",
     // Once per new state: it never ran a state again for new addresses (e.rerun).
     runs: (e) =>
-      STATES.has(e.event) && !e.rerun && !ignoreStates.includes(e.event)
+      (STATES.has(e.event) || LEASE_EVENTS.has(e.event)) && !e.rerun && !ignoreStates.includes(e.event)
         ? [{ subdir: `${e.event}.d`, args: [] }]
         : [],
     prefetch: (e, ctx) => {

@@ -51,6 +51,12 @@ nm_start() {
 	check "NetworkManager runs" wait_for bash -c 'nmcli -t -f RUNNING general | grep -qx running'
 }
 
+lan_dhcp() { # dnsmasq in "lan"; .50-.59: the checks below match "10.99.0.5" (it picks from the range by the random MAC)
+	ip netns exec lan dnsmasq --no-daemon --port=0 --no-ping --interface=ve0p --bind-interfaces \
+		--dhcp-range=10.99.0.50,10.99.0.59,12h --dhcp-option=option:router,10.99.0.1 \
+		--dhcp-option=option:dns-server,10.99.0.1 --dhcp-leasefile=/run/dnsmasq-lan.leases > /run/dnsmasq.log 2>&1 &
+}
+
 case $CASE in
 networkmanager)
 	nm_profile
@@ -58,16 +64,15 @@ networkmanager)
 	check "NetworkManager activated ve0" wait_for bash -c 'nmcli -t -f GENERAL.STATE device show ve0 | grep -q "100 (connected)"'
 	;;
 networkd)
+	# DHCP from the neighbour: its lease makes dhcp4-change.
+	lan_dhcp
 	mkdir -p /etc/systemd/network
-	printf '[Match]\nName=ve0\n[Network]\nAddress=10.99.0.2/24\nGateway=10.99.0.1\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' > /etc/systemd/network/50-ve0.network
+	printf '[Match]\nName=ve0\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' > /etc/systemd/network/50-ve0.network
 	systemctl start systemd-networkd
 	check "systemd-networkd made ve0 routable" wait_for bash -c 'networkctl status ve0 2>/dev/null | grep -q "State: routable"'
 	;;
 ifupdown)
-	# .50-.59: the checks below match "10.99.0.5"; dnsmasq picks from the range by the random MAC.
-	ip netns exec lan dnsmasq --no-daemon --port=0 --no-ping --interface=ve0p --bind-interfaces \
-		--dhcp-range=10.99.0.50,10.99.0.59,12h --dhcp-option=option:router,10.99.0.1 \
-		--dhcp-option=option:dns-server,10.99.0.1 --dhcp-leasefile=/run/dnsmasq-lan.leases > /run/dnsmasq.log 2>&1 &
+	lan_dhcp
 	printf 'allow-hotplug ve0\niface ve0 inet dhcp\n' > /etc/network/interfaces.d/ve0
 	ifup ve0 > /run/ifup.log 2>&1
 	check "ifup ve0: dhclient took a lease from dnsmasq" wait_for bash -c 'grep -qs "fixed-address 10.99.0.5" /var/lib/dhcp/dhclient.ve0.leases'
@@ -78,8 +83,8 @@ none | nm-later)
 esac
 
 section "install the package; netevd.yaml as shipped"
-mkdir -p /etc/netevd/routable.d /etc/netevd/activated.d
-for e in routable activated; do
+mkdir -p /etc/netevd/routable.d /etc/netevd/activated.d /etc/netevd/dhcp4-change.d
+for e in routable activated dhcp4-change; do
 	# Each run leaves its variables in the hook user's runtime directory.
 	printf '#!/bin/sh\nenv > %s/%s.$LINK.$$\n' "$RUN" "$e" > /etc/netevd/$e.d/50-record
 	chmod 755 /etc/netevd/$e.d/50-record
@@ -136,6 +141,9 @@ BACKEND=$(case $CASE in networkmanager | nm-later) echo NetworkManager ;; networ
 # first, as its addresses go: that one has none).
 check "routable.d ran for ve0 after the change, with the address" wait_for bash -c "grep -hq '^ADDRESSES=10.99.0.' $RUN/routable.ve0.* 2>/dev/null"
 check "routable.d had BACKEND=$BACKEND" has routable ve0 "BACKEND=$BACKEND"
+[ "$CASE" = networkd ] && check "dhcp4-change.d ran for ve0's new lease (DHCP_CHANGE=acquired, its DHCP_ADDRESS)" \
+	wait_for bash -c "for f in $RUN/dhcp4-change.ve0.*; do grep -qx DHCP_CHANGE=acquired \"\$f\" && grep -q '^DHCP_ADDRESS=10.99.0.5' \"\$f\" && exit 0; done 2>/dev/null; exit 1"
+[ "$CASE" = networkd ] && check "dhcp4-change.d ran when ve0 went down (DHCP_CHANGE=lost)" has dhcp4-change ve0 DHCP_CHANGE=lost
 [ "$CASE" = ifupdown ] && check "routable.d had the lease's DHCP_ADDRESS" wait_for bash -c "grep -hq '^DHCP_ADDRESS=10.99.0.5' $RUN/routable.ve0.* 2>/dev/null"
 check "no 'lost the system bus' in the journal (the bus never went)" bash -c '! journalctl -u netevd -b --no-pager | grep -q "lost the system bus"'
 if [ "$CASE" = networkmanager ]; then
