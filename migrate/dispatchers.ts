@@ -75,7 +75,7 @@ export const NM_DISPATCHER: DispatcherSpec = {
         "netevd never runs this action: NetworkManager waits for these scripts before it goes on, and netevd observes NetworkManager, it cannot hold it",
     },
     {
-      re: /(?:^|[\s"'(|=])(vpn-up|vpn-down|reapply|dns-change|device-add|device-delete)(?=[\s"')|;]|$)/,
+      re: /(?:^|[\s"'(|=])(vpn-up|vpn-down|reapply|device-add|device-delete)(?=[\s"')|;]|$)/,
       variable: "$1",
       replacement:
         "netevd does not dispatch this action (not followed over D-Bus); the script's other actions run",
@@ -97,7 +97,15 @@ function directories(image: ImageRoot, spec: DispatcherSpec, given: string | und
 }
 
 /** The NetworkManager actions netevd dispatches to dispatcher.d's scripts. */
-const NM_ACTIONS = ["up", "down", "dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"];
+const NM_ACTIONS = [
+  "up",
+  "down",
+  "dhcp4-change",
+  "dhcp6-change",
+  "hostname",
+  "connectivity-change",
+  "dns-change",
+];
 const NETWORKD_STATES = new Set<string>([...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE]);
 
 /** Where a hook sits says what it runs for; whether netevd runs it then. */

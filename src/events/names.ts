@@ -42,8 +42,19 @@ export const NM_DEVICE_STATES = [
   "failed",
   "unmanaged",
 ] as const;
-/** NetworkManager events that are not states: a link's new DHCP data; the manager's host name and connectivity. */
-const NM_HAPPENINGS = ["dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"] as const;
+/**
+ * NetworkManager events that are not states: a link's new DHCP data, a device
+ * appearing or going; the manager's host name, connectivity and DNS configuration.
+ */
+const NM_HAPPENINGS = [
+  "dhcp4-change",
+  "dhcp6-change",
+  "device-add",
+  "device-delete",
+  "hostname",
+  "connectivity-change",
+  "dns-change",
+] as const;
 export const KERNEL_STATES = ["no-carrier", "carrier", "degraded", "routable", "off"] as const;
 
 const BY_BACKEND: Record<Backend, readonly string[]> = {

@@ -16,7 +16,9 @@ export type LinkProperty =
   /** NetworkManager's device state name (activated, disconnected, …). */
   | "DeviceState"
   /** NetworkManager's host name (the manager's own value). */
-  | "Hostname";
+  | "Hostname"
+  /** NetworkManager's DNS configuration, as JSON (the manager's own value; dns-change). */
+  | "DnsConfiguration";
 
 export type LinkProperties = Partial<Record<LinkProperty, string>>;
 

@@ -368,7 +368,8 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/system
   async startNetworkManager(
     ns: string,
     profiles: Record<string, string>,
-    opts: { dispatcherDir?: string; connectivity?: string } = {},
+    /** `dns`: the [main] lines of NetworkManager's DNS handling (default: none, unmanaged resolv.conf). */
+    opts: { dispatcherDir?: string; connectivity?: string; dns?: string } = {},
   ): Promise<Peer> {
     const conf = join(this.dir, "nm");
     const connections = join(conf, "system-connections");
@@ -379,8 +380,7 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/system
       `[main]
 plugins=keyfile
 dhcp=internal
-dns=none
-rc-manager=unmanaged
+${opts.dns ?? "dns=none\nrc-manager=unmanaged"}
 hostname-mode=none
 auth-polkit=false
 no-auto-default=*

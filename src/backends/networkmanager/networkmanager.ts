@@ -40,6 +40,8 @@ const MANAGER_STATES: Record<number, string> = {
 const stateName = (table: Record<number, string>, n: number) => table[n] ?? `state-${n}`;
 
 const SETTINGS_PATH = `${NM_PATH}/Settings`;
+const DNS_PATH = `${NM_PATH}/DnsManager`;
+const DNS_MANAGER = `${NM}.DnsManager`;
 
 /** NMConnectivityState by number, as nm-dispatcher names them (CONNECTIVITY_STATE), lower case. */
 const CONNECTIVITY: Record<number, string> = {
@@ -60,6 +62,7 @@ const MATCHES = [
   // Connectivity, the host name, a device's DHCP configuration and its options (dhcp4-change …).
   changed(NM, NM_PATH),
   changed(`${NM}.Settings`, SETTINGS_PATH),
+  changed(DNS_MANAGER, DNS_PATH),
   changed(DEVICE, `${NM_PATH}/Devices`, "path_namespace"),
   changed(`${NM}.DHCP4Config`, `${NM_PATH}/DHCP4Config`, "path_namespace"),
   changed(`${NM}.DHCP6Config`, `${NM_PATH}/DHCP6Config`, "path_namespace"),
@@ -103,7 +106,7 @@ export class NetworkManagerBackend implements Backend {
    * the startup ones the enumeration sends would repeat them (it may be retried
    * while NetworkManager exports its objects, and signals come meanwhile).
    */
-  private readonly signalled = new Set<"hostname" | "connectivity-change">();
+  private readonly signalled = new Set<"hostname" | "connectivity-change" | "dns-change">();
 
   constructor(private readonly opts: NetworkManagerOptions) {
     this.watch = new ServiceWatch({
@@ -146,6 +149,8 @@ export class NetworkManagerBackend implements Backend {
         { OnlineState: connectivity(manager.Connectivity) },
         true,
       );
+    const dns = await this.dnsManager();
+    if (dns && !this.signalled.has("dns-change")) this.dnsChange(dns, true);
     const seen = new Set<string>();
     for (const path of paths) {
       seen.add(path);
@@ -160,17 +165,20 @@ export class NetworkManagerBackend implements Backend {
   }
 
   /** Reads a device's interface name and state; maps it to the kernel's link. */
-  /** One read per device at a time; StateChanged signals meanwhile are kept in `newer`. */
-  private addDevice(path: string, initial: boolean): Promise<void> {
+  /**
+   * One read per device at a time; StateChanged signals meanwhile are kept in `newer`.
+   * `added`: NetworkManager announced it (DeviceAdded): device-add comes first.
+   */
+  private addDevice(path: string, initial: boolean, added = false): Promise<void> {
     let p = this.adding.get(path);
     if (!p) {
-      p = this.readDevice(path, initial).finally(() => this.adding.delete(path));
+      p = this.readDevice(path, initial, added).finally(() => this.adding.delete(path));
       this.adding.set(path, p);
     }
     return p;
   }
 
-  private async readDevice(path: string, initial: boolean): Promise<void> {
+  private async readDevice(path: string, initial: boolean, added: boolean): Promise<void> {
     // A StateChanged from now on wins over the reply: one sent before the reply
     // carries the state the reply shows anyway (NM signals every change), and
     // dbus-next may handle signals that follow the reply in the same read
@@ -190,6 +198,7 @@ export class NetworkManagerBackend implements Backend {
       return;
     }
     this.devices.set(path, { path, name, ifindex });
+    if (added) this.opts.sink.event?.(ifindex, "device-add");
     for (const family of [4, 6] as const) this.ownDhcp(path, family, str(props, `Dhcp${family}Config`, "/"));
     // DHCP data that came while the device was read comes before its state, as it did in NetworkManager.
     for (const event of this.pendingEvents.get(path) ?? []) this.opts.sink.event?.(ifindex, event);
@@ -217,6 +226,27 @@ export class NetworkManagerBackend implements Backend {
     return undefined;
   }
 
+  /** The DNS manager's properties (absent before NetworkManager 1.12). */
+  private async dnsManager(): Promise<Props | null> {
+    try {
+      return await this.getAll(DNS_PATH, DNS_MANAGER);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A new DNS configuration (the DnsManager's Configuration): dns-change.
+   * NetworkManager dispatches it itself since 1.44; netevd sees it on any version.
+   */
+  private dnsChange(props: Props, initial: boolean): void {
+    if (!props.Configuration) return;
+    const config = JSON.stringify(props.Configuration.value, (_k, v: unknown) =>
+      typeof v === "bigint" ? String(v) : v,
+    );
+    this.opts.sink.event?.(0, "dns-change", { DnsConfiguration: config }, initial);
+  }
+
   private async hostname(): Promise<string> {
     try {
       return str(await this.getAll(SETTINGS_PATH, `${NM}.Settings`), "Hostname");
@@ -231,6 +261,9 @@ export class NetworkManagerBackend implements Backend {
     if (path === NM_PATH && iface === NM && props.Connectivity) {
       this.signalled.add("connectivity-change");
       sink.event?.(0, "connectivity-change", { OnlineState: connectivity(props.Connectivity) });
+    } else if (path === DNS_PATH && iface === DNS_MANAGER) {
+      if (props.Configuration) this.signalled.add("dns-change");
+      this.dnsChange(props, false);
     } else if (path === SETTINGS_PATH && props.Hostname) {
       this.signalled.add("hostname");
       sink.event?.(0, "hostname", { Hostname: str(props, "Hostname") });
@@ -302,13 +335,16 @@ export class NetworkManagerBackend implements Backend {
       const [state] = msg.body as [number];
       this.opts.sink.manager({ OperationalState: stateName(MANAGER_STATES, state) }, false);
     } else if (msg.member === "DeviceAdded") {
-      void this.addDevice((msg.body as [string])[0], false);
+      void this.addDevice((msg.body as [string])[0], false, true);
     } else if (msg.member === "DeviceRemoved") {
       const path = (msg.body as [string])[0];
       const device = this.devices.get(path);
       this.devices.delete(path);
       for (const family of [4, 6] as const) this.ownDhcp(path, family, "/");
-      if (device) this.opts.sink.removed?.(device.ifindex);
+      if (device) {
+        this.opts.sink.event?.(device.ifindex, "device-delete");
+        this.opts.sink.removed?.(device.ifindex);
+      }
     }
   }
 

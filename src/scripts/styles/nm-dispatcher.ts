@@ -94,8 +94,12 @@ export function nmDeviceEnv(action: string, view: NmView, withConfig: boolean): 
 /** Devices remembered as up, at most. */
 const MAX_REMEMBERED = 4096;
 
-/** The manager's events: nm-dispatcher's `$1` for them ("none" for hostname, empty for connectivity). */
-const MANAGER_ACTIONS: Record<string, string> = { hostname: "none", "connectivity-change": "" };
+/** The manager's events: nm-dispatcher's `$1` for them ("none" for hostname, empty for the others). */
+const MANAGER_ACTIONS: Record<string, string> = {
+  hostname: "none",
+  "connectivity-change": "",
+  "dns-change": "",
+};
 
 export function nmDispatcherStyle(): ScriptStyle {
   /** Devices that are up, with what they looked like: "down" names the connection that went down. */
