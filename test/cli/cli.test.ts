@@ -170,6 +170,29 @@ describe("netevd CLI", () => {
     expect(netevd(["test", "routable", "--link", "nosuchlink0", "--config", config]).status).toBe(1);
   });
 
+  it.runIf(isRoot)("`test` knows the lease and NetworkManager events of each backend", () => {
+    const dir = tempDir();
+    const plan = (backend: string, event: string) =>
+      netevd([
+        "test",
+        event,
+        "--link",
+        "lo",
+        "--dry-run",
+        "--format",
+        "json",
+        "--config",
+        configIn(dir, `system: { backend: ${backend} }\n`),
+      ]);
+    // lo has no lease networkd wrote: the event as it would run now is the lease's loss.
+    const lease = JSON.parse(plan("systemd-networkd", "dhcp4-change").stdout);
+    expect(lease).toMatchObject({ event: "dhcp4-change", directory: `${dir}/dhcp4-change.d` });
+    expect(lease.environment).toMatchObject({ EVENT: "dhcp4-change", DHCP_CHANGE: "lost" });
+    expect(lease.json).toMatchObject({ dhcp: null, dhcp_change: "lost" });
+    for (const event of ["dhcp6-change", "dns-change", "device-add", "device-delete"])
+      expect(plan("auto", event).status, event).toBe(0);
+  });
+
   it.runIf(isRoot)("`test` applies the filters: execute with script names or absolute paths, ignore", () => {
     const dir = tempDir();
     for (const n of ["10-a", "20-b", "30-c"]) writeScript(join(dir, "routable.d"), n, "true");
