@@ -42,12 +42,25 @@ function lines(file: string): string[] {
   }
 }
 
+/** netevd beside the topology's networkd (its view of /run/systemd/netif), and what to show when a wait fails. */
+function besideNetworkd(t: Awaited<ReturnType<typeof networkdTopology>>, config: string) {
+  const d = startDaemon(
+    t.client,
+    config,
+    { DBUS_SYSTEM_BUS_ADDRESS: t.env.busAddress },
+    [],
+    undefined,
+    t.env.networkdView(t.client),
+  );
+  return { d, diag: () => d.output().slice(-6000) + t.networkd.log().slice(-3000) };
+}
+
 const acks = (dnsmasq: Peer) => (dnsmasq.log().match(/DHCPACK/g) ?? []).length;
 
 describe.runIf(havePeers)("real systemd-networkd leases", () => {
   it("dhcp4-change: acquired, changed at a renewal with new DNS, none for nothing new, lost", async () => {
     const t = await networkdTopology({ "10-nd0.network": ND0_DHCP });
-    const { client, server, nd0, env } = t;
+    const { server, nd0, env } = t;
     const dir = tempDir();
     recordingScripts(dir, ["dhcp4-change", "routable"]);
     const log = join(dir, "out", "dhcp4.log");
@@ -69,15 +82,7 @@ scripts:
   directories: [{ path: ${hooks}, style: networkd-dispatcher }]
 `,
     );
-    const d = startDaemon(
-      client,
-      config,
-      { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
-      [],
-      undefined,
-      env.networkdView(client),
-    );
-    const diag = () => d.output().slice(-6000) + t.networkd.log().slice(-3000);
+    const { d, diag } = besideNetworkd(t, config);
     try {
       expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);
       ip(server, "link", "set", "nd0p", "up");
@@ -179,15 +184,7 @@ scripts:
     );
     const config = join(dir, "netevd.yaml");
     writeFileSync(config, `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\n`);
-    const d = startDaemon(
-      client,
-      config,
-      { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress },
-      [],
-      undefined,
-      env.networkdView(client),
-    );
-    const diag = () => d.output().slice(-6000) + t.networkd.log().slice(-3000);
+    const { d, diag } = besideNetworkd(t, config);
     try {
       expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);
       let dnsmasq = await env.startDnsmasq6(server, "nd0p", "[fd13:1::1]", [client, server]);

@@ -149,20 +149,27 @@ describe("networkd lease watch", () => {
   let leases: NetworkdLeases | undefined;
   afterEach(() => leases?.close());
 
-  it("existing leases are read, not events; then acquired, nothing for new T1/T2, changed, lost", async () => {
+  /** A state directory whose leases/ holds `files`, watched; the changes seen, as "IFINDEX FAMILY CHANGE". */
+  function leaseDir(files: Record<string, string>) {
     const state = tempDir();
     const dir = join(state, "leases");
     mkdirSync(dir);
-    writeFileSync(join(dir, "3"), V252);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const seen: string[] = [];
-    leases = new NetworkdLeases({
+    const watch = new NetworkdLeases({
       dir: state,
       describe: noDescribe,
       log: getLogger("test"),
       onChange: (i, f, c) => seen.push(`${i} ${f} ${c}`),
     });
-    leases.start();
-    expect(leases.lease(3)?.info.address).toBe("10.213.1.124");
+    leases = watch;
+    watch.start();
+    return { dir, seen, watch };
+  }
+
+  it("existing leases are read, not events; then acquired, nothing for new T1/T2, changed, lost", async () => {
+    const { dir, seen, watch } = leaseDir({ "3": V252 });
+    expect(watch.lease(3)?.info.address).toBe("10.213.1.124");
     // As networkd writes: a temporary file renamed into place.
     const put = (name: string, text: string) => {
       writeFileSync(join(dir, `.#${name}tmp`), text);
@@ -179,22 +186,12 @@ describe("networkd lease watch", () => {
     rmSync(join(dir, "3"));
     expect(await waitFor(() => seen.length >= 3)).toBe(true);
     expect(seen).toEqual(["4 4 acquired", "4 4 changed", "3 4 lost"]);
-    expect(leases.lease(4)?.info.dns).toEqual(["10.213.1.7"]);
-    expect(leases.lease(3)).toBeNull();
+    expect(watch.lease(4)?.info.dns).toEqual(["10.213.1.7"]);
+    expect(watch.lease(3)).toBeNull();
   });
 
   it("a FIFO in the directory is refused without blocking; other names are not leases", async () => {
-    const state = tempDir();
-    const dir = join(state, "leases");
-    mkdirSync(dir);
-    const seen: string[] = [];
-    leases = new NetworkdLeases({
-      dir: state,
-      describe: noDescribe,
-      log: getLogger("test"),
-      onChange: (i, f, c) => seen.push(`${i} ${f} ${c}`),
-    });
-    leases.start();
+    const { dir, seen } = leaseDir({});
     execFileSync("mkfifo", [join(dir, "5")]);
     writeFileSync(join(dir, "lldp"), V252);
     writeFileSync(join(dir, "6"), V252);
