@@ -9,10 +9,17 @@ import type { ImageRoot } from "./image-root";
 
 export interface Write {
   path: string;
-  kind: "file" | "symlink";
+  /** `hide`: the file is renamed to `hiddenAs` in its directory (a script moved elsewhere). */
+  kind: "file" | "symlink" | "hide";
   content?: Buffer;
   mode?: number;
   linkTarget?: string;
+  hiddenAs?: string;
+  /**
+   * Part of moving scripts: a symlink re-pointed at a script's new place may
+   * replace the old one without --force (the report shows both).
+   */
+  moving?: boolean;
 }
 
 export type WriteState = "create" | "unchanged" | "replace";
@@ -28,6 +35,10 @@ export interface WriteResult {
 
 function stateOf(image: ImageRoot, w: Write): WriteState {
   const st = image.lstat(w.path);
+  if (w.kind === "hide") {
+    if (!st) return "unchanged"; // hidden by an earlier run
+    return image.lstat(posix.join(posix.dirname(w.path), w.hiddenAs ?? "")) ? "replace" : "create";
+  }
   if (!st) return "create";
   if (w.kind === "symlink")
     return st.isSymbolicLink() && image.readlink(w.path) === w.linkTarget ? "unchanged" : "replace";
@@ -64,7 +75,8 @@ function removeStaleTemps(image: ImageRoot, dirs: Iterable<string>): void {
 
 function atomicWrite(image: ImageRoot, w: Write): void {
   image.mkdirs(posix.dirname(w.path));
-  if (w.kind === "symlink") image.symlink(w.path, tempName(w.path), w.linkTarget ?? "");
+  if (w.kind === "hide") image.rename(w.path, w.hiddenAs ?? "");
+  else if (w.kind === "symlink") image.symlink(w.path, tempName(w.path), w.linkTarget ?? "");
   else image.writeFile(w.path, tempName(w.path), w.content ?? Buffer.alloc(0), w.mode ?? 0o644);
 }
 
@@ -79,7 +91,7 @@ export function applyWrites(
   now = new Date(),
 ): { results: WriteResult[]; error?: string } {
   const results = planWrites(image, writes);
-  const conflicts = results.filter((r) => r.state === "replace");
+  const conflicts = results.filter((r, i) => r.state === "replace" && !writes[i]?.moving);
   if (conflicts.length && !force) {
     for (const r of conflicts) r.refused = "exists and differs; not replaced without --force";
     return {
@@ -91,7 +103,7 @@ export function applyWrites(
   writes.forEach((w, i) => {
     const r = results[i] as WriteResult;
     if (r.state === "unchanged") return;
-    if (r.state === "replace") {
+    if (r.state === "replace" && !w.moving) {
       r.backup = `${w.path}.${stamp(now)}.bak`;
       image.backup(w.path, r.backup);
     }

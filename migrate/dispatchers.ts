@@ -1,7 +1,8 @@
 // networkd-dispatcher and NetworkManager-dispatcher → netevd: their script
 // directories stay where they are and run in their own style (same
 // arguments, variables, order and file rules); netevd.yaml gains the
-// directory with its style. Nothing in a script needs editing; what netevd
+// directory with its style. NetworkManager-dispatcher's scripts move instead
+// when it must keep running for pre-up.d and pre-down.d (nm-split). Nothing in a script needs editing; what netevd
 // cannot reproduce is reported, script by script and line by line.
 import { posix } from "node:path";
 import { parseDocument, YAMLMap, YAMLSeq } from "yaml";
@@ -24,6 +25,7 @@ import {
   type ScriptPlan,
 } from "./scripts";
 import { ignoredBefore22, readInstalledNetworkdDispatcher } from "./installed";
+import { hiddenName, NM_ETC, NM_MOVED_TO, type NmSplit, planNmSplit } from "./nm-split";
 import { NETWORKD_ADMINISTRATIVE, NETWORKD_OPERATIONAL } from "../src/events/names";
 import { NETWORKD_DISPATCHER_OLD_IGNORED } from "../src/config/script-styles";
 
@@ -35,8 +37,8 @@ export interface DispatcherSpec {
   /** Its directories, the one that wins first (as it read them). */
   defaults: string[];
   backend: Backend;
-  /** Its unit, and how --switch-service stops it. */
-  service: { unit: string; verb: "disable" | "mask" };
+  /** Its unit, and how --switch-service stops it ("keep": it keeps running, for what netevd cannot do). */
+  service: { unit: string; verb: "disable" | "mask" | "keep" };
   /** What its scripts may use that netevd does not give. */
   patterns: Pattern[];
   /** The variables it gave its scripts (a regular expression of names). */
@@ -157,6 +159,8 @@ function listScripts(
   dirs: string[],
   ignored: readonly string[],
   r: Report,
+  /** NetworkManager-dispatcher keeps running for pre-up.d and pre-down.d. */
+  held = false,
 ): ScriptPlan[] {
   const rule = styleRule(spec.style);
   const files: ScriptPlan[] = [];
@@ -207,7 +211,9 @@ function listScripts(
       for (const sub of ["pre-up.d", "pre-down.d"])
         look(
           posix.join(dir, sub),
-          `not run: NetworkManager waits for ${sub.slice(0, -2)} scripts, and netevd observes NetworkManager, it cannot hold it`,
+          held
+            ? `run by ${spec.service.unit}, which keeps running for pre-up.d and pre-down.d: NetworkManager waits for these scripts, and netevd observes NetworkManager, it cannot hold it`
+            : `not run: NetworkManager waits for ${sub.slice(0, -2)} scripts, and netevd observes NetworkManager, it cannot hold it`,
         );
     } else
       for (const d of image.readdir(dir).sort(byteOrder))
@@ -305,6 +311,10 @@ export interface DispatcherPlan {
   plan: { dirs: DirPlan[]; files: ScriptPlan[] };
   config: Write;
   yaml: string;
+  /** NetworkManager-dispatcher keeps pre-up.d and pre-down.d: the other scripts move (nm-split). */
+  moves?: { before: Write[]; after: Write[] };
+  /** The dispatcher as it is left (its unit kept running after a split). */
+  spec: DispatcherSpec;
 }
 
 /**
@@ -330,6 +340,7 @@ export function planDispatcher(
     );
     return null;
   }
+  const split = spec.style === "nm-dispatcher" ? planNmSplit(image, dirs) : null;
   const shown = dirs.map((d) => image.show(d)).join(":");
   r.source = {
     file: shown,
@@ -338,10 +349,14 @@ export function planDispatcher(
     shadowed: [],
     searched: dirs.map((d) => image.show(d)),
   };
-  const path = dirs.join(":");
+  const path = split ? split.path : dirs.join(":");
+  if (split) splitNotes(image, spec, split, r);
+  else
+    r.notes.push(
+      `the scripts stay in ${shown} and run in style ${spec.style}: with the arguments, variables, order and file rules ${spec.style} gave them, and netevd's own variables alongside; nothing in them needs editing`,
+      `${spec.service.unit} must stop, or both run the scripts: --switch-service ${spec.service.verb}s it and enables netevd.service`,
+    );
   r.notes.push(
-    `the scripts stay in ${shown} and run in style ${spec.style}: with the arguments, variables, order and file rules ${spec.style} gave them, and netevd's own variables alongside; nothing in them needs editing`,
-    `${spec.service.unit} must stop, or both run the scripts: --switch-service ${spec.service.verb}s it and enables netevd.service`,
     `${spec.style} ran its scripts as root, and they stay root: the directory is marked privileged: true, so netevd-privileged.service runs each in a unit of its own while netevd itself stays unprivileged (netevd-scripts(7), PRIVILEGED HOOKS); narrow it with capabilities: and read_write_paths: once you know what they need`,
   );
   const asInstalled: AsInstalled = {};
@@ -368,7 +383,7 @@ export function planDispatcher(
     r.notes.push(
       "scripts that are symlinks into no-wait.d start without netevd waiting for them, as NetworkManager's dispatcher did",
     );
-  const files = listScripts(image, spec, dirs, asInstalled.ignoreStates ?? [], r);
+  const files = listScripts(image, spec, dirs, asInstalled.ignoreStates ?? [], r, split !== null);
   let yaml: string;
   try {
     yaml = configWith(image, spec, path, r, asInstalled).yaml;
@@ -380,5 +395,24 @@ export function planDispatcher(
     plan: { dirs: [], files },
     config: { path: CONFIG, kind: "file", content: Buffer.from(yaml), mode: 0o644 },
     yaml,
+    ...(split ? { moves: { before: split.before, after: split.after } } : {}),
+    spec: split ? { ...spec, service: { ...spec.service, verb: "keep" } } : spec,
   };
+}
+
+/** What a split does, in the report's notes. */
+function splitNotes(image: ImageRoot, spec: DispatcherSpec, split: NmSplit, r: Report): void {
+  r.notes.push(
+    `${spec.service.unit} keeps running, for pre-up.d and pre-down.d only (${split.held.map((h) => image.show(h)).join(", ")}): NetworkManager waits for those scripts before it goes on, and netevd observes NetworkManager, it cannot hold it; --switch-service leaves it and enables netevd.service`,
+    `the other scripts run under netevd in style ${spec.style} (${split.path
+      .split(":")
+      .map((d) => image.show(d))
+      .join(
+        ", ",
+      )}), with the arguments, variables, order and file rules ${spec.style} gave them: ${image.show(NM_ETC)}'s are copied to ${image.show(NM_MOVED_TO)} and the originals renamed to ${hiddenName("NAME")} (${spec.service.unit} skips dotfiles), so that one of the two runs each`,
+  );
+  if (split.after.some((w) => w.kind === "symlink"))
+    r.notes.push(
+      `the package's scripts run in place under netevd; ${spec.service.unit} is kept off them with ${image.show(NM_ETC)}/NAME -> /dev/null, the way it masks a script`,
+    );
 }

@@ -235,6 +235,14 @@ export class ImageRoot {
     });
   }
 
+  /** Renames a file (or symlink) within its directory. */
+  rename(path: string, toName: string): void {
+    this.with(posix.dirname(path), true, (_, dir) => {
+      const d = at(dir.dirFd, dir.name);
+      renameSync(`${d}/${posix.basename(path)}`, `${d}/${toName}`);
+    });
+  }
+
   unlink(path: string): void {
     this.with(path, false, (p) => unlinkSync(p));
   }

@@ -131,7 +131,16 @@ function migrateDispatcher(
     r.errors.push(`${image.show(p.config.path)} would not validate: ${invalid.join("; ")}`);
     return { report: r, code: EXIT.FAILURE };
   }
-  return writeMigration({ o, r, image }, { plan: p.plan, config: p.config, yaml: p.yaml, dispatcher: spec });
+  return writeMigration(
+    { o, r, image },
+    {
+      plan: p.plan,
+      config: p.config,
+      yaml: p.yaml,
+      dispatcher: p.spec,
+      ...(p.moves ? { moves: p.moves } : {}),
+    },
+  );
 }
 
 export function migrate(o: Options): { report: Report; code: number } {

@@ -27,8 +27,10 @@ export interface WriteJob {
   /** netevd.yaml: written last. */
   config: Write;
   yaml: string;
-  /** Moving from a dispatcher (no policy rules of its own; its unit stops). */
+  /** Moving from a dispatcher (no policy rules of its own; its unit stops, unless kept). */
   dispatcher?: DispatcherSpec;
+  /** Scripts moved out of the dispatcher's sight: before the configuration, and after it. */
+  moves?: { before: Write[]; after: Write[] };
 }
 
 export type MigrationResult = { report: Report; code: number };
@@ -45,11 +47,14 @@ export function writeMigration(m: Migration, job: WriteJob): MigrationResult {
           ? [{ path: s.target, kind: "symlink", linkTarget: s.linkTarget }]
           : [{ path: s.target, kind: "file", content: s.content, mode: s.mode }],
     ),
+    ...(job.moves?.before ?? []),
     job.config,
+    ...(job.moves?.after ?? []),
   ];
   const applied = o.apply ? applyWrites(image, writes, o.force) : { results: planWrites(image, writes) };
   const byPath = new Map(applied.results.map((w) => [w.path, w]));
   reportWrites(m, job, byPath);
+  reportMoves(m, job, byPath);
   if (!job.dispatcher) reportStaleRules(m);
   if ("error" in applied && applied.error) {
     r.errors.push(applied.error);
@@ -113,12 +118,31 @@ function reportWrites({ o, r, image }: Migration, job: WriteJob, byPath: Map<str
     refused: cw?.refused ?? null,
     yaml: job.yaml,
   };
+  const moving = new Set(
+    [...(job.moves?.before ?? []), ...(job.moves?.after ?? [])].filter((w) => w.moving).map((w) => w.path),
+  );
   if (!o.apply)
     for (const w of byPath.values())
-      if (w.state === "replace")
+      if (w.state === "replace" && !moving.has(w.path))
         r.warnings.push(
           `${image.show(w.path)} exists and differs: --apply will refuse it unless --force (then a backup is kept)`,
         );
+}
+
+/** Each move of a split dispatcher directory, as a note: what it does or did. */
+function reportMoves({ o, r, image }: Migration, job: WriteJob, byPath: Map<string, WriteResult>): void {
+  for (const w of [...(job.moves?.before ?? []), ...(job.moves?.after ?? [])]) {
+    const state = byPath.get(w.path)?.state;
+    if (state === "unchanged") continue;
+    const done = o.apply ? "" : "would be ";
+    const what =
+      w.kind === "hide"
+        ? `renamed to ${w.hiddenAs ?? ""}`
+        : w.kind === "symlink"
+          ? `${w.moving ? "re-pointed" : "made"}: a link to ${w.linkTarget ?? ""}`
+          : "written: a script moved out of the dispatcher's directory";
+    r.notes.push(`${image.show(w.path)} ${done}${what}`);
+  }
 }
 
 /**
@@ -158,7 +182,7 @@ function switchService({ o, r, image }: Migration, dispatcher: DispatcherSpec | 
     unit,
   ];
   const old = dispatcher?.service ?? { unit: "network-broker.service", verb: "disable" };
-  const cmds = [sc(old.verb, old.unit), sc("enable", "netevd.service")];
+  const cmds = [...(old.verb === "keep" ? [] : [sc(old.verb, old.unit)]), sc("enable", "netevd.service")];
   r.service = { commands: cmds.map((c) => `systemctl ${c.join(" ")}`), done: false, error: null };
   if (!o.apply) return true;
   try {

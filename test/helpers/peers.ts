@@ -369,7 +369,7 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/system
     ns: string,
     profiles: Record<string, string>,
     /** `dns`: the [main] lines of NetworkManager's DNS handling (default: none, unmanaged resolv.conf). */
-    opts: { dispatcherDir?: string; connectivity?: string; dns?: string } = {},
+    opts: { dispatcherDir?: string; connectivity?: string; dns?: string; etcNetevd?: string } = {},
   ): Promise<Peer> {
     const conf = join(this.dir, "nm");
     const connections = join(conf, "system-connections");
@@ -414,7 +414,7 @@ mount -n -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/NetworkManager && mount -n --bind ${conf}/run /run/NetworkManager
 mount -n -t tmpfs -o mode=0755 tmpfs /var/lib
 mkdir -p /var/lib/NetworkManager && mount -n --bind ${conf}/varlib /var/lib/NetworkManager
-${opts.dispatcherDir ? this.dispatcherMount("nm", opts.dispatcherDir) : ""}
+${opts.dispatcherDir ? this.dispatcherMount("nm", opts.dispatcherDir, opts.etcNetevd) : ""}
 mount -n --bind ${resolv} /etc/resolv.conf
 exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${PEERS_ROOT}/usr/sbin/NetworkManager --debug --log-level=INFO \
 --config=${conf}/NetworkManager.conf --config-dir=${conf}/conf.d --system-config-dir=${conf}/empty \
@@ -429,12 +429,12 @@ exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${P
    * NetworkManager's own dispatcher (extracted), kept running (--persist), with `dir`
    * as its /etc/NetworkManager/dispatcher.d: the ground truth of what its scripts get.
    */
-  async startNmDispatcher(ns: string, dir: string): Promise<Peer> {
+  async startNmDispatcher(ns: string, dir: string, etcNetevd?: string): Promise<Peer> {
     const peer = launch(
       "nm-dispatcher",
       inNs(
         ns,
-        `${this.dispatcherMount("nm-dispatcher", dir)}
+        `${this.dispatcherMount("nm-dispatcher", dir, etcNetevd)}
 exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${PEERS_ROOT}/usr/lib/NetworkManager/nm-dispatcher --persist --debug`,
       ),
     );
@@ -443,14 +443,17 @@ exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${P
   }
 
   /** Shell lines giving this mount namespace `dir` as /etc/NetworkManager/dispatcher.d (an overlay: the host's /etc is untouched). */
-  private dispatcherMount(who: string, dir: string): string {
+  /** With `etcNetevd`, that directory is /etc/netevd too (where netevd-migrate moves scripts). */
+  private dispatcherMount(who: string, dir: string, etcNetevd?: string): string {
     const upper = join(this.dir, `${who}-etc-upper`);
     const work = join(this.dir, `${who}-etc-work`);
     mkdirSync(upper, { recursive: true });
     mkdirSync(work, { recursive: true });
     return `mount -n -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc
 mkdir -p /etc/NetworkManager/dispatcher.d
-mount -n --bind ${dir} /etc/NetworkManager/dispatcher.d`;
+mount -n --bind ${dir} /etc/NetworkManager/dispatcher.d${
+      etcNetevd ? `\nmkdir -p /etc/netevd\nmount -n --bind ${etcNetevd} /etc/netevd` : ""
+    }`;
   }
 
   /** nmcli (extracted), a plain D-Bus client. */

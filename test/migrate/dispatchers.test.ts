@@ -2,7 +2,16 @@
 // scripts stay where they are and run in their dispatcher's style; netevd.yaml
 // gains the directory (an existing one keeps its other keys and comments);
 // what netevd cannot reproduce is named script by script and line by line.
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../../migrate/report";
@@ -13,6 +22,7 @@ import { tempDir } from "../helpers/tmp";
 const cli = (root: string, ...args: string[]) =>
   netevd(["migrate", "--root", root, "--format", "json", ...args]);
 const parse = (out: string) => JSON.parse(out) as Report;
+const statMode = (path: string) => statSync(path).mode & 0o7777;
 
 function script(path: string, body: string, mode = 0o755): void {
   mkdirSync(join(path, ".."), { recursive: true });
@@ -165,14 +175,13 @@ describe("netevd-migrate --from-networkd-dispatcher", () => {
 });
 
 describe("netevd-migrate --from-nm-dispatcher", () => {
-  it("sets backend NetworkManager and style nm-dispatcher; names pre-up.d scripts and actions netevd cannot run", () => {
+  it("sets backend NetworkManager and style nm-dispatcher; names the actions netevd cannot run", () => {
     const root = tempDir("netevd-migrate-");
     const d = join(root, "etc/NetworkManager/dispatcher.d");
     script(
       join(d, "10-vpn"),
       '#!/bin/sh\ncase "$2" in\n  up) mount /srv ;;\n  vpn-up) echo "$VPN_IP_IFACE" ;;\n  pre-down) umount /srv ;;\nesac\n',
     );
-    script(join(d, "pre-up.d/10-nfs"), "#!/bin/sh\ntrue\n");
     mkdirSync(join(d, "no-wait.d"));
     script(join(d, "no-wait.d/20-slow"), "#!/bin/sh\nsleep 5\n");
     symlinkSync("no-wait.d/20-slow", join(d, "20-slow"));
@@ -189,19 +198,25 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
     expect(report.scripts.map((s) => [s.source, s.problem === null])).toEqual([
       [`${d}/10-vpn`, true],
       [`${d}/20-slow`, true],
-      [`${d}/pre-up.d/10-nfs`, false],
     ]);
     // Per hook: the actions it runs for, what needs root, what it reads.
     expect(report.scripts.map((s) => s.hook)).toEqual([
       {
-        states: ["up", "down", "dhcp4-change", "dhcp6-change", "hostname", "connectivity-change"],
+        states: [
+          "up",
+          "down",
+          "dhcp4-change",
+          "dhcp6-change",
+          "hostname",
+          "connectivity-change",
+          "dns-change",
+        ],
         runs: true,
         why: null,
         needs_root: ["mount (line 3)", "umount (line 5)"],
         variables: ["$2 (the action)", "VPN_IP_IFACE"],
       },
       expect.objectContaining({ runs: true, needs_root: [] }),
-      expect.objectContaining({ states: ["pre-up"], runs: false }),
     ]);
     // It ran as root and stays root (privileged: true): mount and umount are no findings.
     expect(report.findings.map((f) => `${f.line} ${f.variable}`)).toEqual([
@@ -217,6 +232,68 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
     expect(loaded.config?.scripts.directories).toEqual([
       { path: "/etc/NetworkManager/dispatcher.d", style: "nm-dispatcher", privileged: true },
     ]);
+  });
+
+  it("with pre-up.d scripts: NetworkManager-dispatcher keeps those, every other script moves to netevd", () => {
+    const root = tempDir("netevd-migrate-");
+    const d = join(root, "etc/NetworkManager/dispatcher.d");
+    const lib = join(root, "usr/lib/NetworkManager/dispatcher.d");
+    const moved = join(root, "etc/netevd/nm-dispatcher.d");
+    script(join(d, "10-plain"), '#!/bin/sh\n[ "$2" = up ] && logger up\n');
+    // The common layout: one script for several actions, linked into pre-up.d.
+    script(join(d, "20-nfs"), '#!/bin/sh\ncase "$2" in up|pre-up) mount -a ;; esac\n', 0o700);
+    mkdirSync(join(d, "pre-up.d"));
+    symlinkSync("../20-nfs", join(d, "pre-up.d/20-nfs"));
+    script(join(d, "pre-down.d/10-own"), "#!/bin/sh\ntrue\n");
+    mkdirSync(join(d, "no-wait.d"));
+    symlinkSync("../10-plain", join(d, "no-wait.d/10-plain"));
+    // A package's script, and one the administrator masked.
+    script(join(lib, "30-pkg"), "#!/bin/sh\ntrue\n");
+    script(join(lib, "40-masked"), "#!/bin/sh\ntrue\n");
+    symlinkSync("/dev/null", join(d, "40-masked"));
+
+    const dry = cli(root, "--from-nm-dispatcher");
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(existsSync(join(moved, "10-plain"))).toBe(false);
+    const r = cli(root, "--from-nm-dispatcher", "--apply");
+    expect(r.status, r.stderr).toBe(0);
+    const report = parse(r.stdout);
+    expect(report.notes).toContain(
+      `NetworkManager-dispatcher.service keeps running, for pre-up.d and pre-down.d only (${d}/pre-up.d/20-nfs, ${d}/pre-down.d/10-own): NetworkManager waits for those scripts before it goes on, and netevd observes NetworkManager, it cannot hold it; --switch-service leaves it and enables netevd.service`,
+    );
+    // Moved: copied with their modes, the originals hidden from NetworkManager-dispatcher.
+    expect(readFileSync(join(moved, "20-nfs"), "utf8")).toContain("mount -a");
+    expect(statMode(join(moved, "20-nfs"))).toBe(0o700);
+    expect(readFileSync(join(d, ".20-nfs.netevd-moved"), "utf8")).toContain("mount -a");
+    expect(existsSync(join(d, "10-plain")) || existsSync(join(d, "20-nfs"))).toBe(false);
+    expect(readlinkSync(join(moved, "no-wait.d/10-plain"))).toBe("/etc/netevd/nm-dispatcher.d/10-plain");
+    // pre-up.d follows its script to the new place; NetworkManager-dispatcher still runs it there.
+    expect(readlinkSync(join(d, "pre-up.d/20-nfs"))).toBe("/etc/netevd/nm-dispatcher.d/20-nfs");
+    expect(readFileSync(join(d, "pre-down.d/10-own"), "utf8")).toBe("#!/bin/sh\ntrue\n");
+    // The package's script runs under netevd and is masked for NetworkManager-dispatcher; the mask stays.
+    expect(readlinkSync(join(d, "30-pkg"))).toBe("/dev/null");
+    expect(readlinkSync(join(d, "40-masked"))).toBe("/dev/null");
+    expect(readlinkSync(join(moved, "40-masked"))).toBe("/dev/null");
+    const loaded = loadConfigFile(join(root, "etc/netevd/netevd.yaml"));
+    expect(loaded.config?.scripts.directories).toEqual([
+      {
+        path: "/etc/netevd/nm-dispatcher.d:/usr/lib/NetworkManager/dispatcher.d",
+        style: "nm-dispatcher",
+        privileged: true,
+      },
+    ]);
+    const pre = parse(r.stdout).scripts.find((s) => s.source === `${d}/pre-up.d/20-nfs`);
+    expect(pre?.hook).toMatchObject({ states: ["pre-up"], runs: false });
+    expect(pre?.problem).toMatch(/^run by NetworkManager-dispatcher.service, which keeps running/);
+
+    // A second run changes nothing; --switch-service leaves the unit running, only enables netevd.
+    const again = parse(cli(root, "--from-nm-dispatcher", "--apply").stdout);
+    expect(again.result).toBe("already-migrated");
+    const sw = netevd(
+      ["migrate", "--root", root, "--format", "json", "--from-nm-dispatcher", "--apply", "--switch-service"],
+      { PATH: "/nonexistent" },
+    );
+    expect(parse(sw.stdout).service?.commands).toEqual([`systemctl --root=${root} enable netevd.service`]);
   });
 
   it("plans masking NetworkManager-dispatcher.service with --switch-service", () => {
