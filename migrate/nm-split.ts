@@ -15,6 +15,8 @@ import type { ImageRoot } from "./image-root";
 
 export const NM_ETC = "/etc/NetworkManager/dispatcher.d";
 export const NM_MOVED_TO = "/etc/netevd/nm-dispatcher.d";
+/** A package's scripts: NetworkManager-dispatcher reads them behind /etc's of the same name. */
+const NM_LIB = "/usr/lib/NetworkManager/dispatcher.d";
 const MAX_SCRIPT_BYTES = 1 << 20;
 const HOLDING = ["pre-up.d", "pre-down.d"];
 
@@ -139,7 +141,7 @@ export function planNmSplit(image: ImageRoot, dirs: string[]): NmSplit | null {
     }
   }
   // A package's scripts: run in place by netevd, masked for NetworkManager-dispatcher.
-  for (const d of dirs.filter((x) => x !== NM_ETC))
+  for (const d of dirs.filter((x) => x === NM_LIB))
     for (const name of entries(image, d)) {
       const path = posix.join(d, name);
       if (image.lstat(path)?.isDirectory() || masks(image, posix.join(NM_ETC, name))) continue;
