@@ -525,3 +525,27 @@ scripts:
     env.networkdView(ns),
   );
 }
+
+/** A keyfile profile for NetworkManager: an Ethernet link with a static IPv4 address and gateway. */
+export function nmStaticProfile(p: {
+  id: string;
+  uuid: string;
+  iface: string;
+  address: string;
+  gateway: string;
+  dns?: string;
+  autoconnect?: boolean;
+}): string {
+  return `[connection]
+id=${p.id}
+uuid=${p.uuid}
+type=ethernet
+interface-name=${p.iface}
+autoconnect=${p.autoconnect === false ? "false" : "true"}
+[ipv4]
+method=manual
+address1=${p.address},${p.gateway}
+${p.dns ? `dns=${p.dns};\n` : ""}[ipv6]
+method=disabled
+`;
+}

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -40,4 +40,13 @@ export function writeScript(dir: string, name: string, body: string, mode = 0o75
   if (isRoot) chownSync(path, uid, 0);
   chmodSync(path, mode);
   return path;
+}
+
+/** A file's non-empty lines (none while it does not exist yet): what a recording hook appended. */
+export function fileLines(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
 }

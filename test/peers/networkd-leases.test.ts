@@ -3,7 +3,7 @@
 // (a new DNS server), never for a renewal with nothing new, and once when it
 // is lost (carrier gone), each with the lease's DHCP_* and DHCP_CHANGE; the
 // routable.d of the same link gets the lease's DHCP_* too.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
@@ -11,7 +11,7 @@ import { validEventJson } from "../helpers/event-schema";
 import { ip } from "../helpers/netns";
 import { havePeers, networkdTopology, type Peer } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
-import { tempDir, writeScript } from "../helpers/tmp";
+import { fileLines, tempDir, writeScript } from "../helpers/tmp";
 
 const ND0_DHCP = `[Match]
 Name=nd0
@@ -33,14 +33,6 @@ WithoutRA=solicit
 
 /** One line per run, in the order the runs came: DHCP_CHANGE and the DHCP_* values. */
 const LINE = '"$DHCP_CHANGE|$DHCP_ADDRESS|$DHCP_GATEWAY|$DHCP_DNS|$DHCP_DOMAIN|$DHCP_HOSTNAME"';
-
-function lines(file: string): string[] {
-  try {
-    return readFileSync(file, "utf8").split("\n").filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 /** netevd beside the topology's networkd (its view of /run/systemd/netif), and what to show when a wait fails. */
 function besideNetworkd(t: Awaited<ReturnType<typeof networkdTopology>>, config: string) {
@@ -89,8 +81,8 @@ scripts:
       let dnsmasq = await env.startDnsmasq(server, "nd0p", "10.213.1");
 
       // Acquired.
-      expect(await waitFor(() => lines(log).length >= 1, 20_000), diag()).toBe(true);
-      const [change, address, gateway, dns, domain, hostname] = lines(log)[0]!.split("|");
+      expect(await waitFor(() => fileLines(log).length >= 1, 20_000), diag()).toBe(true);
+      const [change, address, gateway, dns, domain, hostname] = fileLines(log)[0]!.split("|");
       expect(address, diag()).toMatch(/^10\.213\.1\.1[0-4]\d$/);
       expect({ change, gateway, dns, domain, hostname }).toEqual({
         change: "acquired",
@@ -143,20 +135,22 @@ scripts:
       await new Promise((r) => dnsmasq.child.once("exit", r));
       dnsmasq = await env.startDnsmasq(server, "nd0p", "10.213.1", { dns: "10.213.1.1,10.213.1.9" });
       renew();
-      expect(await waitFor(() => lines(log).length >= 2, 15_000), diag() + dnsmasq.log()).toBe(true);
-      expect(lines(log)[1]).toBe(`changed|${address}|10.213.1.1|10.213.1.1 10.213.1.9|peers.test|peer-given`);
+      expect(await waitFor(() => fileLines(log).length >= 2, 15_000), diag() + dnsmasq.log()).toBe(true);
+      expect(fileLines(log)[1]).toBe(
+        `changed|${address}|10.213.1.1|10.213.1.1 10.213.1.9|peers.test|peer-given`,
+      );
 
       // Lost: the carrier goes, networkd drops the lease.
       ip(server, "link", "set", "nd0p", "down");
-      expect(await waitFor(() => lines(log).length >= 3, 15_000), diag()).toBe(true);
-      expect(lines(log)[2]).toBe("lost|||||");
+      expect(await waitFor(() => fileLines(log).length >= 3, 15_000), diag()).toBe(true);
+      expect(fileLines(log)[2]).toBe("lost|||||");
 
       // And acquired again: exactly four runs, in this order (none doubled, none for the plain renewal).
       ip(server, "link", "set", "nd0p", "up");
-      expect(await waitFor(() => lines(log).length >= 4, 20_000), diag()).toBe(true);
-      expect(lines(log).map((l) => l.split("|")[0])).toEqual(["acquired", "changed", "lost", "acquired"]);
-      expect(await waitFor(() => lines(ndLog).length >= 4), diag()).toBe(true);
-      expect(lines(ndLog)).toEqual([
+      expect(await waitFor(() => fileLines(log).length >= 4, 20_000), diag()).toBe(true);
+      expect(fileLines(log).map((l) => l.split("|")[0])).toEqual(["acquired", "changed", "lost", "acquired"]);
+      expect(await waitFor(() => fileLines(ndLog).length >= 4), diag()).toBe(true);
+      expect(fileLines(ndLog)).toEqual([
         "nd0 dhcp4-change acquired",
         "nd0 dhcp4-change changed",
         "nd0 dhcp4-change lost",
@@ -190,8 +184,8 @@ scripts:
       let dnsmasq = await env.startDnsmasq6(server, "nd0p", "[fd13:1::1]", [client, server]);
       ip(server, "link", "set", "nd0p", "up");
 
-      expect(await waitFor(() => lines(log).length >= 1, 20_000), diag() + dnsmasq.log()).toBe(true);
-      const [change, address, gateway, dns] = lines(log)[0]!.split("|");
+      expect(await waitFor(() => fileLines(log).length >= 1, 20_000), diag() + dnsmasq.log()).toBe(true);
+      const [change, address, gateway, dns] = fileLines(log)[0]!.split("|");
       expect(address, diag()).toMatch(/^fd13:1::1[0-9a-f]{2}$/);
       expect({ change, gateway, dns }).toEqual({ change: "acquired", gateway: "", dns: "fd13:1::1" });
       const first = recorded(dir, "dhcp6-change", "nd0")[0]!;
@@ -205,13 +199,13 @@ scripts:
       dnsmasq.child.kill("SIGTERM");
       await new Promise((r) => dnsmasq.child.once("exit", r));
       dnsmasq = await env.startDnsmasq6(server, "nd0p", "[fd13:1::1],[fd13:1::9]", []);
-      expect(await waitFor(() => lines(log).length >= 2, 90_000), diag() + dnsmasq.log()).toBe(true);
-      expect(lines(log)[1]).toBe(`changed|${address}||fd13:1::1 fd13:1::9||`);
+      expect(await waitFor(() => fileLines(log).length >= 2, 90_000), diag() + dnsmasq.log()).toBe(true);
+      expect(fileLines(log)[1]).toBe(`changed|${address}||fd13:1::1 fd13:1::9||`);
 
       ip(server, "link", "set", "nd0p", "down");
-      expect(await waitFor(() => lines(log).length >= 3, 15_000), diag()).toBe(true);
-      expect(lines(log).map((l) => l.split("|")[0])).toEqual(["acquired", "changed", "lost"]);
-      expect(lines(join(dir, "out", "dhcp4.log"))).toEqual([]);
+      expect(await waitFor(() => fileLines(log).length >= 3, 15_000), diag()).toBe(true);
+      expect(fileLines(log).map((l) => l.split("|")[0])).toEqual(["acquired", "changed", "lost"]);
+      expect(fileLines(join(dir, "out", "dhcp4.log"))).toEqual([]);
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);
     } finally {

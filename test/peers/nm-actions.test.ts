@@ -5,36 +5,23 @@
 // dispatch it ($1 empty); device-add and device-delete never run there:
 // NetworkManager calls those only for a generic device handler, and waits for
 // the script to create the device, which netevd cannot stand in for.
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
 import { createNetns, ip } from "../helpers/netns";
-import { havePeers, PeerEnv } from "../helpers/peers";
+import { havePeers, nmStaticProfile, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
-import { tempDir, writeScript } from "../helpers/tmp";
+import { fileLines, tempDir, writeScript } from "../helpers/tmp";
 
-const PROFILE = `[connection]
-id=nm1-static
-uuid=5d0e3c1e-7a44-4b8e-9c6a-0d2b1f000007
-type=ethernet
-interface-name=nm1
-autoconnect=true
-[ipv4]
-method=manual
-address1=10.213.7.2/24,10.213.7.1
-dns=10.213.7.1;
-[ipv6]
-method=disabled
-`;
-
-const lines = (file: string): string[] => {
-  try {
-    return readFileSync(file, "utf8").split("\n").filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+const PROFILE = nmStaticProfile({
+  id: "nm1-static",
+  uuid: "5d0e3c1e-7a44-4b8e-9c6a-0d2b1f000007",
+  iface: "nm1",
+  address: "10.213.7.2/24",
+  gateway: "10.213.7.1",
+  dns: "10.213.7.1",
+});
 
 describe.runIf(havePeers)("real NetworkManager: dns-change, device-add, device-delete", () => {
   it("run once per change, with the device's name; the nm-dispatcher style runs dns-change only", async () => {
@@ -75,24 +62,24 @@ scripts:
       // A new DNS server, applied to the active connection.
       env.nmcli("connection", "modify", "nm1-static", "ipv4.dns", "10.213.7.1,10.213.7.53");
       env.nmcli("device", "reapply", "nm1");
-      expect(await waitFor(() => lines(order).length >= 1), d.output()).toBe(true);
+      expect(await waitFor(() => fileLines(order).length >= 1), d.output()).toBe(true);
       const dnsChange = recorded(dir, "dns-change", "")[0]!;
       expect(dnsChange).toMatchObject({ EVENT: "dns-change", LINKINDEX: "0", BACKEND: "NetworkManager" });
       expect(dnsChange.LINK).toBeUndefined();
 
       // A device NetworkManager sees come and go (both ends of a veth).
       ip(client, "link", "add", "nm2", "type", "veth", "peer", "name", "nm3");
-      expect(await waitFor(() => lines(order).length >= 3), d.output()).toBe(true);
+      expect(await waitFor(() => fileLines(order).length >= 3), d.output()).toBe(true);
       ip(client, "link", "del", "nm2");
-      expect(await waitFor(() => lines(order).length >= 5), d.output()).toBe(true);
-      expect(lines(order)[0]).toBe("dns-change ");
-      expect(lines(order).slice(1, 3).sort()).toEqual(["device-add nm2", "device-add nm3"]);
-      expect(lines(order).slice(3).sort()).toEqual(["device-delete nm2", "device-delete nm3"]);
+      expect(await waitFor(() => fileLines(order).length >= 5), d.output()).toBe(true);
+      expect(fileLines(order)[0]).toBe("dns-change ");
+      expect(fileLines(order).slice(1, 3).sort()).toEqual(["device-add nm2", "device-add nm3"]);
+      expect(fileLines(order).slice(3).sort()).toEqual(["device-delete nm2", "device-delete nm3"]);
       expect(recorded(dir, "device-add", "nm2")[0]).toMatchObject({ EVENT: "device-add", LINK: "nm2" });
 
       // The nm-dispatcher style ran dns-change as NetworkManager's dispatcher does, and nothing for
       // the devices (its directory runs before the own style's in each event).
-      expect(lines(nmLog).filter((l) => /dns-change|device-/.test(l))).toEqual([
+      expect(fileLines(nmLog).filter((l) => /dns-change|device-/.test(l))).toEqual([
         "[] [dns-change] dns-change",
       ]);
       d.child.kill("SIGTERM");

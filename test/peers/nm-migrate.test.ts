@@ -11,22 +11,18 @@ import { parseDocument } from "yaml";
 import { netevd } from "../helpers/cli";
 import { startDaemon } from "../helpers/daemon";
 import { createNetns, ip } from "../helpers/netns";
-import { havePeers, PeerEnv } from "../helpers/peers";
+import { havePeers, nmStaticProfile, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir, writeScript } from "../helpers/tmp";
 
-const PROFILE = `[connection]
-id=nm1-static
-uuid=5d0e3c1e-7a44-4b8e-9c6a-0d2b1f000008
-type=ethernet
-interface-name=nm1
-autoconnect=false
-[ipv4]
-method=manual
-address1=10.213.8.2/24,10.213.8.1
-[ipv6]
-method=disabled
-`;
+const PROFILE = nmStaticProfile({
+  id: "nm1-static",
+  uuid: "5d0e3c1e-7a44-4b8e-9c6a-0d2b1f000008",
+  iface: "nm1",
+  address: "10.213.8.2/24",
+  gateway: "10.213.8.1",
+  autoconnect: false,
+});
 
 describe.runIf(havePeers)("netevd-migrate --from-nm-dispatcher against the real NetworkManager", () => {
   it("every script still runs: pre-up.d and pre-down.d by NetworkManager's dispatcher, the rest by netevd", async () => {
