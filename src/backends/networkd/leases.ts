@@ -166,8 +166,8 @@ export class NetworkdLeases {
     void this.opts
       .describe(ifindex)
       .then((json) => {
-        if (json === null) this.quiet.delete(ifindex);
-        else state.retry = !this.described(ifindex, json);
+        // No answer (networkd not there yet): the first lease read later is still a fact, not an event.
+        if (json !== null) state.retry = !this.described(ifindex, json);
       })
       .finally(() => {
         this.asking.delete(ifindex);

@@ -67,8 +67,10 @@ export class NetworkdBackend implements Backend {
   }
 
   start(): Promise<void> {
+    // The bus connection first: the leases' first reading asks networkd (DescribeLink) for DHCPv6.
+    const started = this.watch.start();
     this.leases.start();
-    return this.watch.start();
+    return started;
   }
 
   lease(ifindex: number, family?: 4 | 6): LeaseData | null {

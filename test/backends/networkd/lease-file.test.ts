@@ -190,6 +190,32 @@ describe("networkd lease watch", () => {
     expect(watch.lease(3)).toBeNull();
   });
 
+  it("DHCPv6: a lease there at start is a fact; a new DNS server at a link file rewrite is a change", async () => {
+    const state = tempDir();
+    mkdirSync(join(state, "links"));
+    const link = "ADMIN_STATE=configured\nDHCP6_CLIENT_IAID=0xb0f047b\n";
+    writeFileSync(join(state, "links", "7"), link);
+    let dns = [DNS6];
+    const seen: string[] = [];
+    const watch = new NetworkdLeases({
+      dir: state,
+      describe: () => Promise.resolve(describe6([ADDR6], dns)),
+      log: getLogger("test"),
+      onChange: (i, f, c) => seen.push(`${i} ${f} ${c}`),
+    });
+    leases = watch;
+    watch.start();
+    expect(await waitFor(() => watch.lease(7, 6) !== null)).toBe(true);
+    dns = [DNS6, { ...DNS6, Address: [253, 19, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9] }];
+    writeFileSync(join(state, "links", ".#7tmp"), `${link}DNS=fd13:1::1 fd13:1::9\n`);
+    renameSync(join(state, "links", ".#7tmp"), join(state, "links", "7"));
+    expect(await waitFor(() => seen.length >= 1)).toBe(true);
+    expect(seen).toEqual(["7 6 changed"]);
+    expect(watch.lease(7, 6)?.info.dns).toEqual(["fd13:1::1", "fd13:1::9"]);
+    // Without its lease a link's other events carry the DHCPv6 one.
+    expect(watch.lease(7)?.info.address).toBe("fd13:1::13b");
+  });
+
   it("a FIFO in the directory is refused without blocking; other names are not leases", async () => {
     const { dir, seen } = leaseDir({});
     execFileSync("mkfifo", [join(dir, "5")]);
