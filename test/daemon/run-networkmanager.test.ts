@@ -12,6 +12,16 @@ import { FakeNetworkManager } from "../helpers/fake-nm";
 import { canNetns, createNetns, ip, ipJson } from "../helpers/netns";
 import { waitFor } from "../helpers/proc";
 
+/** netevd with backend NetworkManager on the bus at `busAddress`, scripts in `dir`, the veths' far ends left out. */
+function startBesideNm(ns: string, dir: string, busAddress: string) {
+  const config = join(dir, "netevd.yaml");
+  writeFileSync(
+    config,
+    `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
+  );
+  return startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: busAddress });
+}
+
 describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManager)", () => {
   it("runs activated.d/disconnected.d with the device's link, DNS from Ip4Config, DHCP_* from Dhcp4Config", async () => {
     const ns = createNetns();
@@ -41,12 +51,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
     await nm.start();
     const dir = tempDir();
     recordingScripts(dir, ["activated", "disconnected", "manager", "prepare", "dhcp4-change"]);
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
-    );
-    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    const d = startBesideNm(ns, dir, bus.address);
     try {
       expect(await waitFor(() => d.output().includes("ready: 1 link(s), 0 activated")), d.output()).toBe(
         true,
@@ -139,12 +144,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
       "10-hold",
       `touch ${dir}/out/held; while [ ! -e ${dir}/release ]; do sleep 0.05; done`,
     );
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
-    );
-    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    const d = startBesideNm(ns, dir, bus.address);
     try {
       expect(await waitFor(() => d.output().includes("ready: 1 link(s), 0 activated")), d.output()).toBe(
         true,
@@ -191,12 +191,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
     };
     const dir = tempDir();
     recordingScripts(dir, ["activated"]);
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
-    );
-    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    const d = startBesideNm(ns, dir, bus.address);
     try {
       await nm.start();
       expect(await waitFor(() => recorded(dir, "activated", "nm0").length === 1), d.output()).toBe(true);
@@ -217,12 +212,7 @@ describe.runIf(canNetns)("netevd run (backend NetworkManager, fake NetworkManage
     const bus = await startPrivateBus();
     const dir = tempDir();
     recordingScripts(dir, ["activated", "hostname", "manager"]);
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: NetworkManager, user: nobody }\nscripts: { dir: ${dir} }\nmonitoring: { exclude: ["nm*p"] }\n`,
-    );
-    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    const d = startBesideNm(ns, dir, bus.address);
     const nm = new FakeNetworkManager(bus.address);
     try {
       // The adapter itself found it absent (not only the backend check at start).

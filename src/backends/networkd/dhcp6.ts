@@ -5,7 +5,7 @@
 // that move at every renewal.
 import type { DhcpInfo } from "../../events/event";
 import type { LeaseData } from "../../links/link-table";
-import { formatIp } from "../../netlink/ip";
+import { type DescribeReply, ipOf } from "./describe-link";
 
 type Entry = Record<string, unknown>;
 
@@ -14,25 +14,12 @@ const entries = (v: unknown): Entry[] =>
 
 const fromDhcp6 = (e: Entry) => e.ConfigSource === "DHCPv6";
 
-function ipOf(v: unknown): string | null {
-  if (typeof v === "string") return v;
-  if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b < 256))
-    return formatIp(Uint8Array.from(v as number[]));
-  return null;
-}
-
 /**
  * The link's DHCPv6 lease from a DescribeLink reply; null when it has none;
  * "pending" while an address of it is still being set up (tentative, or not
  * configured yet; "requesting,configured" is an update of one that is).
  */
-export function dhcp6Lease(describe: string): LeaseData | null | "pending" {
-  let d: Entry;
-  try {
-    d = JSON.parse(describe) as Entry;
-  } catch {
-    return null;
-  }
+export function dhcp6Lease(d: DescribeReply): LeaseData | null | "pending" {
   const addresses = entries(d.Addresses).filter(fromDhcp6);
   const pending = addresses.some(
     (a) =>

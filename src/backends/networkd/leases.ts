@@ -11,6 +11,7 @@ import type { LeaseData } from "../../links/link-table";
 import type { Logger } from "../../log/logger";
 import { readRegularFile } from "../../util/read-regular";
 import { WatchedFiles } from "../../util/watched-files";
+import type { DescribeReply } from "./describe-link";
 import { dhcp6Lease } from "./dhcp6";
 import { parseNetworkdLease } from "./lease-file";
 
@@ -27,8 +28,8 @@ export interface NetworkdLeasesOptions {
   log: Logger;
   /** A link's lease data changed, after netevd's first reading. */
   onChange: (ifindex: number, family: 4 | 6, change: DhcpChange) => void;
-  /** The link's DescribeLink JSON, or null when networkd did not answer. */
-  describe: (ifindex: number) => Promise<string | null>;
+  /** The link's DescribeLink reply, or null when networkd did not answer. */
+  describe: (ifindex: number) => Promise<DescribeReply | null>;
   /** networkd's state directory (tests give their own). */
   dir?: string;
 }
@@ -115,8 +116,10 @@ export class NetworkdLeases {
    * A DescribeLink reply (also one read for an event's details): its DHCPv6
    * lease counts. False while the lease is still being set up.
    */
-  described(ifindex: number, json: string): boolean {
-    const lease = dhcp6Lease(json);
+  described(ifindex: number, reply: DescribeReply): boolean {
+    // Only a link with a DHCPv6 client (or a lease of one) can have a DHCPv6 lease.
+    if (!this.dhcp6Clients.has(ifindex) && !this.v6.has(ifindex)) return true;
+    const lease = dhcp6Lease(reply);
     if (lease === "pending") return false;
     const silent = this.quiet.delete(ifindex);
     this.set(this.v6, ifindex, 6, lease, silent);
@@ -165,9 +168,9 @@ export class NetworkdLeases {
     this.asking.set(ifindex, state);
     void this.opts
       .describe(ifindex)
-      .then((json) => {
+      .then((reply) => {
         // No answer (networkd not there yet): the first lease read later is still a fact, not an event.
-        if (json !== null) state.retry = !this.described(ifindex, json);
+        if (reply !== null) state.retry = !this.described(ifindex, reply);
       })
       .finally(() => {
         this.asking.delete(ifindex);

@@ -3,10 +3,10 @@
 // survive networkd and the bus restarting (reconnect with backoff, re-enumerate,
 // log once).
 import type { Message } from "dbus-next";
-import { formatIp } from "../../netlink/ip";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { LeaseData, LinkDetails, LinkProperties } from "../../links/link-table";
 import type { Backend, BackendSink } from "../types";
+import { type DescribeReply, parseDescribe, parseDescribeLink } from "./describe-link";
 import { NetworkdLeases } from "./leases";
 import { ifindexOfPath } from "./path-label";
 
@@ -81,9 +81,12 @@ export class NetworkdBackend implements Backend {
     this.leases.addressAnnounced(ifindex);
   }
 
-  private async describe(ifindex: number): Promise<string | null> {
+  /** The link's DescribeLink reply, parsed; null when networkd did not answer with one. */
+  private async describe(ifindex: number): Promise<DescribeReply | null> {
     try {
-      return String((await this.call("DescribeLink", MANAGER, MANAGER_PATH, "i", [ifindex]))[0]);
+      return parseDescribe(
+        String((await this.call("DescribeLink", MANAGER, MANAGER_PATH, "i", [ifindex]))[0]),
+      );
     } catch (err) {
       this.opts.log.debug(`DescribeLink(${ifindex}) failed: ${(err as Error).message}`);
       return null;
@@ -170,44 +173,16 @@ export class NetworkdBackend implements Backend {
   }
 
   async details(ifindex: number): Promise<LinkDetails | null> {
-    const json = await this.describe(ifindex);
-    if (json === null) return null;
+    const reply = await this.describe(ifindex);
+    if (reply === null) return null;
     // networkd has written the link's files before it answers: the leases read now are the ones it holds.
     this.leases.refresh(ifindex);
-    this.leases.described(ifindex, json);
-    return { ...parseDescribeLink(json), dhcp: this.leases.lease(ifindex)?.info ?? null };
+    this.leases.described(ifindex, reply);
+    return { ...parseDescribeLink(reply), dhcp: this.leases.lease(ifindex)?.info ?? null };
   }
 
   stop(): void {
     this.watch.stop();
     this.leases.close();
   }
-}
-
-/** DNS servers and domains out of networkd's DescribeLink JSON (entries may be strings or objects). */
-export function parseDescribeLink(json: string): LinkDetails {
-  let d: Record<string, unknown>;
-  try {
-    d = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return { dns: [], domains: [] };
-  }
-  // Entries are strings, or objects with the text (AddressString, Domain) or, in
-  // networkd 252, the address as a byte array (Address).
-  const list = (v: unknown, key: string): string[] =>
-    Array.isArray(v)
-      ? v.flatMap((e) => {
-          if (typeof e === "string") return [e];
-          const o = e as Record<string, unknown> | null;
-          const s = o?.[key];
-          if (typeof s === "string") return [s];
-          const bytes = o?.Address;
-          if (Array.isArray(bytes) && bytes.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) {
-            const text = formatIp(Uint8Array.from(bytes as number[]));
-            return text ? [text] : [];
-          }
-          return [];
-        })
-      : [];
-  return { dns: list(d.DNS, "AddressString"), domains: list(d.SearchDomains, "Domain") };
 }

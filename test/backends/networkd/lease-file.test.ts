@@ -7,6 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseNetworkdLease } from "../../../src/backends/networkd/lease-file";
+import { type DescribeReply, parseDescribe } from "../../../src/backends/networkd/describe-link";
 import { dhcp6Lease } from "../../../src/backends/networkd/dhcp6";
 import { NetworkdLeases } from "../../../src/backends/networkd/leases";
 import type { LeaseData } from "../../../src/links/link-table";
@@ -92,8 +93,9 @@ describe("networkd lease file", () => {
   });
 });
 
+/** A DescribeLink reply as networkd 252 sends it, read as netevd reads it. */
 const describe6 = (addresses: object[], dns: object[] = []) =>
-  JSON.stringify({ Index: 7, Addresses: addresses, DNS: dns });
+  parseDescribe(JSON.stringify({ Index: 7, Addresses: addresses, DNS: dns })) as DescribeReply;
 const ADDR6 = {
   Family: 10,
   Address: [253, 19, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 59],
@@ -138,7 +140,7 @@ describe("networkd DHCPv6 lease (DescribeLink)", () => {
     );
     expect(dhcp6Lease(describe6([{ ...ADDR6, ConfigState: "requesting" }], [DNS6]))).toBe("pending");
     expect(dhcp6Lease(describe6([], [{ ...DNS6, ConfigSource: "DHCPv4" }]))).toBeNull();
-    expect(dhcp6Lease("not json")).toBeNull();
+    expect(parseDescribe("not json")).toBeNull();
   });
 });
 

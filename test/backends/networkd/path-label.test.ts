@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeLabel, encodeLabel, ifindexOfPath, linkPath } from "../../../src/backends/networkd/path-label";
-import { parseDescribeLink } from "../../../src/backends/networkd/networkd";
+import { parseDescribeLink } from "../../../src/backends/networkd/describe-link";
 
 describe("networkd link paths", () => {
   it("escapes ifindexes as sd-bus does", () => {
