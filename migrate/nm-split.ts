@@ -32,8 +32,6 @@ export interface NmSplit {
   before: Write[];
   /** Originals hidden and package scripts masked: written after it. */
   after: Write[];
-  /** source → where it now runs, for the report. */
-  moved: Map<string, string>;
 }
 
 const rawEntries = (image: ImageRoot, dir: string): string[] => {
@@ -76,7 +74,6 @@ export function planNmSplit(image: ImageRoot, dirs: string[]): NmSplit | null {
   if (!held.length) return null;
   const before: Write[] = [];
   const after: Write[] = [];
-  const moved = new Map<string, string>();
   const etc = dirs.includes(NM_ETC);
   const etcNames = new Set(etc ? entries(image, NM_ETC) : []);
   /** Scripts an earlier run moved: their originals are hidden. */
@@ -101,10 +98,13 @@ export function planNmSplit(image: ImageRoot, dirs: string[]): NmSplit | null {
       const to = posix.join(NM_MOVED_TO, name);
       // netevd's own mask of a package script, from an earlier run: not the administrator's.
       if (masks(image, path) && again && !image.lstat(to)) continue;
-      moved.set(path, to);
       if (lst.isSymbolicLink()) {
         const target = image.readlink(path);
-        before.push({ path: to, kind: "symlink", linkTarget: target === "/dev/null" ? target : "" });
+        before.push({
+          path: to,
+          kind: "symlink",
+          linkTarget: target === "/dev/null" ? target : retarget(path, target),
+        });
       } else
         before.push({
           path: to,
@@ -115,12 +115,6 @@ export function planNmSplit(image: ImageRoot, dirs: string[]): NmSplit | null {
       // A mask stays: it keeps hiding the package's script of that name from NetworkManager-dispatcher.
       if (!masks(image, path)) after.push({ path, kind: "hide", hiddenAs: hiddenName(name) });
     }
-    // Links resolved once every moved name is known (one may point at another).
-    for (const w of before)
-      if (w.kind === "symlink" && w.linkTarget === "") {
-        const from = [...moved].find(([, to]) => to === w.path)?.[0] as string;
-        w.linkTarget = retarget(from, image.readlink(from));
-      }
     // no-wait.d: its links name the scripts to start without waiting; kept beside the copies.
     for (const name of entries(image, posix.join(NM_ETC, "no-wait.d"))) {
       const path = posix.join(NM_ETC, "no-wait.d", name);
@@ -153,5 +147,5 @@ export function planNmSplit(image: ImageRoot, dirs: string[]): NmSplit | null {
       });
     }
   const path = [...(etc ? [NM_MOVED_TO] : []), ...dirs.filter((x) => x !== NM_ETC)].join(":");
-  return { held, path, before, after, moved };
+  return { held, path, before, after };
 }

@@ -247,6 +247,8 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
     script(join(d, "pre-down.d/10-own"), "#!/bin/sh\ntrue\n");
     mkdirSync(join(d, "no-wait.d"));
     symlinkSync("../10-plain", join(d, "no-wait.d/10-plain"));
+    // A second name for a script: the copy points at the script's copy.
+    symlinkSync("10-plain", join(d, "15-alias"));
     // A package's script, and one the administrator masked.
     script(join(lib, "30-pkg"), "#!/bin/sh\ntrue\n");
     script(join(lib, "40-masked"), "#!/bin/sh\ntrue\n");
@@ -267,6 +269,8 @@ describe("netevd-migrate --from-nm-dispatcher", () => {
     expect(readFileSync(join(d, ".20-nfs.netevd-moved"), "utf8")).toContain("mount -a");
     expect(existsSync(join(d, "10-plain")) || existsSync(join(d, "20-nfs"))).toBe(false);
     expect(readlinkSync(join(moved, "no-wait.d/10-plain"))).toBe("/etc/netevd/nm-dispatcher.d/10-plain");
+    expect(readlinkSync(join(moved, "15-alias"))).toBe("/etc/netevd/nm-dispatcher.d/10-plain");
+    expect(readlinkSync(join(d, ".15-alias.netevd-moved"))).toBe("10-plain");
     // pre-up.d follows its script to the new place; NetworkManager-dispatcher still runs it there.
     expect(readlinkSync(join(d, "pre-up.d/20-nfs"))).toBe("/etc/netevd/nm-dispatcher.d/20-nfs");
     expect(readFileSync(join(d, "pre-down.d/10-own"), "utf8")).toBe("#!/bin/sh\ntrue\n");
