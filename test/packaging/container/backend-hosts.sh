@@ -83,8 +83,8 @@ none | nm-later)
 esac
 
 section "install the package; netevd.yaml as shipped"
-mkdir -p /etc/netevd/routable.d /etc/netevd/activated.d /etc/netevd/dhcp4-change.d
-for e in routable activated dhcp4-change; do
+mkdir -p /etc/netevd/routable.d /etc/netevd/activated.d /etc/netevd/dhcp4-change.d /etc/netevd/dns-change.d
+for e in routable activated dhcp4-change dns-change; do
 	# Each run leaves its variables in the hook user's runtime directory.
 	printf '#!/bin/sh\nenv > %s/%s.$LINK.$$\n' "$RUN" "$e" > /etc/netevd/$e.d/50-record
 	chmod 755 /etc/netevd/$e.d/50-record
@@ -112,6 +112,9 @@ networkmanager)
 	expect_backend NetworkManager
 	nmcli connection down ve0 > /dev/null && nmcli connection up ve0 > /dev/null
 	check "activated.d ran for ve0 with BACKEND=NetworkManager" wait_for has activated ve0 BACKEND=NetworkManager
+	# NetworkManager's DNS configuration changes: dns-change.d, the manager's (LINK empty).
+	nmcli connection modify ve0 ipv4.dns 10.99.0.53 > /dev/null && nmcli device reapply ve0 > /dev/null
+	check "dns-change.d ran when NetworkManager's DNS configuration changed" wait_for has dns-change "" EVENT=dns-change
 	;;
 networkd)
 	expect_backend systemd-networkd
