@@ -77,14 +77,14 @@ export const NM_DISPATCHER: DispatcherSpec = {
         "netevd never runs this action: NetworkManager waits for these scripts before it goes on, and netevd observes NetworkManager, it cannot hold it",
     },
     {
-      re: /(?:^|[\s"'(|=])(vpn-up|vpn-down|reapply|device-add|device-delete)(?=[\s"')|;]|$)/,
+      re: /(?:^|[\s"'(|=])(reapply|device-add|device-delete)(?=[\s"')|;]|$)/,
       variable: "$1",
       replacement:
         "netevd does not dispatch this action (not followed over D-Bus); the script's other actions run",
     },
     {
       re: envRef(
-        "VPN_IP_IFACE|VPN_IP4_[A-Z_0-9]+|VPN_IP6_[A-Z_0-9]+|CONNECTION_ACTIVATION_TYPE|DEVICE_[A-Z_0-9]+_CONNECTIVITY",
+        "VPN_PROXY_[A-Z_0-9]+|PROXY_[A-Z_0-9]+|CONNECTION_ACTIVATION_TYPE|DEVICE_[A-Z_0-9]+_CONNECTIVITY",
       ),
       variable: "$1",
       replacement: "netevd does not give this variable",
@@ -107,6 +107,8 @@ const NM_ACTIONS = [
   "hostname",
   "connectivity-change",
   "dns-change",
+  "vpn-up",
+  "vpn-down",
 ];
 const NETWORKD_STATES = new Set<string>([...NETWORKD_OPERATIONAL, ...NETWORKD_ADMINISTRATIVE]);
 

@@ -38,7 +38,7 @@ export interface Backend {
   readonly eventProperties: readonly LinkProperty[];
   start(): Promise<void>;
   /** DNS servers and domains the manager knows for a link (for the event), or null. */
-  details(ifindex: number): Promise<LinkDetails | null>;
+  details(ifindex: number, event?: string): Promise<LinkDetails | null>;
   /**
    * Details are read when the change is seen, not when the link's queue
    * reaches it: NetworkManager hands its dispatcher the configuration of the

@@ -6,10 +6,17 @@ import { NetworkManagerBackend } from "../backends/networkmanager/networkmanager
 import type { Backend, BackendSink } from "../backends/types";
 import { getLogger } from "../log/logger";
 
+/** What an adapter may ask of the kernel's tables. */
+export interface KernelLinks {
+  ifindexOf: (name: string) => number | undefined;
+  /** The link that holds an address now. */
+  holderOf: (address: string) => { index: number; name: string } | undefined;
+}
+
 export function createBackend(
   backend: BackendName,
   sink: BackendSink,
-  ifindexOf: (name: string) => number | undefined,
+  kernel: KernelLinks,
   onError: (peer: string) => void,
 ): Backend | undefined {
   switch (backend) {
@@ -22,7 +29,8 @@ export function createBackend(
     case "NetworkManager":
       return new NetworkManagerBackend({
         sink,
-        ifindexOf,
+        ifindexOf: kernel.ifindexOf,
+        holderOf: kernel.holderOf,
         log: getLogger("networkmanager"),
         onError: () => onError("NetworkManager"),
       });

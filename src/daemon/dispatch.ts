@@ -83,13 +83,13 @@ export class EventDispatcher {
     // A state's details of its moment (re-runs and routes want the latest, read in the queue).
     const early =
       backend?.detailsAtChange && e.link.index > 0 && !e.route && !e.rerun
-        ? backend.details(e.link.index)
+        ? backend.details(e.link.index, e.event)
         : undefined;
     const prepare =
       e.link.index > 0
         ? async (ev: NetworkEvent) => {
             const t0 = performance.now();
-            const details = await (early ?? backend?.details(ev.link.index));
+            const details = await (early ?? backend?.details(ev.link.index, ev.event));
             if (backend)
               linkLog.debug(`link details from the manager in ${(performance.now() - t0).toFixed(1)} ms`);
             const now = this.d.kernel.links.has(ev.link.index)

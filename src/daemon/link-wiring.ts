@@ -124,7 +124,16 @@ export class LinkWiring {
         },
         this.manager,
       ),
-      (name) => [...k.links.values()].find((l) => l.name === name)?.index,
+      {
+        ifindexOf: (name) => [...k.links.values()].find((l) => l.name === name)?.index,
+        holderOf: (address) => {
+          for (const a of k.tables.addresses.values()) {
+            const link = a.address === address ? k.links.get(a.index) : undefined;
+            if (link) return { index: link.index, name: link.name };
+          }
+          return undefined;
+        },
+      },
       (peer) => d.metrics()?.dbusErrors.inc({ peer }),
     );
   }

@@ -116,7 +116,8 @@ export type DhcpInfo = z.infer<typeof DhcpJsonSchema> & {
 
 /** One IP configuration as NetworkManager reports it (its IP4Config/IP6Config objects). */
 export interface NmIpConfig {
-  addresses: { address: string; prefix: number }[];
+  /** `peer`: a point-to-point address's far end. */
+  addresses: { address: string; prefix: number; peer?: string }[];
   gateway: string;
   routes: { dest: string; prefix: number; nextHop: string; metric: number }[];
   nameservers: string[];
@@ -136,6 +137,14 @@ export interface NmView {
   ip6: NmIpConfig | null;
   dhcp4: Record<string, string> | null;
   dhcp6: Record<string, string> | null;
+  /** The device was activated when read (nm-dispatcher gives a device's configurations only then). */
+  activated: boolean;
+  /**
+   * vpn-up and vpn-down: the VPN's own interface (null: it has none, its
+   * addresses are on the device's) and its IP configurations (vpn-up only);
+   * `connection` is then the VPN's, the rest its parent device's.
+   */
+  vpn?: { ipIface: string | null; ip4: NmIpConfig | null; ip6: NmIpConfig | null };
 }
 
 export interface NetworkEvent {

@@ -43,12 +43,15 @@ export const NM_DEVICE_STATES = [
   "unmanaged",
 ] as const;
 /**
- * NetworkManager events that are not states: a link's new DHCP data, a device
- * appearing or going; the manager's host name, connectivity and DNS configuration.
+ * NetworkManager events that are not states: a link's new DHCP data, a VPN
+ * connected or disconnected, a device appearing or going; the manager's host
+ * name, connectivity and DNS configuration.
  */
 const NM_HAPPENINGS = [
   "dhcp4-change",
   "dhcp6-change",
+  "vpn-up",
+  "vpn-down",
   "device-add",
   "device-delete",
   "hostname",

@@ -68,3 +68,13 @@ export function ipBytes(address: string): Buffer {
   groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
   return out;
 }
+
+/** The network an address is in: its first `prefix` bits, the rest zero, as text. */
+export function networkOf(address: string, prefix: number): string {
+  const bytes = ipBytes(address);
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - 8 * i));
+    bytes[i] = (bytes[i] as number) & ((0xff << (8 - keep)) & 0xff);
+  }
+  return formatIp(bytes)!;
+}

@@ -189,7 +189,7 @@ describe("netevd CLI", () => {
     expect(lease).toMatchObject({ event: "dhcp4-change", directory: `${dir}/dhcp4-change.d` });
     expect(lease.environment).toMatchObject({ EVENT: "dhcp4-change", DHCP_CHANGE: "lost" });
     expect(lease.json).toMatchObject({ dhcp: null, dhcp_change: "lost" });
-    for (const event of ["dhcp6-change", "dns-change", "device-add", "device-delete"])
+    for (const event of ["dhcp6-change", "dns-change", "device-add", "device-delete", "vpn-up", "vpn-down"])
       expect(plan("auto", event).status, event).toBe(0);
   });
 

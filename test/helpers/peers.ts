@@ -23,7 +23,9 @@ import { waitFor } from "./proc";
 import { tempDir } from "./tmp";
 
 const PEERS_ROOT = process.env.NETEVD_PEERS_ROOT ?? "/var/cache/netevd-test/peers-root";
-const NM_LD = join(PEERS_ROOT, "usr/lib/x86_64-linux-gnu");
+const NM_LD = [join(PEERS_ROOT, "usr/lib/x86_64-linux-gnu"), join(PEERS_ROOT, "lib/x86_64-linux-gnu")].join(
+  ":",
+);
 const RESOLVE_UID = 990;
 
 /** What the real-peer tests need on this machine (scripts/setup installs and fetches it). */
@@ -237,6 +239,29 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /usr/bin/py
   }
 
   /**
+   * An OpenVPN server with a static key in `ns`, listening on UDP 1194: tun
+   * `dev` gets 10.8.0.1, its peer 10.8.0.2. Returns the key's file (the
+   * client's too).
+   */
+  async startOpenvpnServer(ns: string, dev: string): Promise<{ peer: Peer; key: string }> {
+    const key = join(this.dir, "openvpn.key");
+    const openvpn = join(PEERS_ROOT, "usr/sbin/openvpn");
+    const env = { LD_LIBRARY_PATH: NM_LD };
+    execFileSync(openvpn, ["--genkey", "secret", key], { env, stdio: "ignore" });
+    const peer = launch(
+      `openvpn-${dev}`,
+      inNs(
+        ns,
+        `exec env LD_LIBRARY_PATH=${NM_LD} ${openvpn} --dev ${dev} --dev-type tun --proto udp --lport 1194 \
+--ifconfig 10.8.0.1 10.8.0.2 --secret ${key} 0 --cipher AES-256-CBC --verb 3`,
+      ),
+    );
+    if (!(await waitFor(() => peer.log().includes("UDPv4 link local"), 10_000)))
+      throw new Error(`openvpn did not start: ${peer.log()}`);
+    return { peer, key };
+  }
+
+  /**
    * dnsmasq serving DHCPv6 (addresses from fd13:1::/64, DNS servers `dns`) on `iface` in `ns`,
    * which gets fd13:1::1/64. IPv6 duplicate address detection is off in `namespaces`.
    */
@@ -369,7 +394,14 @@ exec env -u NOTIFY_SOCKET DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} /lib/system
     ns: string,
     profiles: Record<string, string>,
     /** `dns`: the [main] lines of NetworkManager's DNS handling (default: none, unmanaged resolv.conf). */
-    opts: { dispatcherDir?: string; connectivity?: string; dns?: string; etcNetevd?: string } = {},
+    opts: {
+      dispatcherDir?: string;
+      connectivity?: string;
+      dns?: string;
+      etcNetevd?: string;
+      /** Its OpenVPN plugin (and openvpn) where the plugin looks for them. */
+      openvpn?: boolean;
+    } = {},
   ): Promise<Peer> {
     const conf = join(this.dir, "nm");
     const connections = join(conf, "system-connections");
@@ -416,7 +448,9 @@ mount -n -t tmpfs -o mode=0755 tmpfs /var/lib
 mkdir -p /var/lib/NetworkManager && mount -n --bind ${conf}/varlib /var/lib/NetworkManager
 ${opts.dispatcherDir ? this.dispatcherMount("nm", opts.dispatcherDir, opts.etcNetevd) : ""}
 mount -n --bind ${resolv} /etc/resolv.conf
-exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} ${PEERS_ROOT}/usr/sbin/NetworkManager --debug --log-level=INFO \
+${opts.openvpn ? this.openvpnMounts() : ""}
+exec env DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} LD_LIBRARY_PATH=${NM_LD} NM_OPENVPN_USER= NM_OPENVPN_GROUP= NM_OPENVPN_CHROOT= \
+  ${PEERS_ROOT}/usr/sbin/NetworkManager --debug --log-level=INFO \
 --config=${conf}/NetworkManager.conf --config-dir=${conf}/conf.d --system-config-dir=${conf}/empty \
 --intern-config=/var/lib/NetworkManager/NetworkManager-intern.conf --state-file=/var/lib/NetworkManager/NetworkManager.state \
 --pid-file=/run/NetworkManager/NetworkManager.pid`,
@@ -454,6 +488,33 @@ mkdir -p /etc/NetworkManager/dispatcher.d
 mount -n --bind ${dir} /etc/NetworkManager/dispatcher.d${
       etcNetevd ? `\nmkdir -p /etc/netevd\nmount -n --bind ${etcNetevd} /etc/netevd` : ""
     }`;
+  }
+
+  /**
+   * Shell lines giving this mount namespace the OpenVPN plugin and openvpn at
+   * the paths compiled into the plugin (overlays: the host's /usr is
+   * untouched). openvpn runs the plugin's helper with its own variables only,
+   * so each program is a wrapper that gives it the libraries and the bus.
+   */
+  private openvpnMounts(): string {
+    const lib = join(this.dir, "openvpn-lib");
+    const sbin = join(this.dir, "openvpn-sbin");
+    mkdirSync(join(lib, "NetworkManager/VPN"), { recursive: true });
+    mkdirSync(sbin, { recursive: true });
+    const name = "NetworkManager/VPN/nm-openvpn-service.name";
+    writeFileSync(join(lib, name), readFileSync(join(PEERS_ROOT, "usr/lib", name)));
+    const wrap = (path: string, target: string) => {
+      writeFileSync(
+        path,
+        `#!/bin/sh\nexec /usr/bin/env LD_LIBRARY_PATH=${NM_LD} DBUS_SYSTEM_BUS_ADDRESS=${this.busAddress} ${target} "$@"\n`,
+      );
+      chmodSync(path, 0o755);
+    };
+    for (const program of ["nm-openvpn-service", "nm-openvpn-service-openvpn-helper"])
+      wrap(join(lib, "NetworkManager", program), join(PEERS_ROOT, "usr/lib/NetworkManager", program));
+    wrap(join(sbin, "openvpn"), join(PEERS_ROOT, "usr/sbin/openvpn"));
+    return `mount -n -t overlay overlay -o lowerdir=${lib}:/usr/lib /usr/lib
+mount -n -t overlay overlay -o lowerdir=${sbin}:/usr/sbin /usr/sbin`;
   }
 
   /** nmcli (extracted), a plain D-Bus client. */
@@ -548,4 +609,66 @@ address1=${p.address},${p.gateway}
 ${p.dns ? `dns=${p.dns};\n` : ""}[ipv6]
 method=disabled
 `;
+}
+
+/**
+ * A static-key OpenVPN profile (NetworkManager's OpenVPN plugin) for the
+ * server of startOpenvpnServer at `remote`: the tunnel's DNS server and search
+ * domain, never the default route, no IPv6.
+ */
+export function nmOpenvpnProfile(p: { id: string; uuid: string; remote: string; key: string }): string {
+  return `[connection]
+id=${p.id}
+uuid=${p.uuid}
+type=vpn
+autoconnect=false
+[vpn]
+service-type=org.freedesktop.NetworkManager.openvpn
+connection-type=static-key
+remote=${p.remote}
+static-key=${p.key}
+static-key-direction=1
+local-ip=10.8.0.2
+remote-ip=10.8.0.1
+dev-type=tun
+cipher=AES-256-CBC
+[ipv4]
+method=auto
+never-default=true
+dns=10.8.0.1;
+dns-search=vpn.peers.test;
+[ipv6]
+method=disabled
+`;
+}
+
+/**
+ * A client namespace (NetworkManager's: nm1, left down for it to manage) and a
+ * server namespace (nm1p, up, with `serverAddress` when given) joined by a veth.
+ */
+export function nmPair(serverAddress?: string): { client: string; server: string } {
+  const client = createNetns();
+  const server = createNetns();
+  veth(client, "nm1", "nm1p", { peerNs: server, up: false });
+  if (serverAddress) ip(server, "addr", "add", serverAddress, "dev", "nm1p");
+  ip(server, "link", "set", "nm1p", "up");
+  return { client, server };
+}
+
+/**
+ * netevd.yaml for the NetworkManager tests: user nobody, debug log, scripts
+ * from `directories` in order (each `[path, style]`). Returns its path.
+ */
+export function nmDaemonConfig(directories: [string, string][]): string {
+  const config = join(tempDir(), "netevd.yaml");
+  const dirs = directories.map(([path, style]) => `{ path: ${path}, style: ${style} }`).join(", ");
+  writeFileSync(
+    config,
+    `system: { backend: NetworkManager, user: nobody, log_level: debug }
+scripts:
+  dir: ${tempDir()}
+  directories: [${dirs}]
+`,
+  );
+  return config;
 }

@@ -55,14 +55,14 @@ describe("the variable scan", () => {
     expect(
       found(
         [
-          'case "$2" in vpn-up) ;; esac',
+          'case "$2" in vpn-up) ;; reapply) ;; esac',
           'if sys.argv[2] == "pre-up":',
           'vpn = os.environ["VPN_IP_IFACE"]',
-          'if [ "$2" = "up" ]; then echo "$IP4_ADDRESS_0"; fi',
+          'if [ "$2" = "up" ]; then echo "$IP4_ADDRESS_0 $PROXY_PAC_URL"; fi',
         ].join("\n"),
         NM_DISPATCHER.patterns,
       ),
-    ).toEqual(["1 vpn-up", "2 pre-up", "3 VPN_IP_IFACE"]);
+    ).toEqual(["1 reapply", "2 pre-up", "4 PROXY_PAC_URL"]);
   });
 });
 

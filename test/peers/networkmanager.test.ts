@@ -5,8 +5,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
-import { createNetns, ifindexOf, ip } from "../helpers/netns";
-import { havePeers, PeerEnv } from "../helpers/peers";
+import { ifindexOf } from "../helpers/netns";
+import { havePeers, nmPair, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir } from "../helpers/tmp";
 
@@ -27,10 +27,7 @@ method=disabled
 
 describe.runIf(havePeers)("real NetworkManager", () => {
   it("runs activated.d when NM activates a device and disconnected.d on nmcli device disconnect", async () => {
-    const client = createNetns();
-    const server = createNetns();
-    ip(client, "link", "add", "nm1", "type", "veth", "peer", "name", "nm1p", "netns", server);
-    ip(server, "link", "set", "nm1p", "up");
+    const { client } = nmPair();
     const nm1 = ifindexOf(client, "nm1");
     const env = new PeerEnv();
     await env.startBus();

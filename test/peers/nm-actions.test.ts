@@ -5,12 +5,12 @@
 // dispatch it ($1 empty); device-add and device-delete never run there:
 // NetworkManager calls those only for a generic device handler, and waits for
 // the script to create the device, which netevd cannot stand in for.
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { recorded, recordingScripts, startDaemon } from "../helpers/daemon";
-import { createNetns, ip } from "../helpers/netns";
-import { havePeers, nmStaticProfile, PeerEnv } from "../helpers/peers";
+import { ip } from "../helpers/netns";
+import { havePeers, nmDaemonConfig, nmPair, nmStaticProfile, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { fileLines, tempDir, writeScript } from "../helpers/tmp";
 
@@ -25,10 +25,7 @@ const PROFILE = nmStaticProfile({
 
 describe.runIf(havePeers)("real NetworkManager: dns-change, device-add, device-delete", () => {
   it("run once per change, with the device's name; the nm-dispatcher style runs dns-change only", async () => {
-    const client = createNetns();
-    const server = createNetns();
-    ip(client, "link", "add", "nm1", "type", "veth", "peer", "name", "nm1p", "netns", server);
-    ip(server, "link", "set", "nm1p", "up");
+    const { client } = nmPair();
     const env = new PeerEnv();
     await env.startBus();
     await env.startNetworkManager(client, { "nm1-static.nmconnection": PROFILE });
@@ -45,16 +42,11 @@ describe.runIf(havePeers)("real NetworkManager: dns-change, device-add, device-d
     chmodSync(nmDir, 0o755);
     const nmLog = join(dir, "out", "nm-style");
     writeScript(nmDir, "10-record", `echo "[$1] [$2] $NM_DISPATCHER_ACTION" >> ${nmLog}`);
-    const config = join(dir, "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: NetworkManager, user: nobody }
-scripts:
-  dir: ${tempDir()}
-  # The nm-dispatcher style first: an event's own-style run shows that its nm-dispatcher one is done.
-  directories: [{ path: ${nmDir}, style: nm-dispatcher }, { path: ${dir}, style: netevd }]
-`,
-    );
+    // The nm-dispatcher style first: an event's own-style run shows that its nm-dispatcher one is done.
+    const config = nmDaemonConfig([
+      [nmDir, "nm-dispatcher"],
+      [dir, "netevd"],
+    ]);
     const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress });
     try {
       expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);

@@ -2,12 +2,12 @@
 // by side with NetworkManager's own dispatcher (extracted, the ground truth)
 // on REAL NetworkManager with a real DHCP server: the same script directory,
 // the same events, and each script's arguments and variables compared.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startDaemon } from "../helpers/daemon";
-import { createNetns, ip } from "../helpers/netns";
-import { havePeers, PeerEnv } from "../helpers/peers";
+import { dispatcherView, recordingDispatcherScript, records } from "../helpers/nm-records";
+import { havePeers, nmDaemonConfig, nmPair, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir, writeScript } from "../helpers/tmp";
 
@@ -24,43 +24,9 @@ dns-search=search.peers.test;
 method=disabled
 `;
 
-/** netevd's own variables, there alongside; and what a process's shell adds. */
-const NETEVD_OWN =
-  /^(LINK|LINKINDEX|STATE|EVENT|BACKEND|ADDRESSES|GATEWAY|DNS|DOMAINS|DHCP_[A-Z]+|JSON|LANG|TZ)$/;
-
-interface Record_ {
-  args: string;
-  env: Record<string, string>;
-}
-
-function records(out: string, who: "nm" | "netevd", action: string): Record_[] {
-  return (
-    readdirSync(out)
-      // Only finished records: "X.t" is one a hook is still writing (it renames it when done).
-      .filter((f) => f.startsWith(`${who}.${action}.`) && !f.endsWith(".t"))
-      .sort()
-      .map((f) => {
-        const [args, ...env] = readFileSync(join(out, f), "utf8").split("\0").filter(Boolean);
-        return {
-          args: args!,
-          env: Object.fromEntries(
-            env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-          ),
-        };
-      })
-  );
-}
-
-const dispatcherView = (env: Record<string, string>) =>
-  Object.fromEntries(Object.entries(env).filter(([k]) => !NETEVD_OWN.test(k)));
-
 describe.runIf(havePeers)("nm-dispatcher style against NetworkManager's own dispatcher", () => {
   it("gives a dispatcher.d script the arguments and variables nm-dispatcher gives, for up and down", async () => {
-    const client = createNetns();
-    const server = createNetns();
-    ip(client, "link", "add", "nm1", "type", "veth", "peer", "name", "nm1p", "netns", server);
-    ip(server, "addr", "add", "10.213.6.1/24", "dev", "nm1p");
-    ip(server, "link", "set", "nm1p", "up");
+    const { client, server } = nmPair("10.213.6.1/24");
     const env = new PeerEnv();
     await env.startBus();
     await env.startDnsmasq(server, "nm1p", "10.213.6");
@@ -71,12 +37,7 @@ describe.runIf(havePeers)("nm-dispatcher style against NetworkManager's own disp
     chmodSync(dir, 0o755);
     const out = tempDir();
     chmodSync(out, 0o777);
-    writeScript(
-      dir,
-      "10-record",
-      `who=nm; [ -n "$BACKEND" ] && who=netevd
-f=${out}/$who.$2.$(date +%s%N).$$; { printf '%s\\0' "$1 $2"; env -0; } > $f.t; mv $f.t $f`,
-    );
+    recordingDispatcherScript(dir, out);
     writeScript(
       dir,
       "20-case",
@@ -102,15 +63,7 @@ if sys.argv[2] == "up":
     mkdirSync(join(dir, "no-wait.d"), { mode: 0o755 });
 
     const nmd = await env.startNmDispatcher(client, dir);
-    const config = join(tempDir(), "netevd.yaml");
-    writeFileSync(
-      config,
-      `system: { backend: NetworkManager, user: nobody, log_level: debug }
-scripts:
-  dir: ${tempDir()}
-  directories: [{ path: ${dir}, style: nm-dispatcher }]
-`,
-    );
+    const config = nmDaemonConfig([[dir, "nm-dispatcher"]]);
     const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress });
     try {
       expect(await waitFor(() => d.output().includes("NetworkManager is not running")), d.output()).toBe(

@@ -1,19 +1,20 @@
 // netevd-migrate --from-nm-dispatcher end to end, against the REAL
 // NetworkManager and its own dispatcher: a dispatcher.d with plain scripts, a
 // script for up and pre-up linked into pre-up.d, a pre-down.d script and one
-// for vpn-up. After the migration every script still runs: NetworkManager's
-// dispatcher runs pre-up.d and pre-down.d only, netevd runs the rest, and no
-// action runs twice.
+// for vpn-up. After the migration every script still runs, for a device and
+// for a real OpenVPN connection: NetworkManager's dispatcher runs pre-up.d
+// and pre-down.d only, netevd runs the rest, and no action runs twice.
 import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { netevd } from "../helpers/cli";
 import { startDaemon } from "../helpers/daemon";
-import { createNetns, ip } from "../helpers/netns";
-import { havePeers, nmStaticProfile, PeerEnv } from "../helpers/peers";
+import { havePeers, nmPair, nmOpenvpnProfile, nmStaticProfile, PeerEnv } from "../helpers/peers";
 import { waitFor } from "../helpers/proc";
 import { tempDir, writeScript } from "../helpers/tmp";
+
+const VPN_UUID = "5d0e3c1e-7a44-4b8e-9c6a-0d2b1f00000a";
 
 const PROFILE = nmStaticProfile({
   id: "nm1-static",
@@ -39,7 +40,7 @@ describe.runIf(havePeers)("netevd-migrate --from-nm-dispatcher against the real 
     writeScript(
       d,
       "30-vpn",
-      `${record("30-vpn")}case "$2" in vpn-up) logger "vpn up on $VPN_IP_IFACE" ;; esac\n`,
+      `${record("30-vpn")}case "$2" in vpn-up) echo "vpn up on $VPN_IP_IFACE" > ${out}/vpn-up.$who ;; esac\n`,
     );
     writeScript(join(d, "pre-down.d"), "10-own", record("10-own"));
     mkdirSync(join(d, "pre-up.d"));
@@ -60,22 +61,25 @@ describe.runIf(havePeers)("netevd-migrate --from-nm-dispatcher against the real 
     const config = join(tempDir(), "netevd.yaml");
     writeFileSync(config, doc.toString());
 
-    const client = createNetns();
-    const server = createNetns();
-    ip(client, "link", "add", "nm1", "type", "veth", "peer", "name", "nm1p", "netns", server);
-    ip(server, "link", "set", "nm1p", "up");
+    const { client, server } = nmPair("10.213.8.1/24");
     const env = new PeerEnv();
     await env.startBus();
-    await env.startNetworkManager(client, { "nm1.nmconnection": PROFILE }, { dispatcherDir: d, etcNetevd });
+    const { key } = await env.startOpenvpnServer(server, "tun0");
+    const vpn = nmOpenvpnProfile({ id: "vpn1", uuid: VPN_UUID, remote: "10.213.8.1", key });
+    await env.startNetworkManager(
+      client,
+      { "nm1.nmconnection": PROFILE, "vpn1.nmconnection": vpn },
+      { dispatcherDir: d, etcNetevd, openvpn: true },
+    );
     await env.startNmDispatcher(client, d, etcNetevd);
     const daemon = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress });
-    /** WHO's runs in order, as "SCRIPT ACTION"; netevd's of up and down (it also runs connectivity-change). */
+    /** WHO's runs in order, as "SCRIPT ACTION"; netevd's of up, down, vpn-up (it also runs connectivity-change). */
     const runs = (who: string) =>
       readdirSync(out)
         .filter(
           (f) =>
             f.startsWith(`${who}.`) &&
-            (who === "nm" || / (up|down)$/.test(f.split(".").slice(1, -1).join(" "))),
+            (who === "nm" || / (vpn-)?(up|down)$/.test(f.split(".").slice(1, -1).join(" "))),
         )
         .sort((a, b) => Number(a.split(".").pop()) - Number(b.split(".").pop()))
         .map((f) => f.split(".").slice(1, -1).join(" "));
@@ -102,6 +106,16 @@ describe.runIf(havePeers)("netevd-migrate --from-nm-dispatcher against the real 
         "20-both up",
         "30-vpn up",
       ]);
+      // A VPN: NetworkManager's dispatcher runs pre-up.d's script for vpn-pre-up, netevd the rest for vpn-up.
+      env.nmcli("--wait", "30", "connection", "up", "vpn1");
+      expect(
+        await waitFor(() => runs("nm").length >= 4 && runs("netevd").length >= 12),
+        daemon.output(),
+      ).toBe(true);
+      expect(runs("nm").slice(3)).toEqual(["20-both vpn-pre-up"]);
+      expect(runs("netevd").slice(9)).toEqual(["10-plain vpn-up", "20-both vpn-up", "30-vpn vpn-up"]);
+      expect(readFileSync(join(out, "vpn-up.netevd"), "utf8")).toBe("vpn up on tun0\n");
+      expect(readdirSync(out)).not.toContain("vpn-up.nm");
       daemon.child.kill("SIGTERM");
       expect(await daemon.exit).toBe(0);
     } finally {

@@ -3,6 +3,7 @@
 // itself), its reading of `networkctl status`, NetworkManager-dispatcher's
 // variables (DHCP options from the network kept in bounds), the Rust
 // netevd's flat JSON.
+import type { NmView } from "../../src/events/event";
 import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -112,37 +113,40 @@ describe("networkd-dispatcher style", () => {
   });
 });
 
+const VIEW: NmView = {
+  connection: {
+    id: "office",
+    uuid: "u-1",
+    path: "/org/freedesktop/NetworkManager/Settings/1",
+    filename: "/etc/x",
+    external: false,
+  },
+  iface: "eth0",
+  ipIface: "eth0",
+  ip4: {
+    addresses: [{ address: "10.0.0.5", prefix: 24 }],
+    gateway: "10.0.0.1",
+    routes: [
+      { dest: "0.0.0.0", prefix: 0, nextHop: "10.0.0.1", metric: 100 },
+      { dest: "10.0.0.0", prefix: 24, nextHop: "", metric: 100 },
+    ],
+    nameservers: ["10.0.0.1"],
+    domains: ["corp.example"],
+  },
+  ip6: null,
+  dhcp4: {
+    ip_address: "10.0.0.5",
+    "bad key": "x",
+    host_name: "a\nb",
+    domain_name: "x".repeat(5000),
+    routers: "10.0.0.1",
+  },
+  dhcp6: null,
+  activated: true,
+};
+
 describe("nm-dispatcher style", () => {
-  const view = {
-    connection: {
-      id: "office",
-      uuid: "u-1",
-      path: "/org/freedesktop/NetworkManager/Settings/1",
-      filename: "/etc/x",
-      external: false,
-    },
-    iface: "eth0",
-    ipIface: "eth0",
-    ip4: {
-      addresses: [{ address: "10.0.0.5", prefix: 24 }],
-      gateway: "10.0.0.1",
-      routes: [
-        { dest: "0.0.0.0", prefix: 0, nextHop: "10.0.0.1", metric: 100 },
-        { dest: "10.0.0.0", prefix: 24, nextHop: "", metric: 100 },
-      ],
-      nameservers: ["10.0.0.1"],
-      domains: ["corp.example"],
-    },
-    ip6: null,
-    dhcp4: {
-      ip_address: "10.0.0.5",
-      "bad key": "x",
-      host_name: "a\nb",
-      domain_name: "x".repeat(5000),
-      routers: "10.0.0.1",
-    },
-    dhcp6: null,
-  };
+  const view = VIEW;
 
   it("builds the variables as nm-dispatcher does: addresses with the gateway, routes without the default", () => {
     expect(nmDeviceEnv("up", view, true)).toEqual({
@@ -169,7 +173,11 @@ describe("nm-dispatcher style", () => {
   });
 
   it("leaves out a value NetworkManager took from the network with a control character in it", () => {
-    const env = nmDeviceEnv("up", { ...view, ip4: { ...view.ip4, domains: ["corp.example\nEVIL=1"] } }, true);
+    const env = nmDeviceEnv(
+      "up",
+      { ...view, ip4: { ...view.ip4!, domains: ["corp.example\nEVIL=1"] } },
+      true,
+    );
     expect(env).not.toHaveProperty("IP4_DOMAINS");
     expect(env.IP4_GATEWAY).toBe("10.0.0.1");
   });
@@ -185,6 +193,60 @@ describe("nm-dispatcher style", () => {
       "NM_DISPATCHER_ACTION",
       "PATH",
     ]);
+  });
+});
+
+describe("nm-dispatcher style, VPN actions", () => {
+  const parent: NmView = {
+    ...VIEW,
+    connection: { ...VIEW.connection!, id: "vpn1" },
+    ip4: { ...VIEW.ip4!, routes: [], nameservers: [], domains: [] },
+    dhcp4: null,
+  };
+  const tunnel = {
+    addresses: [{ address: "10.8.0.2", prefix: 32, peer: "10.8.0.1" }],
+    gateway: "",
+    routes: [{ dest: "10.9.0.0", prefix: 16, nextHop: "10.8.0.1", metric: 50 }],
+    nameservers: ["10.8.0.1"],
+    domains: [],
+  };
+  const empty6 = { addresses: [], gateway: "", routes: [], nameservers: [], domains: [] };
+
+  it("vpn-up: the VPN's connection, its parent device's configuration, VPN_IP_IFACE and VPN_IP4_*", () => {
+    const env = nmDeviceEnv(
+      "vpn-up",
+      { ...parent, vpn: { ipIface: "tun0", ip4: tunnel, ip6: empty6 } },
+      true,
+    );
+    expect(env).toMatchObject({
+      NM_DISPATCHER_ACTION: "vpn-up",
+      CONNECTION_ID: "vpn1",
+      DEVICE_IFACE: "eth0",
+      IP4_ADDRESS_0: "10.0.0.5/24 10.0.0.1",
+      IP4_NUM_ROUTES: "0",
+      VPN_IP_IFACE: "tun0",
+      VPN_IP4_ADDRESS_0: "10.8.0.2/32 0.0.0.0",
+      VPN_IP4_NUM_ADDRESSES: "1",
+      VPN_IP4_GATEWAY: "0.0.0.0",
+      VPN_IP4_ROUTE_0: "10.9.0.0/16 10.8.0.1 50",
+      VPN_IP4_NUM_ROUTES: "1",
+      VPN_IP4_NAMESERVERS: "10.8.0.1",
+      VPN_IP6_GATEWAY: "0.0.0.0",
+    });
+    expect(env).not.toHaveProperty("VPN_IP6_NUM_ROUTES");
+    expect(refusedByExecutor(env)).toEqual([]);
+  });
+
+  it("vpn-down: no VPN configuration but its empty IPv4 route count; no VPN_* for a VPN without its own interface", () => {
+    const down = nmDeviceEnv("vpn-down", { ...parent, vpn: { ipIface: "tun0", ip4: null, ip6: null } }, true);
+    expect(
+      Object.keys(down)
+        .filter((k) => k.startsWith("VPN_"))
+        .sort(),
+    ).toEqual(["VPN_IP4_NUM_ROUTES", "VPN_IP_IFACE"]);
+    expect(down.VPN_IP4_NUM_ROUTES).toBe("0");
+    const ipsec = nmDeviceEnv("vpn-up", { ...parent, vpn: { ipIface: null, ip4: tunnel, ip6: null } }, true);
+    expect(Object.keys(ipsec).filter((k) => k.startsWith("VPN_"))).toEqual([]);
   });
 });
 

@@ -10,6 +10,8 @@ import { DEVICE, NM, type Props, str } from "./names";
 
 /** NM_ACTIVATION_STATE_FLAG_EXTERNAL: a connection NetworkManager found configured, not one it made. */
 const ACTIVATION_EXTERNAL = 0x80;
+/** NMDeviceState ACTIVATED. */
+const DEVICE_ACTIVATED = 100;
 
 /** org.freedesktop.DBus.Properties.GetAll on one of NetworkManager's objects. */
 export type GetAll = (path: string, iface: string) => Promise<Props>;
@@ -33,12 +35,13 @@ export async function deviceDetails(
     ip6: ip6 && withoutSearches(ip6),
     dhcp4,
     dhcp6,
+    activated: Number(props.State?.value ?? 0) === DEVICE_ACTIVATED,
   };
   return { dns, domains, dhcp: dhcp4 ? dhcpFromOptions(dhcp4) : null, nm };
 }
 
 /** One IP configuration; `searches` holds its Domains and Searches both (the resolver's list). */
-async function ipConfig(
+export async function ipConfig(
   getAll: GetAll,
   path: string,
   family: 4 | 6,
@@ -62,7 +65,11 @@ async function ipConfig(
   const domains = (c.Domains?.value ?? []) as string[];
   const searches = [...domains, ...((c.Searches?.value ?? []) as string[])];
   return {
-    addresses: dicts("AddressData").map((a) => ({ address: text(a, "address"), prefix: num(a, "prefix") })),
+    addresses: dicts("AddressData").map((a) => ({
+      address: text(a, "address"),
+      prefix: num(a, "prefix"),
+      ...(text(a, "peer") ? { peer: text(a, "peer") } : {}),
+    })),
     gateway: str(c, "Gateway"),
     routes: dicts("RouteData").map((r) => ({
       dest: text(r, "dest"),
@@ -88,7 +95,7 @@ async function dhcpOptions(
   return out;
 }
 
-async function connection(getAll: GetAll, path: string): Promise<NmView["connection"]> {
+export async function connection(getAll: GetAll, path: string): Promise<NmView["connection"]> {
   if (path === "/") return null;
   const ac = await getAll(path, `${NM}.Connection.Active`);
   const settings = str(ac, "Connection", "/");
@@ -130,7 +137,7 @@ function dhcpFromOptions(o: Record<string, string>): DhcpInfo | null {
 }
 
 /** nm-dispatcher's IPn_DOMAINS is the configuration's Domains only. */
-function withoutSearches(c: NmIpConfig & { searches: string[] }): NmIpConfig {
+export function withoutSearches(c: NmIpConfig & { searches: string[] }): NmIpConfig {
   const { searches: _, ...rest } = c;
   return rest;
 }

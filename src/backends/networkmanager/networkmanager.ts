@@ -7,8 +7,10 @@ import type { Message } from "dbus-next";
 import { ServiceWatch, type WatchConnection } from "../service-watch";
 import type { LinkDetails } from "../../links/link-table";
 import type { Backend, BackendSink } from "../types";
+import type { NmView } from "../../events/event";
 import { deviceDetails } from "./details";
 import { DEVICE, NM, NM_PATH, PROPS, type Props, str } from "./names";
+import { VPN_CONNECTION, VpnConnections } from "./vpn";
 
 const DEVICE_STATES: Record<number, string> = {
   0: "unknown",
@@ -59,6 +61,7 @@ const changed = (iface: string, path: string, pathKey = "path") =>
 const MATCHES = [
   `type='signal',sender='${NM}',interface='${DEVICE}',member='StateChanged',path_namespace='${NM_PATH}/Devices'`,
   `type='signal',sender='${NM}',interface='${NM}',path='${NM_PATH}'`,
+  `type='signal',sender='${NM}',interface='${VPN_CONNECTION}',member='VpnStateChanged',path_namespace='${NM_PATH}/ActiveConnection'`,
   // Connectivity, the host name, a device's DHCP configuration and its options (dhcp4-change …).
   changed(NM, NM_PATH),
   changed(`${NM}.Settings`, SETTINGS_PATH),
@@ -70,11 +73,15 @@ const MATCHES = [
 
 /** DHCP configurations remembered until their device names them; older ones are forgotten. */
 const MAX_UNOWNED = 16;
+/** VPN events' views kept for their details, at most. */
+const MAX_VPN_VIEWS = 64;
 
 export interface NetworkManagerOptions extends WatchConnection {
   sink: BackendSink;
   /** The kernel's ifindex for an interface name (undefined: not known yet). */
   ifindexOf: (name: string) => number | undefined;
+  /** The kernel's link that holds an address now. */
+  holderOf: (address: string) => { index: number; name: string } | undefined;
 }
 
 interface Device {
@@ -107,8 +114,24 @@ export class NetworkManagerBackend implements Backend {
    * while NetworkManager exports its objects, and signals come meanwhile).
    */
   private readonly signalled = new Set<"hostname" | "connectivity-change" | "dns-change">();
+  private readonly vpns: VpnConnections;
+  /** The view of each link's latest vpn-up and vpn-down, for its details (newest last). */
+  private readonly vpnViews = new Map<string, NmView>();
 
   constructor(private readonly opts: NetworkManagerOptions) {
+    this.vpns = new VpnConnections({
+      getAll: (path, iface) => this.getAll(path, iface),
+      log: opts.log,
+      device: (path) => this.devices.get(path),
+      holder: opts.holderOf,
+      send: (ifindex, event, view) => {
+        const key = `${event} ${ifindex}`;
+        this.vpnViews.delete(key);
+        this.vpnViews.set(key, view);
+        if (this.vpnViews.size > MAX_VPN_VIEWS) this.vpnViews.delete(this.vpnViews.keys().next().value!);
+        opts.sink.event?.(ifindex, event);
+      },
+    });
     this.watch = new ServiceWatch({
       service: NM,
       label: "NetworkManager",
@@ -162,6 +185,7 @@ export class NetworkManagerBackend implements Backend {
       this.devices.delete(path);
       this.opts.sink.removed?.(d.ifindex);
     }
+    await this.vpns.enumerate((manager.ActiveConnections?.value ?? []) as string[]);
   }
 
   /** Reads a device's interface name and state; maps it to the kernel's link. */
@@ -330,6 +354,10 @@ export class NetworkManagerBackend implements Backend {
       else void this.addDevice(msg.path, false);
       return;
     }
+    if (msg.interface === VPN_CONNECTION && msg.member === "VpnStateChanged" && msg.path) {
+      this.vpns.stateChanged(msg.path, Number((msg.body as [number])[0]));
+      return;
+    }
     if (msg.interface !== NM || msg.path !== NM_PATH) return;
     if (msg.member === "StateChanged") {
       const [state] = msg.body as [number];
@@ -350,9 +378,13 @@ export class NetworkManagerBackend implements Backend {
 
   /**
    * DNS servers and domains from the device's Ip4Config/Ip6Config; DHCP data
-   * from Dhcp4Config; and the whole view nm-dispatcher style scripts get.
+   * from Dhcp4Config; and the whole view nm-dispatcher style scripts get. For
+   * vpn-up and vpn-down, the VPN's view read when NetworkManager signalled it.
    */
-  async details(ifindex: number): Promise<LinkDetails | null> {
+  async details(ifindex: number, event?: string): Promise<LinkDetails | null> {
+    const vpn =
+      event === "vpn-up" || event === "vpn-down" ? this.vpnViews.get(`${event} ${ifindex}`) : undefined;
+    if (vpn) return { dns: [], domains: [], dhcp: null, nm: vpn };
     const device = [...this.devices.values()].find((d) => d.ifindex === ifindex);
     if (!device) return null;
     try {

@@ -30,7 +30,8 @@ function noWait(path: string): boolean {
 /** Addresses and routes given per configuration, at most (the environment stays bounded). */
 const MAX_ITEMS = 256;
 
-function ipItems(prefix: "IP4" | "IP6", full: NmIpConfig): Record<string, string> {
+function ipItems(prefix: "IP4" | "IP6" | "VPN_IP4" | "VPN_IP6", full: NmIpConfig): Record<string, string> {
+  const v4 = prefix.endsWith("IP4");
   const c = {
     ...full,
     addresses: full.addresses.slice(0, MAX_ITEMS),
@@ -46,10 +47,10 @@ function ipItems(prefix: "IP4" | "IP6", full: NmIpConfig): Record<string, string
   const routes = c.routes.filter((r) => r.prefix !== 0);
   routes.forEach(
     (r, i) =>
-      (env[`${prefix}_ROUTE_${i}`] =
-        `${r.dest}/${r.prefix} ${r.nextHop || (prefix === "IP4" ? any : "::")} ${r.metric}`),
+      (env[`${prefix}_ROUTE_${i}`] = `${r.dest}/${r.prefix} ${r.nextHop || (v4 ? any : "::")} ${r.metric}`),
   );
-  if (routes.length) env[`${prefix}_NUM_ROUTES`] = String(routes.length);
+  // IPv4's count is there even when it is 0 (nm-dispatcher's "historic reasons").
+  if (routes.length || v4) env[`${prefix}_NUM_ROUTES`] = String(routes.length);
   env[`${prefix}_GATEWAY`] = gateway;
   return env;
 }
@@ -66,7 +67,11 @@ function dhcpItems(prefix: "DHCP4" | "DHCP6", options: Record<string, string>): 
   return env;
 }
 
-/** The variables of a device action, from NetworkManager's view (null: the device is down). */
+/**
+ * The variables of a device action, from NetworkManager's view; `withConfig`:
+ * the device's configurations too. A VPN's own (VPN_*) come with its own
+ * interface only, as nm-dispatcher gives them.
+ */
 export function nmDeviceEnv(action: string, view: NmView, withConfig: boolean): Record<string, string> {
   const env: Record<string, string> = { PATH: NM_PATH, NM_DISPATCHER_ACTION: action };
   const c = view.connection;
@@ -85,11 +90,21 @@ export function nmDeviceEnv(action: string, view: NmView, withConfig: boolean): 
     if (view.ip6) Object.assign(env, ipItems("IP6", view.ip6));
     if (view.dhcp6) Object.assign(env, dhcpItems("DHCP6", view.dhcp6));
   }
+  if (view.vpn?.ipIface) {
+    env.VPN_IP_IFACE = view.vpn.ipIface;
+    if (view.vpn.ip4) Object.assign(env, ipItems("VPN_IP4", view.vpn.ip4));
+    // vpn-down's IPv4 configuration is an empty one: its route count alone.
+    else env.VPN_IP4_NUM_ROUTES = "0";
+    if (view.vpn.ip6) Object.assign(env, ipItems("VPN_IP6", view.vpn.ip6));
+  }
   // Domains, host names and option values reach NetworkManager from the network:
   // a value with a control character, or of more than MAX_VALUE bytes, is left out.
   for (const [k, v] of Object.entries(env)) if (v.length > MAX_VALUE || hasControl(v)) delete env[k];
   return env;
 }
+
+/** Events that are nm-dispatcher actions of the same name ($1 the link's name). */
+const NM_ACTIONS = new Set(["dhcp4-change", "dhcp6-change", "vpn-up", "vpn-down"]);
 
 /** Devices remembered as up, at most. */
 const MAX_REMEMBERED = 4096;
@@ -127,7 +142,7 @@ export function nmDispatcherStyle(): ScriptStyle {
         if (!up.has(index)) up.set(index, null);
       } else if (DOWN_STATES.has(e.event) && up.has(index)) {
         action = "down";
-      } else if (e.event === "dhcp4-change" || e.event === "dhcp6-change") action = e.event;
+      } else if (NM_ACTIONS.has(e.event)) action = e.event;
       if (!action) return [];
       planned.set(index, { action, last: action === "down" ? (up.get(index) ?? null) : null });
       if (action === "down") up.delete(index);
@@ -145,8 +160,10 @@ export function nmDispatcherStyle(): ScriptStyle {
         return Promise.resolve(p.last ? nmDeviceEnv("down", p.last, false) : fallback("down", e));
       const view = e.nm ?? null;
       if (p.action === "up" && up.has(e.link.index)) up.set(e.link.index, view);
-      // nm-dispatcher gets a device's configurations only once it is activated.
-      const configured = p.action === "up" || e.state.administrative === "activated";
+      // nm-dispatcher gets a device's configurations only once it is activated
+      // (a VPN's event: its parent device's, which is not the event's link).
+      const configured =
+        p.action === "up" || (view?.vpn ? view.activated : e.state.administrative === "activated");
       return Promise.resolve(view ? nmDeviceEnv(p.action, view, configured) : fallback(p.action, e));
     },
     rule: styleRule("nm-dispatcher"),
