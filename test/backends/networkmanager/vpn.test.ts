@@ -80,7 +80,9 @@ function setup(holders: Record<string, { index: number; name: string }>, table =
   return {
     vpns,
     sent,
-    holdFirstAnswer: () => (gate = new Promise<void>((r) => (open = r))),
+    holdFirstAnswer: () => {
+      gate = new Promise<void>((r) => (open = r));
+    },
     /** Answers once the reading has asked. */
     release: async () => {
       await until(() => asked);
