@@ -29,7 +29,10 @@ export function recordScriptResult(
   audit: (entry: AuditEntry) => void,
 ): void {
   if (metrics) {
-    metrics.scriptRuns.inc({ result: resultOf(r) });
+    const result = resultOf(r);
+    metrics.scriptRuns.inc({ result, script: r.name });
+    metrics.scriptFailing.set({ script: r.name }, result === "success" ? 0 : 1);
+    if (r.privilegedRefusal) metrics.privilegedRefusals.inc();
     metrics.scriptDuration.observe(r.durationMs / 1000);
     metrics.eventToScript.observe(Math.max(0, Date.now() - r.durationMs - e.time.getTime()) / 1000);
   }

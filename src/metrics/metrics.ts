@@ -38,8 +38,19 @@ export class Metrics {
   });
   readonly scriptRuns = new Counter({
     name: "netevd_script_runs_total",
-    help: "Scripts run, by result (success, failure, timeout, error)",
-    labelNames: ["result"],
+    help: "Scripts run, by result (success, failure, timeout, error) and script (its file name)",
+    labelNames: ["result", "script"],
+    registers: [this.registry],
+  });
+  readonly scriptFailing = new Gauge({
+    name: "netevd_script_failing",
+    help: "1 when the script's last run failed, timed out or could not start; 0 when it succeeded",
+    labelNames: ["script"],
+    registers: [this.registry],
+  });
+  readonly privilegedRefusals = new Counter({
+    name: "netevd_privileged_refusals_total",
+    help: "Privileged hook runs netevd-privileged refused (or could not be asked for)",
     registers: [this.registry],
   });
   readonly scriptDuration = new Histogram({
@@ -130,6 +141,11 @@ export class Metrics {
         this.labels(b.backend, b.auto ? "auto" : "configured", b.problem ? "false" : "true").set(1);
       },
     });
+    new Gauge({
+      name: "netevd_start_time_seconds",
+      help: "When the daemon started, in seconds since the epoch (a restart changes it)",
+      registers: [this.registry],
+    }).set(Math.round(Date.now() / 1000 - process.uptime()));
     new Gauge({
       name: "netevd_build_info",
       help: "netevd's version",

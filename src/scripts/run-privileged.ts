@@ -32,6 +32,7 @@ export async function runPrivileged(
       signal: null,
       timedOut: false,
       spawnError: `refused by netevd-privileged: ${reply.refused}`,
+      privilegedRefusal: true,
     };
   o.log.debug(`${script.path} ran as root in ${reply.unit}`, { script: script.name, unit: reply.unit });
   return {

@@ -51,6 +51,8 @@ export interface ScriptResult {
   durationMs: number;
   /** Set when the script could not be started (ENOEXEC, EACCES, …). */
   spawnError?: string;
+  /** netevd-privileged refused to run it (spawnError says why). */
+  privilegedRefusal?: boolean;
   outputTruncated: boolean;
 }
 

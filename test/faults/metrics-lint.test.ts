@@ -39,6 +39,11 @@ describe.runIf(canNetns)("metrics as served", () => {
       ),
     ).toBe(true);
     const local = (await httpGet({ socketPath: socket }, "/metrics")).text;
+    // Per script: its runs by result, and whether its last run failed; when the daemon started.
+    expect(local).toMatch(/^netevd_script_runs_total\{result="success",script="10-ok"\} 1$/m);
+    expect(local).toMatch(/^netevd_script_failing\{script="10-ok"\} 0$/m);
+    const started = Number(/^netevd_start_time_seconds (\d+)$/m.exec(local)?.[1]);
+    expect(Math.abs(started - Date.now() / 1000)).toBeLessThan(600);
     // metrics.listen is on the namespace's loopback.
     const tcp = spawnSync(
       "ip",

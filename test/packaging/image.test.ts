@@ -167,7 +167,7 @@ describe.runIf(canNetns)("OCI image", () => {
       ],
       { encoding: "utf8", timeout: 10_000 },
     );
-    expect(metrics.stdout).toMatch(/^netevd_script_runs_total\{result="success"\} [1-9]/m);
+    expect(metrics.stdout).toMatch(/^netevd_script_runs_total\{result="success",script="[^"]+"\} [1-9]/m);
   }, 240_000);
 
   it("as uid 0 with only NET_ADMIN (what Kubernetes gives the DaemonSet): the script still has no capabilities", async () => {

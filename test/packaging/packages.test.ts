@@ -48,6 +48,11 @@ describe("package definitions", () => {
     expect(debPaths).toContain("/usr/share/zsh/vendor-completions/_netevd");
     expect(debPaths).not.toContain("/usr/share/zsh/site-functions/_netevd");
     expect(rpmPaths).toContain("/usr/share/zsh/site-functions/_netevd");
+    // Prometheus rules ship in every kind.
+    for (const kind of ["deb", "rpm", "archlinux"] as const)
+      expect(resolveFor(c, kind).contents.map((x) => x.dst)).toContain(
+        "/usr/share/netevd/prometheus/netevd-rules.yml",
+      );
     expect(resolveFor(c, "deb").scripts.postinstall).toBe("packaging/deb/postinst");
     expect(resolveFor(c, "rpm").depends).toContain("systemd");
   });

@@ -88,6 +88,7 @@ check "rt_protos name installed" grep -q "177	netevd" /etc/iproute2/rt_protos.d/
 check "man pages installed" test -f /usr/share/man/man8/netevd.8.gz -a -f /usr/share/man/man5/netevd.yaml.5.gz -a -f /usr/share/man/man8/netevd-migrate.8.gz
 check "netevd-scripts(7) installed" test -f /usr/share/man/man7/netevd-scripts.7.gz
 check "JSON Schemas installed (configuration, events)" test -f /usr/share/netevd/netevd.schema.json -a -f /usr/share/netevd/netevd-event.v1.schema.json
+check "Prometheus rules installed" grep -q "alert: NetevdHookFailing" /usr/share/netevd/prometheus/netevd-rules.yml
 check "bash completion installed" test -f /usr/share/bash-completion/completions/netevd
 check "example scripts installed" test -f /usr/share/doc/netevd/examples/50-log-event.sh
 check "netevd --version runs without Node.js" /usr/bin/netevd --version
