@@ -9,24 +9,29 @@ import { parseAllDocuments } from "yaml";
 import { loadConfigBytes } from "../../src/config/load";
 
 const file = join(__dirname, "..", "..", "packaging", "kubernetes", "netevd.yaml");
+const podMonitorFile = join(__dirname, "..", "..", "packaging", "kubernetes", "netevd-podmonitor.yaml");
 
 // kubernetes-models is an ES module; this test file is CommonJS.
 const models = async () => ({
   DaemonSet: (await import("kubernetes-models/apps/v1/DaemonSet")).DaemonSet,
   ConfigMap: (await import("kubernetes-models/v1/ConfigMap")).ConfigMap,
+  PodMonitor: (await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor"))
+    .PodMonitor,
 });
 type Models = Awaited<ReturnType<typeof models>>;
 type DaemonSetDoc = NonNullable<ConstructorParameters<Models["DaemonSet"]>[0]>;
 type ConfigMapDoc = NonNullable<ConstructorParameters<Models["ConfigMap"]>[0]>;
+type PodMonitorDoc = NonNullable<ConstructorParameters<Models["PodMonitor"]>[0]>;
 type Pod = { kind: string; spec: { template: { spec: Record<string, unknown> } } };
 
 // The kubelet reads YAML 1.1: 0755 is octal there.
-const docs = (): { kind: string }[] =>
-  parseAllDocuments(readFileSync(file, "utf8"), { version: "1.1" }).map((d) => d.toJS() as { kind: string });
+const docs = (path = file): { kind: string }[] =>
+  parseAllDocuments(readFileSync(path, "utf8"), { version: "1.1" }).map((d) => d.toJS() as { kind: string });
 
 function validate(m: Models, doc: { kind: string }): void {
   if (doc.kind === "DaemonSet") new m.DaemonSet(doc as unknown as DaemonSetDoc).validate();
   else if (doc.kind === "ConfigMap") new m.ConfigMap(doc as unknown as ConfigMapDoc).validate();
+  else if (doc.kind === "PodMonitor") new m.PodMonitor(doc as unknown as PodMonitorDoc).validate();
   else throw new Error(`unexpected kind ${doc.kind}`);
 }
 
@@ -74,5 +79,24 @@ describe("Kubernetes manifest", () => {
     expect(loaded.config?.metrics.listen).toBe("0.0.0.0:9171");
     expect(loaded.config?.api.socket.startsWith(`${mounts.run}/`)).toBe(true);
     for (const body of Object.values(scripts.data ?? {})) expect(body.startsWith("#!/bin/sh\n")).toBe(true);
+  });
+
+  it("a PodMonitor for the Prometheus Operator: valid for its schema, scraping the DaemonSet's metrics port as job netevd", async () => {
+    const m = await models();
+    const [pm] = docs(podMonitorFile) as unknown as [PodMonitorDoc & { kind: string }];
+    expect(pm.kind).toBe("PodMonitor");
+    validate(m, pm);
+    const broken = structuredClone(pm) as unknown as { spec: { podMetricsEndpoints: unknown } };
+    broken.spec.podMetricsEndpoints = "metrics";
+    expect(() => validate(m, broken as unknown as { kind: string })).toThrow(/podMetricsEndpoints/);
+    const ds = docs()[2] as unknown as DaemonSetDoc;
+    const podLabels = ds.spec?.template.metadata?.labels ?? {};
+    expect(podLabels).toMatchObject(pm.spec.selector.matchLabels ?? {});
+    expect(pm.metadata?.namespace).toBe(ds.metadata?.namespace);
+    expect(pm.spec.namespaceSelector?.matchNames).toEqual([ds.metadata?.namespace]);
+    const ports = ds.spec?.template.spec?.containers[0]?.ports?.map((p) => p.name);
+    expect(ports).toContain(pm.spec.podMetricsEndpoints?.[0]?.port);
+    // The job label the shipped rules expect comes from the pods' label named by jobLabel.
+    expect(podLabels[pm.spec.jobLabel ?? ""]).toBe("netevd");
   });
 });
