@@ -26,14 +26,18 @@ export function readCommandList(text = readFileSync(LIST_FILE, "utf8")) {
 const SEARCH = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/sbin", "/usr/sbin", "/sbin"];
 
 export function onPath(command) {
-  return SEARCH.some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  // A program outside PATH (systemd's under /lib/systemd) is listed by its absolute path.
+  if (command.startsWith("/")) return executable(command);
+  return SEARCH.some((dir) => executable(join(dir, command)));
+}
+
+function executable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Rows this machine needs ("host", "machine") whose command is not on PATH. */

@@ -21,6 +21,7 @@ import { buildDeb } from "../../tools/packaging/deb";
 import { isConfig, loadNfpm, resolveFor, validateNfpm } from "../../tools/packaging/nfpm-config";
 import { buildRpm } from "../../tools/packaging/rpm";
 import { renderConfigManPage } from "../../src/config/man-page";
+import { shipJournal } from "../helpers/journal-remote";
 import { isRoot, tempDir } from "../helpers/tmp";
 
 const root = join(__dirname, "..", "..");
@@ -283,7 +284,7 @@ const container = join(__dirname, "container");
 const REPO_DIR = { deb: "apt", rpm: "rpm", pacman: "arch" } as const;
 
 /** Boots the container on the format's signed repository (dist/repo/), and an upgrade package if given. */
-function bootTest(format: "deb" | "rpm" | "pacman", newPkg?: string): string {
+function bootTest(format: "deb" | "rpm" | "pacman", newPkg?: string): { log: string; out: string } {
   const input = tempDir();
   chmodSync(input, 0o755);
   cpSync(join(dist, "repo", REPO_DIR[format]), join(input, "repo", REPO_DIR[format]), { recursive: true });
@@ -295,8 +296,8 @@ function bootTest(format: "deb" | "rpm" | "pacman", newPkg?: string): string {
   return boot("install-test.sh", input, 240, `${format} container test`);
 }
 
-/** Boots the container with `input` at /in, runs `script` in it; its log, checked for exit 0. */
-function boot(script: string, input: string, seconds: number, label: string): string {
+/** Boots the container with `input` at /in, runs `script` in it; its log, checked for exit 0, and its results (boot-run.sh's OUTDIR). */
+function boot(script: string, input: string, seconds: number, label: string): { log: string; out: string } {
   const out = join(tempDir(), "out");
   const r = run(join(container, "boot-run.sh"), [
     "-r",
@@ -315,7 +316,7 @@ function boot(script: string, input: string, seconds: number, label: string): st
   // The container test prints every check; show them in the test output.
   console.log(`--- ${label} ---\n${log}`);
   expect(r.status, log).toBe(0);
-  return log;
+  return { log, out };
 }
 
 /** A newer version built from the same nfpm file: the upgrade path. */
@@ -333,13 +334,25 @@ describe.runIf(canBoot)("install in a booted systemd container", () => {
     expect(r.status, r.stderr).toBe(0);
   }, 600_000);
 
-  it(".deb: apt installs from the signed repository (and refuses a tampered one), enable --now, script as netevd with CapEff 0, upgrade keeps the edit and restarts, dpkg -r/-P", () => {
-    const log = bootTest("deb", upgradePackage("deb"));
+  it(".deb: apt installs from the signed repository (and refuses a tampered one), enable --now, script as netevd with CapEff 0, upgrade keeps the edit and restarts, dpkg -r/-P; its journal shipped to systemd-journal-remote", async () => {
+    const { log, out } = bootTest("deb", upgradePackage("deb"));
     expect(log).toContain("FAILURES: 0");
+    // The container's journal shipped to a central systemd-journal-remote: netevd's fields find the failed hook there.
+    const central = await shipJournal(join(out, "journal"));
+    const found = run("journalctl", [
+      "-D",
+      central,
+      "--no-pager",
+      "-o",
+      "cat",
+      "NETEVD_SCRIPT=60-fails",
+      "NETEVD_EXIT_STATUS=3",
+    ]);
+    expect(found.stdout + found.stderr).toContain("exited with status 3");
   }, 300_000);
 
   it(".rpm: rpm -K and dnf repoquery on the signed repository, rpm -i --nodeps, enable --now, upgrade, rpm -e", () => {
-    const log = bootTest("rpm", upgradePackage("rpm"));
+    const { log } = bootTest("rpm", upgradePackage("rpm"));
     expect(log).toContain("FAILURES: 0");
   }, 300_000);
 
@@ -354,7 +367,7 @@ describe.runIf(canBoot)("install in a booted systemd container", () => {
     expect(list).toContain("netevd /usr/share/zsh/site-functions/_netevd");
     // The edited configuration survives upgrades: pacman's backup list, in the package's .PKGINFO.
     expect(run("bsdtar", ["-xOf", pkg, ".PKGINFO"]).stdout).toContain("backup = etc/netevd/netevd.yaml");
-    const log = bootTest("pacman");
+    const { log } = bootTest("pacman");
     expect(log).toContain("FAILURES: 0");
   }, 300_000);
 });
@@ -370,7 +383,7 @@ function bootHost(host: string): string {
   const deb = readdirSync(dist).find((f) => /^netevd_.*_amd64\.deb$/.test(f)) as string;
   copyFileSync(join(dist, deb), join(input, "netevd.deb"));
   writeFileSync(join(input, "case"), host);
-  return boot("backend-hosts.sh", input, 150, `backend host: ${host}`);
+  return boot("backend-hosts.sh", input, 150, `backend host: ${host}`).log;
 }
 
 describe.runIf(canBoot)("the shipped configuration on each kind of host (backend: auto)", () => {

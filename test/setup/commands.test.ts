@@ -89,7 +89,8 @@ describe("scripts/commands.list", () => {
       spawnSync("sh", ["-c", `command -v ${c}`], { encoding: "utf8" }).stdout.trim();
     for (const line of readFileSync(LIST, "utf8").split("\n")) {
       const command = /^(\S+)\s+\S+\s+(host|machine)\b/.exec(line)?.[1];
-      if (!command || command === "makepkg") continue;
+      // Programs listed by an absolute path do not depend on PATH.
+      if (!command || command === "makepkg" || command.startsWith("/")) continue;
       const path = which(command);
       if (path) symlinkSync(path, join(bin, command));
     }
