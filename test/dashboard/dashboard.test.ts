@@ -103,10 +103,16 @@ describe.runIf(canNetns)("netevd dashboard", () => {
     // The backend in use and how it was chosen (pinned in this configuration).
     expect(await page.textContent("#summary")).toContain("backend none (configured)");
     // The policy tables: ve0's rule for its address; the event; the runs with their exit status.
+    // A function, not a string: the page's CSP (script-src 'self') forbids the eval a string
+    // predicate needs once Playwright polls it in the page. (It runs in the page: its document.)
+    type Page = { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } };
     const rowWith = (table: string, text: string) =>
       page.waitForFunction(
-        `[...document.querySelectorAll("#${table} tbody tr")].some((r) => r.textContent.includes(${JSON.stringify(text)}))`,
-        undefined,
+        ([t, want]) =>
+          Array.from((globalThis as unknown as Page).document.querySelectorAll(`#${t} tbody tr`)).some((r) =>
+            r.textContent?.includes(want),
+          ),
+        [table, text] as const,
         { timeout: 5000 },
       );
     await rowWith("rules", "192.0.2.9");

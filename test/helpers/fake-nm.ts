@@ -98,6 +98,8 @@ export class FakeNetworkManager {
   }
 
   private handle(bus: MessageBus, msg: Message): boolean {
+    // A call read after stop(): its connection is closed, and a reply would throw out of dbus-next.
+    if (this.bus !== bus) return true;
     if (msg.type !== MessageType.METHOD_CALL) return false;
     const reply = (sig: string, body: unknown[]) => bus.send(Message.newMethodReturn(msg, sig, body));
     const path = msg.path ?? "";

@@ -17,6 +17,9 @@ const models = async () => ({
   ConfigMap: (await import("kubernetes-models/v1/ConfigMap")).ConfigMap,
   PodMonitor: (await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor"))
     .PodMonitor,
+  PrometheusRule: (
+    await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule")
+  ).PrometheusRule,
 });
 type Models = Awaited<ReturnType<typeof models>>;
 type DaemonSetDoc = NonNullable<ConstructorParameters<Models["DaemonSet"]>[0]>;
@@ -98,5 +101,23 @@ describe("Kubernetes manifest", () => {
     expect(ports).toContain(pm.spec.podMetricsEndpoints?.[0]?.port);
     // The job label the shipped rules expect comes from the pods' label named by jobLabel.
     expect(podLabels[pm.spec.jobLabel ?? ""]).toBe("netevd");
+  });
+
+  it("the shipped Prometheus rules wrapped as docs/operations.md shows are a valid PrometheusRule", async () => {
+    const m = await models();
+    const rules = readFileSync(
+      join(__dirname, "..", "..", "packaging", "prometheus", "netevd-rules.yml"),
+      "utf8",
+    );
+    const wrapped = `apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: netevd, namespace: kube-system}
+spec:
+${rules.replace(/^/gm, "  ")}`;
+    const doc = parseAllDocuments(wrapped)[0]!.toJS() as ConstructorParameters<Models["PrometheusRule"]>[0];
+    new m.PrometheusRule(doc).validate();
+    expect(doc?.spec.groups?.flatMap((g) => g.rules ?? []).filter((r) => r.alert)).toHaveLength(12);
+    const docs = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
+    expect(docs).toContain("sed 's/^/  /' /usr/share/netevd/prometheus/netevd-rules.yml");
   });
 });
