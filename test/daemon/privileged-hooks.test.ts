@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, veth } from "../helpers/netns";
-import { waitFor } from "../helpers/proc";
+import { httpGet } from "../helpers/http";
+import { waitFor, waitForAsync } from "../helpers/proc";
 import { startExecutor } from "../helpers/privileged";
 import { rootOnlyDir, tempDir, writeScript } from "../helpers/tmp";
 
@@ -66,5 +67,38 @@ audit: { enabled: true, path: ${audit} }
       .find((e) => JSON.stringify(e).includes("20-root"));
     expect(JSON.stringify(entry)).toMatch(/"exit_code":4/);
     expect(d.output()).toMatch(/20-root exited with status 4/);
+  }, 60_000);
+
+  it("a run the executor cannot be asked for counts as a refusal in the metrics, and the hook as failing", async () => {
+    const dir = rootOnlyDir();
+    writeScript(join(dir, "routable.d"), "20-root", "exit 0");
+    const run = tempDir();
+    chmodSync(run, 0o777);
+    const api = join(run, "api.sock");
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(
+      config,
+      `system: { backend: none, user: nobody }
+monitoring: { exclude: [pr1] }
+scripts: { dir: ${dir}, privileged: { scripts: [routable.d/20-root] } }
+api: { socket: ${api} }
+`,
+    );
+    const ns = createNetns();
+    // No executor listens there (netevd-privileged.socket stopped).
+    const d = startDaemon(ns, config, { NETEVD_PRIVILEGED_SOCKET: join(run, "absent.sock") });
+    cleanups.push(() => d.child.kill("SIGKILL"));
+    expect(await waitFor(() => d.output().includes("ready: ")), d.output()).toBe(true);
+    veth(ns, "pr0", "pr1");
+    ip(ns, "addr", "add", "192.0.2.9/24", "dev", "pr0");
+    ip(ns, "route", "add", "default", "via", "192.0.2.1");
+    const metrics = async () => (await httpGet({ socketPath: api }, "/metrics")).text;
+    expect(
+      await waitForAsync(async () => /^netevd_privileged_refusals_total [1-9]\d*$/m.test(await metrics())),
+      d.output(),
+    ).toBe(true);
+    const text = await metrics();
+    expect(text).toMatch(/^netevd_script_failing\{script="20-root"\} 1$/m);
+    expect(text).toMatch(/^netevd_script_runs_total\{result="error",script="20-root"\} [1-9]\d*$/m);
   }, 60_000);
 });
