@@ -321,6 +321,41 @@ describe("scale", () => {
     }
   });
 
+  it("idle RSS by module: what loading each costs over bare Node, with the unit's flags", async () => {
+    // Each in a process of its own that loads it and idles; the median of three.
+    const rss = async (load: string) => {
+      const s: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const p = spawn(
+          process.execPath,
+          [...SHIPPED.split(" "), "-e", `${load}; setInterval(() => {}, 1000)`],
+          {
+            stdio: "ignore",
+            cwd: join(__dirname, ".."),
+          },
+        );
+        await sleep(1500);
+        s.push(rssMb(p.pid as number));
+        p.kill();
+      }
+      return s.sort((a, b) => a - b)[1] as number;
+    };
+    const bare = await rss("0");
+    row("idle RSS by module", "bare Node", bare, "MB");
+    const modules: [string, string][] = [
+      ["dbus-next (D-Bus)", "require('dbus-next')"],
+      ["prom-client (metrics)", "require('prom-client')"],
+      ["zod (the configuration's schema)", "require('zod')"],
+      ["yaml", "require('yaml')"],
+      ["node:http (API, metrics.listen)", "require('node:http')"],
+      ["src/config/schema", "require('./dist/src/config/schema.js')"],
+      ["src/metrics/metrics", "require('./dist/src/metrics/metrics.js')"],
+      ["src/daemon/daemon (everything the daemon loads)", "require('./dist/src/daemon/daemon.js')"],
+    ];
+    for (const [name, load] of modules)
+      row("idle RSS by module", `+ ${name}`, (await rss(load)) - bare, "MB");
+  });
+
   it("starting a process: child_process.spawn() against posix_spawn, small and large heap", async () => {
     const time = (start: () => { pid?: number }) => {
       const s: number[] = [];
