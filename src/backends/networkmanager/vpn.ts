@@ -59,7 +59,11 @@ export class VpnConnections {
         const state = Number((await this.opts.getAll(path, VPN_CONNECTION)).VpnState?.value ?? 0);
         if (state !== VPN_ACTIVATED) continue;
         seen.add(path);
-        if (!this.up.has(path)) await this.activated(path, true);
+        // In the VPN's queue: a down signalled meanwhile runs after this reading, and finds it.
+        if (!this.up.has(path)) {
+          this.queue(path, () => this.activated(path, true));
+          await this.chain.get(path);
+        }
       } catch (err) {
         this.opts.log.debug(`VPN ${path} vanished: ${(err as Error).message}`);
       }

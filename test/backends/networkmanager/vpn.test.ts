@@ -58,16 +58,15 @@ function objects(vpnState = 5): Record<string, Record<string, { value: unknown }
 
 function setup(holders: Record<string, { index: number; name: string }>, table = objects()) {
   const sent: { ifindex: number; event: string; view: NmView }[] = [];
-  // A test may hold the first answer back: a reading still on its way while signals come.
+  // A test may hold an answer back: a reading still on its way while signals come.
   let gate: Promise<void> | undefined;
+  let holdAt = 0;
   let open = () => {};
-  let asked = false;
+  let asked = 0;
   const vpns = new VpnConnections({
     getAll: async (path, iface) => {
-      asked = true;
-      const g = gate;
-      gate = undefined;
-      if (g) await g;
+      asked++;
+      if (gate && asked === holdAt) await gate;
       const props = table[`${path} ${iface}`];
       if (!props) throw new Error(`no object ${path} ${iface}`);
       return props;
@@ -80,14 +79,19 @@ function setup(holders: Record<string, { index: number; name: string }>, table =
   return {
     vpns,
     sent,
-    holdFirstAnswer: () => {
+    /** Holds the answer to the nth question (1: the first). */
+    holdAnswer: (n: number) => {
+      holdAt = n;
       gate = new Promise<void>((r) => (open = r));
     },
-    /** Answers once the reading has asked. */
+    /** Waits until the held question is asked, then answers it. */
     release: async () => {
-      await until(() => asked);
+      await until(() => asked >= holdAt);
       open();
     },
+    /** Waits until the held question is asked. */
+    asked: () => until(() => asked >= holdAt),
+    open: () => open(),
   };
 }
 
@@ -138,7 +142,7 @@ describe("NetworkManager's VPN connections", () => {
   it("a down signalled while the up is read runs after it; a second down, or one never up, runs nothing", async () => {
     const t = setup({ "10.8.0.2": { index: 9, name: "tun0" } });
     t.vpns.stateChanged("/org/freedesktop/NetworkManager/ActiveConnection/1", 7);
-    t.holdFirstAnswer();
+    t.holdAnswer(1);
     t.vpns.stateChanged(AC, 5);
     t.vpns.stateChanged(AC, 6);
     t.vpns.stateChanged(AC, 7);
@@ -166,5 +170,18 @@ describe("NetworkManager's VPN connections", () => {
     t.vpns.stateChanged(AC, 5);
     await settled(t.sent, 1);
     expect(t.sent.map((s) => s.event)).toEqual(["vpn-up"]);
+  });
+
+  it("a VPN up at the start and signalled down while netevd reads it runs its vpn-down", async () => {
+    const t = setup({ "10.8.0.2": { index: 9, name: "tun0" } });
+    // The third question is the start's reading of the VPN itself (after its Vpn flag and state).
+    t.holdAnswer(3);
+    const enumerated = t.vpns.enumerate([AC]);
+    await t.asked();
+    t.vpns.stateChanged(AC, 7);
+    t.open();
+    await enumerated;
+    await settled(t.sent, 1);
+    expect(t.sent.map((s) => [s.ifindex, s.event])).toEqual([[9, "vpn-down"]]);
   });
 });
