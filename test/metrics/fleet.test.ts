@@ -5,13 +5,17 @@
 // NetevdHookFailing for exactly those 3, read from Prometheus's HTTP API; the
 // alert resolves once their hook succeeds again; nothing else fires on the
 // healthy fleet.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { appendFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { apiConfig, type Running, startDaemon } from "../helpers/daemon";
 import { canNetns, createNetns, ip, veth } from "../helpers/netns";
+import { waitForAsync } from "../helpers/proc";
 import { tempDir, writeScript } from "../helpers/tmp";
+
+const execFileAsync = promisify(execFile);
 
 const RULES = join(__dirname, "../../packaging/prometheus/netevd-rules.yml");
 const HOSTS = 20;
@@ -23,26 +27,22 @@ const address = (i: number) => `10.214.0.${10 + i}`;
 const havePrometheus = canNetns && existsSync("/usr/bin/prometheus");
 
 /** One GET of Prometheus's HTTP API, from inside the hub namespace. */
-function api<T>(hub: string, path: string): T | null {
+async function api<T>(hub: string, path: string): Promise<T | null> {
   const fetch = "fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))";
-  const r = spawnSync("ip", ["netns", "exec", hub, process.execPath, "-e", fetch, `http://${PROM}${path}`], {
-    encoding: "utf8",
-  });
   try {
-    return (JSON.parse(r.stdout) as { data: T }).data;
+    const { stdout } = await execFileAsync("ip", [
+      "netns",
+      "exec",
+      hub,
+      process.execPath,
+      "-e",
+      fetch,
+      `http://${PROM}${path}`,
+    ]);
+    return (JSON.parse(stdout) as { data: T }).data;
   } catch {
     return null;
   }
-}
-
-/** Polls Prometheus (each poll starts a process in the hub namespace: twice a second at most). */
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return cond();
 }
 
 interface Alert {
@@ -114,41 +114,43 @@ scrape_configs:
       children.push(prometheus);
       let promLog = "";
       prometheus.stderr.on("data", (b: Buffer) => (promLog = (promLog + b.toString()).slice(-20_000)));
-      const report = () =>
+      const report = async () =>
         [
           promLog,
-          JSON.stringify(api(hub, "/api/v1/targets")).slice(0, 3000),
+          JSON.stringify(await api(hub, "/api/v1/targets")).slice(0, 3000),
           ...daemons.map((d) => d.output().slice(-300)),
         ].join("\n");
 
       // Prometheus's targets: all 20 up.
-      const targetsUp = () =>
-        (api<{ activeTargets: { health: string }[] }>(hub, "/api/v1/targets")?.activeTargets ?? []).filter(
-          (t) => t.health === "up",
-        ).length;
-      expect(await waitFor(() => targetsUp() === HOSTS, 120_000), report()).toBe(true);
+      const targetsUp = async () =>
+        (
+          (await api<{ activeTargets: { health: string }[] }>(hub, "/api/v1/targets"))?.activeTargets ?? []
+        ).filter((t) => t.health === "up").length;
+      expect(await waitForAsync(async () => (await targetsUp()) === HOSTS, 120_000), await report()).toBe(
+        true,
+      );
 
       // The hook fails on three hosts and succeeds on the others.
       for (const i of FAILING) writeFileSync(join(flags, String(i)), "");
       for (const ns of hosts) ip(ns, "link", "set", "fx0", "down");
-      const alerts = (name: string) =>
-        (api<{ alerts: Alert[] }>(hub, "/api/v1/alerts")?.alerts ?? []).filter(
-          (a) => a.labels.alertname === name,
+      const alerts = async (name: string) =>
+        ((await api<{ alerts: Alert[] }>(hub, "/api/v1/alerts"))?.alerts ?? []).filter(
+          (a) => name === "" || a.labels.alertname === name,
         );
-      const firing = () =>
-        alerts("NetevdHookFailing")
+      const firing = async () =>
+        (await alerts("NetevdHookFailing"))
           .filter((a) => a.state === "firing")
           .map((a) => `${a.labels.instance} ${a.labels.script}`)
           .sort();
       const expected = FAILING.map((i) => `${address(i)}:9179 10-probe`).sort();
       // The rule waits a minute (for: 1m) before it fires.
-      expect(await waitFor(() => firing().length >= 3, 150_000), report()).toBe(true);
-      expect(firing()).toEqual(expected);
-      expect(
-        alerts("NetevdHookFailing")
-          .map((a) => a.labels.instance)
-          .sort(),
-      ).toEqual(expected.map((e) => e.split(" ")[0]));
+      expect(await waitForAsync(async () => (await firing()).length >= 3, 150_000), await report()).toBe(
+        true,
+      );
+      expect(await firing()).toEqual(expected);
+      expect((await alerts("NetevdHookFailing")).map((a) => a.labels.instance).sort()).toEqual(
+        expected.map((e) => e.split(" ")[0]),
+      );
 
       // They recover: the hook's next run succeeds, and the alert resolves.
       for (const i of FAILING) rmSync(join(flags, String(i)));
@@ -156,12 +158,13 @@ scrape_configs:
         ip(hosts[i - 1]!, "link", "set", "fx0", "up");
         ip(hosts[i - 1]!, "link", "set", "fx0", "down");
       }
-      expect(await waitFor(() => alerts("NetevdHookFailing").length === 0, 60_000), report()).toBe(true);
-      // A healthy fleet fires nothing else.
       expect(
-        (api<{ alerts: Alert[] }>(hub, "/api/v1/alerts")?.alerts ?? []).map((a) => a.labels.alertname),
-      ).toEqual([]);
-      expect(targetsUp()).toBe(HOSTS);
+        await waitForAsync(async () => (await alerts("NetevdHookFailing")).length === 0, 60_000),
+        await report(),
+      ).toBe(true);
+      // A healthy fleet fires nothing else.
+      expect((await alerts("")).map((a) => a.labels.alertname)).toEqual([]);
+      expect(await targetsUp()).toBe(HOSTS);
     }, 420_000);
   },
 );
