@@ -12,8 +12,8 @@
 //     launcher, with a small and a large heap;
 //  6. the executable's and the packages' sizes.
 // Writes dist/bench-scale.json.
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { launch } from "../src/scripts/launch";
@@ -25,6 +25,7 @@ import { createNetns, ip, veth } from "../test/helpers/netns";
 import { notifyListener } from "../test/helpers/notify";
 import { waitFor } from "../test/helpers/proc";
 import { tempDir } from "../test/helpers/tmp";
+import { heapComposition } from "./heap-composition";
 import { outDir, timeHook, times } from "./hooks";
 import { nowMs, rssMb, SHIPPED_NODE_OPTIONS, type Summary, summarize, table, writeResults } from "./stats";
 
@@ -300,23 +301,88 @@ describe("scale", () => {
     }
   });
 
-  it("idle RSS: netevd with the unit's flags, with --jitless alone, and bare Node", async () => {
-    const measure = async (label: string, flags: string) => {
+  it("idle RSS: netevd (compiled tree and executable) with the unit's flags, bare Node; the idle heap by module", async () => {
+    // A binary's pages in the page cache may be large folios (a file just
+    // written, as the executable is): a process that touches one page maps
+    // all of it, which RSS counts. Each binary is dropped from the cache
+    // first, so that every process reads its pages as a fresh boot would.
+    const exe = join(__dirname, "..", "dist", "netevd");
+    const uncache = () => {
+      for (const f of [process.execPath, exe])
+        if (existsSync(f)) spawnSync("dd", [`if=${f}`, "iflag=nocache", "count=0", "status=none"]);
+    };
+    const anonMb = (pid: number) =>
+      Number(/^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    const idle = async (label: string, pid: number) => {
+      // Past the collection the daemon runs once it is ready.
+      await sleep(5000);
+      row("idle RSS", label, rssMb(pid), "MB");
+      row("idle RSS, private (RssAnon)", label, anonMb(pid), "MB");
+    };
+    const snapshots = tempDir();
+    chmodSync(snapshots, 0o777);
+    for (const [label, flags] of [
+      [
+        `netevd (node dist), ${SHIPPED}`,
+        `${SHIPPED} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}`,
+      ],
+      ["netevd (node dist), --jitless", "--jitless"],
+    ] as const) {
+      uncache();
       const ns = createNetns();
       veth(ns, "i0", "i1");
       const { d, pid } = await daemon(ns, "", { NODE_OPTIONS: flags });
-      await sleep(5000);
-      row("idle RSS", label, rssMb(pid), "MB");
+      await idle(label, pid);
+      if (flags.includes("heapsnapshot")) {
+        process.kill(pid, "SIGUSR2");
+        await waitFor(() => readdirSync(snapshots).some((f) => f.endsWith(".heapsnapshot")), 60_000);
+        const file = join(
+          snapshots,
+          readdirSync(snapshots).find((f) => f.endsWith(".heapsnapshot")) as string,
+        );
+        // V8 writes it in pieces: done when its size stands still.
+        let size = -1;
+        let still = 0;
+        await waitFor(() => {
+          const now = statSync(file).size;
+          still = now > 0 && now === size ? still + 1 : 0;
+          size = now;
+          return still >= 10;
+        }, 60_000);
+        const groups = heapComposition(file);
+        row("idle heap (snapshot)", "total", groups.reduce((a, g) => a + g.bytes, 0) / 2 ** 20, "MB");
+        for (const g of groups.slice(0, 12)) row("idle heap (snapshot)", g.group, g.bytes / 2 ** 20, "MB");
+      }
       await stop(d);
-    };
-    await measure(`netevd, ${SHIPPED}`, SHIPPED);
-    await measure("netevd, --jitless", "--jitless");
-    for (const flags of [["--jitless"], []]) {
+    }
+    if (existsSync(exe)) {
+      uncache();
+      const ns = createNetns();
+      veth(ns, "i0", "i1");
+      const a = apiConfig();
+      const d = spawn("ip", ["netns", "exec", ns, exe, "run", "--config", a.config], {
+        env: { PATH: process.env.PATH, NODE_OPTIONS: SHIPPED.replace("--jitless", "").trim() },
+        stdio: "ignore",
+      });
+      const exited = new Promise((r) => d.once("exit", r));
+      await waitFor(() => existsSync(a.socket), 60_000);
+      await idle(`netevd (executable), ${SHIPPED}`, d.pid as number);
+      d.kill("SIGTERM");
+      await exited;
+    }
+    for (const flags of [SHIPPED.split(" "), ["--jitless"], []]) {
+      uncache();
       const bare = spawn(process.execPath, [...flags, "-e", "setInterval(() => {}, 1000)"], {
         stdio: "ignore",
       });
       await sleep(3000);
       row("idle RSS", `bare Node ${flags.join(" ")}`.trim(), rssMb(bare.pid as number), "MB");
+      row(
+        "idle RSS, private (RssAnon)",
+        `bare Node ${flags.join(" ")}`.trim(),
+        anonMb(bare.pid as number),
+        "MB",
+      );
       bare.kill();
     }
   });

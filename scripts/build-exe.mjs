@@ -14,6 +14,7 @@
 // only under the flags it was made with, so the blob is generated under them.
 // NODE_OPTIONS may add flags (the unit's heap flags) without losing the cache.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
@@ -74,6 +75,19 @@ function lazyChildProcessInCommander() {
   };
 }
 
+/**
+ * The bundler keeps each module's exports in its wrapper for good. The daemon
+ * lets go of what reading netevd.yaml loaded (src/util/release-modules.ts):
+ * each wrapper announces its first load to that hook, with a function that
+ * forgets the module. The build fails if the bundler's helper changes.
+ */
+function releasableModules(text) {
+  const helper = "var __commonJS = (cb, mod) => function __require() {\n";
+  const announce = "  if (!mod) globalThis.__netevdModuleLoaded?.(() => {\n    mod = void 0;\n  });\n";
+  if (!text.includes(helper)) throw new Error(`the bundle no longer has esbuild's helper: ${helper}`);
+  return text.replace(helper, helper + announce);
+}
+
 /** The licence of every package in the bundle, for /usr/share/doc/netevd/third-party-notices.txt. */
 function notices(metafile) {
   const packages = new Set();
@@ -99,14 +113,11 @@ mkdirSync(work, { recursive: true });
 const script = path.join(work, "netevd.js");
 const result = await esbuild.build({
   entryPoints: [path.join(dist, "src", "cli", "main.js")],
-  outfile: script,
   bundle: true,
+  write: false,
   platform: "node",
   target: "node24",
   format: "cjs",
-  minify: true,
-  // Licences of bundled dependencies stay, gathered at the end of the script.
-  legalComments: "eof",
   // dbus-next's optional transports (X11 session-bus discovery, abstract
   // sockets through usocket): netevd uses neither, and neither is installed.
   external: ["x11", "usocket"],
@@ -114,8 +125,24 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: "warning",
 });
+const minified = await esbuild.transform(releasableModules(result.outputFiles[0].text), {
+  minify: true,
+  // A CommonJS module: its top-level names are its own and may be shortened.
+  format: "cjs",
+  target: "node24",
+  // Licences of bundled dependencies stay, gathered at the end of the script.
+  legalComments: "eof",
+  logLevel: "warning",
+});
+writeFileSync(script, minified.code);
 writeFileSync(path.join(work, "meta.json"), JSON.stringify(result.metafile));
 writeFileSync(path.join(work, "third-party-notices.txt"), notices(result.metafile));
+
+// The addon's hash names the file it is written to at run time (src/native/real.ts),
+// computed here so that the daemon need not load node:crypto (3 MB) to name it.
+const addon = path.join(root, "native", "build", "Release", "netevd_native.node");
+const addonHash = path.join(work, "netevd_native.sha256");
+writeFileSync(addonHash, createHash("sha256").update(readFileSync(addon)).digest("hex").slice(0, 16));
 
 const blob = path.join(work, "netevd.blob");
 const config = path.join(work, "sea-config.json");
@@ -127,7 +154,7 @@ writeFileSync(
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     execArgv: EXEC_ARGV,
-    assets: { "netevd_native.node": path.join(root, "native", "build", "Release", "netevd_native.node") },
+    assets: { "netevd_native.node": addon, "netevd_native.sha256": addonHash },
   }),
 );
 execFileSync(process.execPath, [...EXEC_ARGV, "--experimental-sea-config", config], { stdio: "ignore" });

@@ -3,11 +3,11 @@
 // a first NameHasOwner), and dhclient's lease files. Calls back with the new
 // facts whenever one of them changes. A lost bus is reconnected with backoff;
 // meanwhile the bus names count as unknown.
-import { type Message, type MessageBus, systemBus } from "dbus-next";
+import type { Message, MessageBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { DhclientLeases } from "./dhclient/dhclient";
 import { Backoff, RetryTimer } from "../util/backoff";
-import { callWithTimeout, onBusLost, whileConnected } from "../util/dbus-call";
+import { callWithTimeout, onBusLost, whileConnected, systemBus } from "../util/dbus-call";
 import { type HostFacts, NETWORKD_BUS_NAME, NM_BUS_NAME } from "./host-manager";
 
 const DBUS = {

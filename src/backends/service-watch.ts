@@ -3,10 +3,17 @@
 // between the two is missed; re-enumerate when the service gets a new owner;
 // reconnect to a lost bus with backoff (0.25 s doubling to 30 s); log a loss
 // once and the return once.
-import { type Message, type MessageBus, systemBus } from "dbus-next";
+import type { Message, MessageBus } from "dbus-next";
 import type { Logger } from "../log/logger";
 import { Backoff, RetryTimer, sleep } from "../util/backoff";
-import { type CallSpec, callWithTimeout, dbusErrorName, onBusLost, whileConnected } from "../util/dbus-call";
+import {
+  type CallSpec,
+  callWithTimeout,
+  dbusErrorName,
+  onBusLost,
+  whileConnected,
+  systemBus,
+} from "../util/dbus-call";
 
 /** How a D-Bus backend connects: shared by every backend's options. */
 export interface WatchConnection {

@@ -5,7 +5,7 @@ import { resolveConfigPath } from "../config/path";
 import type { Config } from "../config/schema";
 import { configureLogging, type Level, type LogFormat } from "../log/logger";
 import { FatalError, EXIT } from "../errors";
-import { lazy } from "./lazy";
+import { lazy } from "../util/lazy";
 import { type Format, resolveFormat } from "./output";
 
 interface GlobalOptions {

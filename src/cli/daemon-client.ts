@@ -2,7 +2,7 @@
 // HTTP/1.1 + JSON over the Unix socket. Not reachable: exit 69 with the reason.
 import { FatalError, EXIT } from "../errors";
 import { readLines } from "../util/text-lines";
-import { lazy } from "./lazy";
+import { lazy } from "../util/lazy";
 
 // Loaded when a command calls the daemon, not for every command.
 const http = lazy(() => require("node:http") as typeof import("node:http"));

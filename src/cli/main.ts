@@ -5,7 +5,7 @@ import { basename } from "node:path";
 import { CommanderError } from "commander";
 import { getLogger } from "../log/logger";
 import { FatalError, EXIT } from "../errors";
-import { lazy } from "./lazy";
+import { lazy } from "../util/lazy";
 import { buildProgram } from "./program";
 
 const migrate = lazy(() => require("../../migrate/main") as typeof import("../../migrate/main"));

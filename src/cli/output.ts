@@ -1,6 +1,6 @@
 // --format table|json|yaml: table is the default on a terminal, JSON otherwise
 // (so scripts that pipe the output get something machine-readable).
-import { lazy } from "./lazy";
+import { lazy } from "../util/lazy";
 
 const yaml = lazy(() => require("yaml") as typeof import("yaml"));
 

@@ -34,3 +34,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** Where system.backend is set, for messages: "FILE line N", or the file and what to add. */
+export function backendWhere(r: { file: string; backendLine?: number | null | undefined }): string {
+  return r.backendLine ? `${r.file} line ${r.backendLine}` : `${r.file} (add system.backend)`;
+}

@@ -26,10 +26,6 @@ export interface LoadResult {
 }
 
 /** Where to change system.backend, for a message: "FILE line N", or the key to add. */
-export function backendWhere(r: Pick<LoadResult, "file" | "backendLine">): string {
-  return r.backendLine ? `${r.file} line ${r.backendLine}` : `${r.file} (add system.backend)`;
-}
-
 export interface LoadOptions {
   /** The links present: a Rust netevd configuration is warned about those monitoring.interfaces leaves out. */
   links?: string[];

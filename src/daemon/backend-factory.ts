@@ -1,10 +1,19 @@
 // A backend's adapter. `none` and `dhclient` have no D-Bus adapter: their
 // link states come from the kernel (dhclient adds leases).
 import type { Backend as BackendName } from "../events/names";
-import { NetworkdBackend } from "../backends/networkd/networkd";
-import { NetworkManagerBackend } from "../backends/networkmanager/networkmanager";
 import type { Backend, BackendSink } from "../backends/types";
 import { getLogger } from "../log/logger";
+import { lazy } from "../util/lazy";
+
+// An adapter's code (and the D-Bus library under it) loads with the backend
+// that uses it: a host on `none` or `dhclient` never holds either.
+const networkd = lazy(
+  () => require("../backends/networkd/networkd") as typeof import("../backends/networkd/networkd"),
+);
+const networkManager = lazy(
+  () =>
+    require("../backends/networkmanager/networkmanager") as typeof import("../backends/networkmanager/networkmanager"),
+);
 
 /** What an adapter may ask of the kernel's tables. */
 export interface KernelLinks {
@@ -21,13 +30,13 @@ export function createBackend(
 ): Backend | undefined {
   switch (backend) {
     case "systemd-networkd":
-      return new NetworkdBackend({
+      return new (networkd().NetworkdBackend)({
         sink,
         log: getLogger("networkd"),
         onError: () => onError("systemd-networkd"),
       });
     case "NetworkManager":
-      return new NetworkManagerBackend({
+      return new (networkManager().NetworkManagerBackend)({
         sink,
         ifindexOf: kernel.ifindexOf,
         holderOf: kernel.holderOf,

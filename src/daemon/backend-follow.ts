@@ -42,22 +42,28 @@ export interface BackendFollowOptions {
 }
 
 export class BackendFollow implements Follow {
-  private readonly watch: HostManagerWatch;
+  /** None under `backend: none`: nothing seen of the host changes what it does or says. */
+  private readonly watch: HostManagerWatch | undefined;
   private current: BackendInUse = { backend: "none", auto: false, reason: "not started", problem: null };
   private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: BackendFollowOptions) {
-    this.watch = new HostManagerWatch({
-      log: opts.log,
-      leaseFiles: opts.leaseFiles,
-      onChange: (f) => this.changed(f),
-    });
+    this.watch =
+      opts.setting === "none"
+        ? undefined
+        : new HostManagerWatch({
+            log: opts.log,
+            leaseFiles: opts.leaseFiles,
+            onChange: (f) => this.changed(f),
+          });
   }
 
   /** The backend to start with, logged with its reason in one line. */
   async start(): Promise<BackendInUse> {
-    const facts = await this.watch.start();
-    this.current = this.judge(facts);
+    const facts = await this.watch?.start();
+    this.current = facts
+      ? this.judge(facts)
+      : { backend: "none", auto: false, reason: "configured", problem: null };
     const c = this.current;
     if (c.auto) this.opts.log.info(`backend ${c.backend} (auto: ${c.reason})`);
     else if (c.problem) this.opts.log.warn(c.problem);
@@ -101,6 +107,7 @@ export class BackendFollow implements Follow {
     else
       this.graceTimer = setTimeout(() => {
         this.graceTimer = undefined;
+        if (!this.watch) return;
         const now = this.judge(this.watch.facts());
         if (now.backend !== this.current.backend) this.switchTo(now);
       }, LEAVE_GRACE_MS);
@@ -123,6 +130,6 @@ export class BackendFollow implements Follow {
 
   stop(): void {
     clearTimeout(this.graceTimer);
-    this.watch.stop();
+    this.watch?.stop();
   }
 }

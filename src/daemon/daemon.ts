@@ -4,8 +4,8 @@
 // makes the parts in order and hands them to a DaemonCore (daemon-core.ts),
 // which wires them and runs them; each link's state lives in its record
 // (src/links), events are built and sent in dispatch.ts.
-import { formatDiagnostic } from "../config/diagnostic";
-import { backendWhere, type LoadResult, loadConfigFile } from "../config/load";
+import { backendWhere, formatDiagnostic } from "../config/diagnostic";
+import type { LoadResult } from "../config/load";
 import { silencedLinks } from "../config/monitoring";
 import type { Config } from "../config/schema";
 import { EXIT, FatalError } from "../errors";
@@ -15,6 +15,7 @@ import { MESSAGE_ID } from "../log/message-ids";
 import type { NativeBinding } from "../native/binding";
 import { describeKillScope, detectKillScope } from "../scripts/cgroup";
 import { Notifier } from "../system/sd-notify";
+import { collectGarbage, releasing } from "../util/release-modules";
 import { BackendFollow, type Follow, type OnSwitch } from "./backend-follow";
 import { DaemonCore } from "./daemon-core";
 import type { AdapterFactory } from "./link-wiring";
@@ -104,6 +105,7 @@ export class Daemon {
     });
     this.notifier.ready(this.core.status());
     this.notifier.startWatchdog(() => this.stopping === undefined);
+    setImmediate(collectGarbage);
   }
 
   status(): string {
@@ -114,6 +116,7 @@ export class Daemon {
   reload(): LoadResult | undefined {
     const r = this.core?.reload();
     if (r?.config) this.notifier.status(this.status());
+    setImmediate(collectGarbage);
     return r;
   }
 
@@ -130,8 +133,11 @@ export class Daemon {
   }
 }
 
+/** netevd.yaml read and checked; the schema and the parsers it took are let go after. */
 function loadLogged(path: string, explicit: boolean): LoadResult {
-  const r = loadConfigFile(path, explicit);
+  const r = releasing(() =>
+    (require("../config/load") as typeof import("../config/load")).loadConfigFile(path, explicit),
+  );
   for (const d of r.diagnostics) log.log(d.severity === "error" ? "error" : "warn", formatDiagnostic(d));
   return r;
 }

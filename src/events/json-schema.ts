@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventJsonSchema } from "./event";
+import { EventJsonSchema } from "./event-schema";
 
 const EVENT_SCHEMA_ID = "urn:netevd:event:netevd.event.v1";
 

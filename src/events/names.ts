@@ -108,3 +108,10 @@ export function stateFamily(event: string, backend: Backend): string | undefined
 export function isEventName(name: string): boolean {
   return ALL_EVENTS.includes(name);
 }
+
+/** The event JSON's schema name (its `schema` key). */
+export const EVENT_JSON_SCHEMA = "netevd.event.v1";
+
+/** What happened to a link's lease, for dhcp4-change and dhcp6-change (DHCP_CHANGE). */
+export const DHCP_CHANGES = ["acquired", "changed", "lost"] as const;
+export type DhcpChange = (typeof DHCP_CHANGES)[number];

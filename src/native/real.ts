@@ -1,5 +1,4 @@
 // Loads the node-addon-api addon. Only this module touches the .node file.
-import { createHash } from "node:crypto";
 import {
   accessSync,
   constants,
@@ -44,8 +43,9 @@ const writable = (dir: string): boolean => {
   }
 };
 
-/** The addon's name among the single executable's assets (scripts/build-exe.mjs). */
+/** The addon's name among the single executable's assets (scripts/build-exe.mjs), and its hash's. */
 const SEA_ASSET = "netevd_native.node";
+const SEA_ASSET_HASH = "netevd_native.sha256";
 
 /**
  * Inside the single executable the addon is an asset in memory and must be
@@ -55,8 +55,7 @@ const SEA_ASSET = "netevd_native.node";
  * fresh private directory under /tmp. The file is named by its hash and
  * rewritten when its content differs.
  */
-function extractedAddon(bytes: Buffer): string {
-  const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+function extractedAddon(bytes: Buffer, hash: string): string {
   const home = process.env.HOME ? join(process.env.HOME, ".cache") : undefined;
   const dir =
     [process.env.PKG_NATIVE_CACHE_PATH, home, "/var/cache/netevd"].find(
@@ -83,7 +82,10 @@ function loadAddon(): Addon {
     return require(addonPath()) as Addon;
   }
   const module = { exports: {} };
-  process.dlopen(module, extractedAddon(Buffer.from(sea.getRawAsset(SEA_ASSET))));
+  process.dlopen(
+    module,
+    extractedAddon(Buffer.from(sea.getRawAsset(SEA_ASSET)), sea.getAsset(SEA_ASSET_HASH, "utf8").trim()),
+  );
   return module.exports as Addon;
 }
 

@@ -1,8 +1,8 @@
 // One lazily opened system-bus connection for calls netevd makes (resolved,
 // hostnamed). A broken connection is dropped and the next call opens a new
 // one, so a restarted bus costs one failed call at most.
-import { type MessageBus, systemBus } from "dbus-next";
-import { type CallSpec, callWithTimeout, onBusLost } from "../util/dbus-call";
+import type { MessageBus } from "dbus-next";
+import { type CallSpec, callWithTimeout, onBusLost, systemBus } from "../util/dbus-call";
 
 export class BusConnection {
   private bus: MessageBus | undefined;

@@ -1,7 +1,17 @@
 // D-Bus method calls with a timeout (dbus-next's call() has none) and errors
 // kept as named D-Bus errors.
-import { type MessageBus, Message } from "dbus-next";
+import type { MessageBus } from "dbus-next";
 import { DBusTimeoutError } from "../errors";
+import { lazy } from "./lazy";
+
+// Loaded on the first connection: a host whose backend and pushes need no bus
+// (backend none, no DNS push) never holds the D-Bus library (docs/benchmarks.md).
+const dbusNext = lazy(() => require("dbus-next") as typeof import("dbus-next"));
+
+/** A new connection to the system bus. */
+export function systemBus(): MessageBus {
+  return dbusNext().systemBus();
+}
 
 export interface CallSpec {
   destination: string;
@@ -27,7 +37,7 @@ export async function callWithTimeout(
     );
   });
   try {
-    const reply = await Promise.race([bus.call(new Message(spec)), timeout]);
+    const reply = await Promise.race([bus.call(new (dbusNext().Message)(spec)), timeout]);
     return (reply?.body ?? []) as unknown[];
   } finally {
     clearTimeout(timer);

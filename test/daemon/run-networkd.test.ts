@@ -152,7 +152,7 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
       networkd.change(ve0, { OperationalState: "degraded" });
       expect(await waitFor(() => recorded(dir, "degraded", "ve0").length === 1, 5000), d.output()).toBe(true);
       // The link's events run in order: a re-run of routable would have run before this degraded.
-      expect(recorded(dir, "routable", "ve0")).toHaveLength(2);
+      expect(recorded(dir, "routable", "ve0"), d.output()).toHaveLength(2);
       expect(d.output().match(/lost the system bus/g)).toHaveLength(1);
       d.child.kill("SIGTERM");
       expect(await d.exit).toBe(0);

@@ -13,7 +13,7 @@ import type {
 } from "../../api/types";
 import { contextOf, type Context, requireConfig } from "../context";
 import { apiCall, type ApiReply, apiStream } from "../daemon-client";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 import { FatalError, EXIT } from "../../errors";
 import { type Column, renderData, renderTable } from "../output";
 

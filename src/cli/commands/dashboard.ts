@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { EXIT, FatalError } from "../../errors";
 import { contextOf, requireConfig } from "../context";
 import { apiCall } from "../daemon-client";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 
 const dashboard = lazy(() => require("../../dashboard/server") as typeof import("../../dashboard/server"));
 const tokens = lazy(() => require("../../util/read-regular") as typeof import("../../util/read-regular"));

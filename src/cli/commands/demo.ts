@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { isSea } from "node:sea";
 import { contextOf } from "../context";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 import { FatalError, EXIT } from "../../errors";
 
 const demo = lazy(() => require("../../demo/demo") as typeof import("../../demo/demo"));

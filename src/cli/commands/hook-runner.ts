@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { createServer } from "node:net";
 import { contextOf } from "../context";
 import { EXIT, FatalError } from "../../errors";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 import { getLogger } from "../../log/logger";
 
 const runner = lazy(() => require("../../scripts/hook-runner") as typeof import("../../scripts/hook-runner"));

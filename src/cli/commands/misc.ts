@@ -1,5 +1,5 @@
 import { Argument, type Command } from "commander";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 import { bashCompletion, fishCompletion, zshCompletion } from "../completion";
 
 const migrate = lazy(() => require("../../../migrate/main") as typeof import("../../../migrate/main"));

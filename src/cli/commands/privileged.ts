@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { contextOf } from "../context";
 import { EXIT, FatalError } from "../../errors";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 
 const executor = lazy(
   () => require("../../privileged/executor") as typeof import("../../privileged/executor"),

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { contextOf } from "../context";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 
 const daemon = lazy(() => require("../../daemon/run") as typeof import("../../daemon/run"));
 const native = lazy(() => require("../../native/real") as typeof import("../../native/real"));

@@ -1,6 +1,6 @@
 import { Argument, type Command } from "commander";
 import { ALL_EVENTS } from "../../events/names";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 
 const action = lazy(() => require("../actions/test-event") as typeof import("../actions/test-event"));
 

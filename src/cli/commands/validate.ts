@@ -5,7 +5,7 @@ import type { LoadResult } from "../../config/load";
 import { getLogger } from "../../log/logger";
 import { contextOf } from "../context";
 import { EXIT } from "../../errors";
-import { lazy } from "../lazy";
+import { lazy } from "../../util/lazy";
 import { renderData } from "../output";
 
 const config = lazy(() => require("../../config/load") as typeof import("../../config/load"));
@@ -35,7 +35,7 @@ async function backendHere(r: LoadResult): Promise<BackendHere | null> {
     const choice = h.chooseBackend(facts);
     return { setting, in_use: choice.backend, reason: choice.reason, problem: null };
   }
-  const problem = h.absentManagerProblem(setting, facts, config().backendWhere(r));
+  const problem = h.absentManagerProblem(setting, facts, diagnostics().backendWhere(r));
   return { setting, in_use: setting, reason: "configured", problem };
 }
 
