@@ -15,15 +15,14 @@ import type { Write } from "./apply";
 import type { ImageRoot } from "./image-root";
 import type { Report } from "./report";
 import {
-  envRef,
   type HookFacts,
   type Pattern,
   PRIVILEGE_PATTERNS,
   scanScript,
-  scriptText,
   type DirPlan,
   type ScriptPlan,
 } from "./scripts";
+import { envRef, scriptText } from "../src/config/script-variables";
 import { ignoredBefore22, readInstalledNetworkdDispatcher } from "./installed";
 import { hiddenName, NM_ETC, NM_MOVED_TO, type NmSplit, planNmSplit } from "./nm-split";
 import { NETWORKD_ADMINISTRATIVE, NETWORKD_OPERATIONAL } from "../src/events/names";

@@ -7,6 +7,7 @@ import { posix } from "node:path";
 import type { ImageRoot } from "./image-root";
 import { isEventName } from "../src/events/names";
 import { byteOrder, isIgnoredName, ruleBroken } from "../src/config/script-rules";
+import { envRef } from "../src/config/script-variables";
 
 /** A hook larger than this is no shell script; copying it is refused (the read would be unbounded). */
 const MAX_SCRIPT_BYTES = 16 << 20;
@@ -57,39 +58,6 @@ export interface Finding {
 
 /** Patterns of network-broker's environment that netevd gives differently, with the replacement. */
 export type Pattern = { re: RegExp; variable: string; replacement: string };
-
-/** A script's text, or null for a binary (a NUL byte, or not UTF-8): it cannot be scanned. */
-export function scriptText(content: Buffer): string | null {
-  if (content.includes(0)) return null;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(content);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A reference to one of these environment variables in any of the languages
- * hooks are written in: shell ($X, ${X}, printenv X), Python
- * (os.environ["X"], os.environ.get("X"), os.getenv("X")), Perl ($ENV{X}),
- * Ruby (ENV["X"], ENV.fetch("X")), awk (ENVIRON["X"]), JavaScript (process.env.X), C, Go,
- * Java and Rust (getenv("X"), Getenv, env::var("X")). The name is group 1.
- */
-export function envRef(names: string): RegExp {
-  const quoted = `\\s*['"](${names})['"]`;
-  return new RegExp(
-    [
-      `\\$\\{?(${names})\\b`,
-      `\\bprintenv\\s+(${names})\\b`,
-      `\\bos\\.environ(?:\\.get\\(|\\[)${quoted}`,
-      `\\b(?:os\\.)?(?:getenv|Getenv|LookupEnv|env::var)\\(${quoted}`,
-      `\\$ENV\\{\\s*['"]?(${names})\\b`,
-      `\\b(?:ENV|ENVIRON)\\[${quoted}`,
-      `\\bENV\\.fetch\\(${quoted}`,
-      `\\bprocess\\.env(?:\\.(${names})\\b|\\[${quoted})`,
-    ].join("|"),
-  );
-}
 
 /** network-broker's environment. */
 export const BROKER_PATTERNS: Pattern[] = [

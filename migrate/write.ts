@@ -10,7 +10,8 @@ import { applyWrites, planWrites, type Write, type WriteResult } from "./apply";
 import type { DispatcherSpec } from "./dispatchers";
 import type { ImageRoot } from "./image-root";
 import type { Report } from "./report";
-import { BROKER_PATTERNS, type planScripts, PRIVILEGE_PATTERNS, scanScript, scriptText } from "./scripts";
+import { BROKER_PATTERNS, type planScripts, PRIVILEGE_PATTERNS, scanScript } from "./scripts";
+import { scriptText } from "../src/config/script-variables";
 import { findStaleRules } from "./stale-rules";
 
 type ScriptPlan = ReturnType<typeof planScripts>;

@@ -80,17 +80,27 @@ export class EventDispatcher {
     this.d.metrics()?.countEvent(e.route ? "kernel" : e.backend, e.event, e.netns ?? "");
     this.d.events.add(e);
     const backend = this.d.backend();
-    // A state's details of its moment (re-runs and routes want the latest, read in the queue).
+    // A state's details of its moment, asked for as the change arrives (re-runs and
+    // routes want the latest, read in the queue). NetworkManager's always: its view
+    // makes nm-dispatcher's variables and a device may be gone soon. systemd-networkd's
+    // only when a script may read them (DNS, DHCP_*, JSON), as netevd-scripts(7) says.
     const early =
-      backend?.detailsAtChange && e.link.index > 0 && !e.route && !e.rerun
+      backend &&
+      e.link.index > 0 &&
+      !e.route &&
+      !e.rerun &&
+      (backend.detailsAtChange || this.d.runner.readsDetails(e, decision.only))
         ? backend.details(e.link.index, e.event)
         : undefined;
     const prepare =
       e.link.index > 0
-        ? async (ev: NetworkEvent) => {
+        ? async (ev: NetworkEvent, read: boolean) => {
             const t0 = performance.now();
-            const details = await (early ?? backend?.details(ev.link.index, ev.event));
-            if (backend)
+            const pending =
+              early ??
+              (read || backend?.detailsAtChange ? backend?.details(ev.link.index, ev.event) : undefined);
+            const details = await pending;
+            if (pending)
               linkLog.debug(`link details from the manager in ${(performance.now() - t0).toFixed(1)} ms`);
             const now = this.d.kernel.links.has(ev.link.index)
               ? { ...ev, ...kernelFacts(this.d.kernel.tables, ev.link.index) }

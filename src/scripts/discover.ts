@@ -13,13 +13,15 @@ import {
 interface Script {
   name: string;
   path: string;
+  /** This version of the file (device, inode, size, times; after symlinks): what was read of it holds until it changes. */
+  version: string;
 }
 
 /**
  * Whether a filter's `scripts` list selects this script: by its name, or by
  * its absolute path (as the Rust netevd's documentation wrote them).
  */
-export function selects(only: readonly string[] | null, s: Script): boolean {
+export function selects(only: readonly string[] | null, s: Pick<Script, "name" | "path">): boolean {
   return !only || only.some((e) => e === s.name || (e.startsWith("/") && normalize(e) === s.path));
 }
 
@@ -135,7 +137,7 @@ function discoverOne(dir: string, o: DiscoverOptions): Discovery {
         stamp: `${st.ino}:${st.mode}:${st.uid}:${st.mtimeMs}`,
       });
     } else {
-      out.scripts.push({ name, path });
+      out.scripts.push({ name, path, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` });
     }
   }
   return out;

@@ -2,6 +2,15 @@
 // (netevd-scripts.7). Built from an already sanitized event.
 import { SCRIPT_PATH } from "../config/script-rules";
 import { eventJson, type NetworkEvent } from "../events/event";
+import { envRef } from "../config/script-variables";
+
+/**
+ * The variables made of the manager's details of a link (systemd-networkd's
+ * DescribeLink: DNS servers, search domains, the lease), as envRef takes
+ * them: the lookup is made only for scripts that may read one (JSON holds
+ * them too; DHCP_* of every style).
+ */
+export const MANAGER_DETAILS = envRef("DNS|DOMAINS|DHCP_[A-Z0-9_]+|JSON");
 
 /** Variables passed through from the daemon's own environment, when set. */
 const INHERITED = ["LANG", "TZ"] as const;

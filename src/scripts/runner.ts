@@ -7,7 +7,8 @@ import { type Dropped, sanitizeEvent } from "../events/sanitize";
 import { getLogger, type Logger } from "../log/logger";
 import { type Discovery, discoverScripts, selects, type Skipped } from "./discover";
 import type { ScriptStyle, StyleContext, StyleRun } from "./styles/style";
-import { scriptEnvironment } from "./environment";
+import { MANAGER_DETAILS, scriptEnvironment } from "./environment";
+import { mayRead } from "../config/script-variables";
 import { netevdStyle } from "./styles/netevd";
 import { type Discard, type JobMeta, LinkQueues } from "./link-queue";
 import { stateFamily } from "../events/names";
@@ -157,6 +158,13 @@ export class ScriptRunner {
     return out;
   }
 
+  /** Whether a script this event would run now may read the manager's details (DNS, DHCP_*, JSON). */
+  readsDetails(e: NetworkEvent, only: readonly string[] | null): boolean {
+    return this.work(e).some((w) =>
+      w.found.scripts.some((s) => selects(only, s) && mayRead(s, MANAGER_DETAILS)),
+    );
+  }
+
   eventDir(event: string): string {
     return join(this.opts.dir, `${event}.d`);
   }
@@ -175,7 +183,7 @@ export class ScriptRunner {
     const out: StylePlan[] = [];
     for (const w of this.work(raw)) {
       if (w.style.name === "netevd") continue;
-      const extra = await w.style.environment(event, w.run, this.opts.styleContext ?? {}, base);
+      const extra = await w.style.environment(event, w.run, this.opts.styleContext ?? {}, base, true);
       out.push({
         style: w.style.name,
         directory: w.dirs.join(":"),
@@ -195,8 +203,11 @@ export class ScriptRunner {
   dispatch(
     raw: NetworkEvent,
     only: readonly string[] | null = null,
-    /** Completes the event inside the link's queue (e.g. a D-Bus lookup), keeping the order. */
-    prepare?: (e: NetworkEvent) => Promise<NetworkEvent>,
+    /**
+     * Completes the event inside the link's queue, keeping the order: the
+     * kernel's facts again and, with `details`, the manager's (a D-Bus lookup).
+     */
+    prepare?: (e: NetworkEvent, details: boolean) => Promise<NetworkEvent>,
   ): Promise<EventReport> {
     const queuedAt = performance.now();
     // An event without scripts skips `prepare`: no D-Bus round trip holds up the
@@ -212,8 +223,17 @@ export class ScriptRunner {
         const work = this.work(raw);
         const running = work.filter((w) => w.found.scripts.some((s) => selects(only, s)));
         const runs = running.length > 0;
-        if (!this.opts.dryRun) for (const w of running) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
-        return this.runEvent(prepare && runs ? await prepare(raw) : raw, work, queuedAt, only, runs);
+        // What costs a process or a round trip is computed only for scripts that may read it.
+        for (const w of running) {
+          const costly = w.style.costly;
+          w.costly =
+            costly !== undefined && w.found.scripts.some((s) => selects(only, s) && mayRead(s, costly));
+          if (w.costly && !this.opts.dryRun) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
+        }
+        const details = running.some((w) =>
+          w.found.scripts.some((s) => selects(only, s) && mayRead(s, MANAGER_DETAILS)),
+        );
+        return this.runEvent(prepare && runs ? await prepare(raw, details) : raw, work, queuedAt, only, runs);
       },
       this.meta(raw),
       (why) => {
@@ -270,7 +290,14 @@ export class ScriptRunner {
       let env = base;
       if (w.style.name !== "netevd") {
         try {
-          env = { ...base, ...(await w.style.environment(event, w.run, this.opts.styleContext ?? {}, base)) };
+          const extra = await w.style.environment(
+            event,
+            w.run,
+            this.opts.styleContext ?? {},
+            base,
+            w.costly ?? true,
+          );
+          env = { ...base, ...extra };
         } catch (err) {
           log.error(`${w.style.name} variables could not be read: ${(err as Error).message}`);
         }
@@ -344,6 +371,8 @@ interface DirectoryWork {
   run: StyleRun;
   found: Discovery;
   dirs: string[];
+  /** A script that runs may read the style's costly variables: they are computed. */
+  costly?: boolean;
 }
 
 /** What one directory of another style would run for an event (`netevd test`). */

@@ -124,4 +124,51 @@ with open("${out}/py." + who, "w") as f:
       d.child.kill("SIGKILL");
     }
   }, 60_000);
+
+  it("gives a hook that reads $json networkd-dispatcher's json byte for byte; a hook that reads neither json nor DNS runs without them", async () => {
+    const t = await networkdTopology({ "10-nd0.network": ND0_STATIC });
+    const { client, server, env } = t;
+    const hooks = tempDir();
+    chmodSync(hooks, 0o755);
+    const out = tempDir();
+    chmodSync(out, 0o777);
+    // No `env`: this directory's only hook reads json (and the two names that tell who ran it).
+    writeScript(
+      join(hooks, "routable.d"),
+      "10-json",
+      `who=nd; [ -n "$BACKEND" ] && who=netevd
+printf %s "$json" > ${out}/json.$who.t && mv ${out}/json.$who.t ${out}/json.$who`,
+    );
+    writeScript(
+      join(hooks, "configured.d"),
+      "10-iface",
+      `who=nd; [ -n "$BACKEND" ] && who=netevd
+printf '%s %s' "$IFACE" "$STATE" > ${out}/iface.$who`,
+    );
+    const d = await besideNetworkdDispatcher(env, client, hooks);
+    try {
+      expect(await waitFor(() => d.output().includes("ready:")), d.output()).toBe(true);
+      ip(server, "link", "set", "nd0p", "up");
+      const files = ["json.nd", "json.netevd", "iface.nd", "iface.netevd"];
+      expect(await waitFor(() => files.every((f) => readdirSync(out).includes(f)), 15_000), d.output()).toBe(
+        true,
+      );
+      const real = readFileSync(join(out, "json.nd"), "utf8");
+      const ours = readFileSync(join(out, "json.netevd"), "utf8");
+      expect(JSON.parse(ours)).toMatchObject({ Address: ["10.213.1.2"], OperationalState: "routable" });
+      // Byte for byte; the AdministrativeState networkd-dispatcher saw at the signal may still
+      // be "configuring" where netevd, running the event a moment later, sees "configured".
+      const asRun = (text: string) => text.replace(/\bconfigur(ing|ed)\b/g, "configur…");
+      if (JSON.parse(ours).AdministrativeState === JSON.parse(real).AdministrativeState)
+        expect(ours).toBe(real);
+      else expect(asRun(ours)).toBe(asRun(real));
+      expect(readFileSync(join(out, "iface.netevd"), "utf8")).toBe(
+        readFileSync(join(out, "iface.nd"), "utf8"),
+      );
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+    }
+  }, 60_000);
 });

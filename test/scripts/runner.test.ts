@@ -346,3 +346,56 @@ describe.runIf(isRoot)("script runner on reload", () => {
     expect((await r.dispatch(carrier)).results).toEqual([]);
   });
 });
+
+describe.runIf(isRoot)("script runner: variables that cost, only for hooks that may read them", () => {
+  /** A runner over a networkd-dispatcher directory, counting `networkctl status` and the manager lookups. */
+  function counting(hooks: Record<string, string>) {
+    const dir = tempDir();
+    const nd = tempDir();
+    for (const [name, body] of Object.entries(hooks)) writeScript(join(nd, "routable.d"), name, body);
+    const config = ConfigSchema.parse({
+      system: { backend: "systemd-networkd" },
+      scripts: { dir, directories: [{ path: nd, style: "networkd-dispatcher" }] },
+    });
+    const status = [] as string[];
+    const r = new ScriptRunner({
+      ...runnerSettings(config, false),
+      binding: realBinding(),
+      styleContext: {
+        networkctlStatus: (name) => {
+          status.push(name);
+          return Promise.resolve(
+            `● 3: ${name}\n                     Link File: n/a\n                       Address: 192.0.2.9\n                                fe80::1\n`,
+          );
+        },
+      },
+    });
+    const details = [] as boolean[];
+    const prepare = (e: ReturnType<typeof makeEvent>, read: boolean) => {
+      details.push(read);
+      return Promise.resolve(e);
+    };
+    const run = () => r.dispatch(makeEvent({ backend: "systemd-networkd" }), null, prepare);
+    return { run, status, details };
+  }
+
+  it("runs networkctl and asks the manager only when a hook may read json or DNS", async () => {
+    const quiet = counting({ "10-iface": `[ "$IFACE" = eth1 ] && : > ${tempDir()}/ran` });
+    expect((await quiet.run()).results.map((x) => x.exitCode)).toEqual([0]);
+    expect(quiet.status).toEqual([]);
+    expect(quiet.details).toEqual([false]);
+
+    const out = join(tempDir(), "json");
+    const reads = counting({ "10-iface": "true", "20-json": `printf %s "$json" > ${out}` });
+    expect((await reads.run()).results.map((x) => x.exitCode)).toEqual([0, 0]);
+    expect(reads.status).toEqual(["eth1"]);
+    expect(reads.details).toEqual([false]);
+    // networkctl's Address list, as networkd-dispatcher's json has it (fe80:: is kept in json).
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ Address: ["192.0.2.9", "fe80::1"] });
+
+    const dns = counting({ "10-dns": 'echo "$DNS" >/dev/null' });
+    await dns.run();
+    expect(dns.details).toEqual([true]);
+    expect(dns.status).toEqual([]);
+  });
+});

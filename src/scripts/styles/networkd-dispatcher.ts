@@ -8,6 +8,7 @@ import type { NetworkEvent } from "../../events/event";
 import { styleRule } from "../../config/script-rules";
 import { pythonJson } from "./python-json";
 import type { ScriptStyle, StyleContext } from "./style";
+import { envRef } from "../../config/script-variables";
 
 /** Keys networkd-dispatcher kept as one string; every other key is a list. */
 const SINGLETONS = new Set(["Type", "ESSID", "OperationalState"]);
@@ -62,13 +63,15 @@ export function networkdDispatcherStyle(ignoreStates: readonly string[]): Script
       (STATES.has(e.event) || LEASE_EVENTS.has(e.event)) && !e.rerun && !ignoreStates.includes(e.event)
         ? [{ subdir: `${e.event}.d`, args: [] }]
         : [],
+    // Built from `networkctl status`, as networkd-dispatcher built them.
+    costly: envRef("json|ADDR|ESSID|IP_ADDRS|IP6_ADDRS"),
     prefetch: (e, ctx) => {
       started.set(e.link.index, status(e, ctx));
     },
-    environment: async (e, _run, ctx) => {
+    environment: async (e, _run, ctx, _base, costly) => {
       const pending = started.get(e.link.index);
       started.delete(e.link.index);
-      return networkdDispatcherEnv(e, await (pending ?? status(e, ctx)));
+      return networkdDispatcherEnv(e, costly ? await (pending ?? status(e, ctx)) : null);
     },
     rule: styleRule("networkd-dispatcher"),
     everyState: true,

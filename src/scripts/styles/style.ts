@@ -34,10 +34,15 @@ export interface ScriptStyle {
     ctx: StyleContext,
     /** netevd's own variables for the event. */
     base: Readonly<Record<string, string>>,
+    /** A script that runs may read the costly variables: compute them (else they are built from the event). */
+    costly: boolean,
   ): Promise<Record<string, string>>;
+  /** Variables that cost a process or a round trip to compute (envRef's names): only for scripts that may read them. */
+  readonly costly?: RegExp;
   /**
    * Starts reading what environment() will need, once the event is known to
-   * run scripts: it then overlaps with the reading of the event's other facts.
+   * run scripts that may read it: it then overlaps with the reading of the
+   * event's other facts.
    */
   prefetch?(e: NetworkEvent, ctx: StyleContext): void;
   /** Why a file (after following symlinks) may not run under this style's rules, or undefined. */
