@@ -101,6 +101,24 @@ describe("latency", () => {
         undefined,
         env.networkdView(client),
       );
+      // A third, whose hook reads $json: netevd runs `networkctl status` for it, as networkd-dispatcher did.
+      const jsonDir = tempDir();
+      chmodSync(jsonDir, 0o755);
+      const jsonHook = timeHook(jsonDir, "routable", join(out, "json"));
+      writeFileSync(jsonHook, `#!/bin/sh\ndate +%s.%N >> ${join(out, "json")}\n: "$json"\n`);
+      const jsonConfig = join(tempDir(), "netevd.yaml");
+      writeFileSync(
+        jsonConfig,
+        `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${tempDir()}, directories: [{ path: ${jsonDir}, style: networkd-dispatcher }] }\n`,
+      );
+      const dj = startDaemon(
+        client,
+        jsonConfig,
+        { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV },
+        [],
+        undefined,
+        env.networkdView(client),
+      );
       // The floor: networkd's own signal, read on the same bus.
       const bus = (sessionBus as unknown as (o: { busAddress: string }) => MessageBus)({
         busAddress: env.busAddress,
@@ -126,19 +144,21 @@ describe("latency", () => {
         netevd: [] as number[],
         ndd: [] as number[],
         style: [] as number[],
+        json: [] as number[],
         floor: [] as number[],
       };
       try {
-        if (!(await waitFor(() => d.output().includes("ready:") && ds.output().includes("ready:"))))
-          throw new Error(d.output() + ds.output());
+        if (!(await waitFor(() => [d, ds, dj].every((x) => x.output().includes("ready:")))))
+          throw new Error(d.output() + ds.output() + dj.output());
         for (let i = 0; i < TRIALS; i++) {
           ip(server, "link", "set", "nd0p", "down");
           await waitFor(() => signals.at(-1)?.state === "no-carrier", 5000);
           await new Promise((r) => setTimeout(r, 400));
-          const [a, b, c, s] = [
+          const [a, b, c, j, s] = [
             times(join(out, "netevd")).length,
             times(join(out, "ndd")).length,
             times(join(out, "style")).length,
+            times(join(out, "json")).length,
             signals.length,
           ];
           const t0 = nowMs();
@@ -147,13 +167,16 @@ describe("latency", () => {
             () =>
               times(join(out, "netevd")).length > a &&
               times(join(out, "ndd")).length > b &&
-              times(join(out, "style")).length > c,
+              times(join(out, "style")).length > c &&
+              times(join(out, "json")).length > j,
             10_000,
           );
           const ta = times(join(out, "netevd"))[a];
           const tb = times(join(out, "ndd"))[b];
           const tc = times(join(out, "style"))[c];
           if (tc !== undefined) samples.style.push(tc - t0);
+          const tj = times(join(out, "json"))[j];
+          if (tj !== undefined) samples.json.push(tj - t0);
           const sig = signals.slice(s).find((x) => x.state === "routable");
           if (ta !== undefined) samples.netevd.push(ta - t0);
           if (tb !== undefined) samples.ndd.push(tb - t0);
@@ -165,9 +188,8 @@ describe("latency", () => {
         );
       } finally {
         bus.disconnect();
-        d.child.kill("SIGTERM");
-        ds.child.kill("SIGTERM");
-        await Promise.all([d.exit, ds.exit]);
+        for (const x of [d, ds, dj]) x.child.kill("SIGTERM");
+        await Promise.all([d.exit, ds.exit, dj.exit]);
       }
       const sc = "networkd peer up";
       rows.push({
@@ -187,6 +209,12 @@ describe("latency", () => {
         subject: "netevd running networkd-dispatcher's routable.d",
         summary: summarize(samples.style),
         samples: samples.style,
+      });
+      rows.push({
+        scenario: sc,
+        subject: "netevd running networkd-dispatcher's routable.d that reads $json",
+        summary: summarize(samples.json),
+        samples: samples.json,
       });
       rows.push({
         scenario: sc,

@@ -15,6 +15,8 @@ import { readRegularFile } from "../util/read-regular";
 
 /** A script larger than this is not scanned: it counts as reading everything. */
 const MAX_SCANNED_BYTES = 1 << 20;
+/** Distinct commands a script is followed through; one with more counts as reading everything. */
+const MAX_COMMANDS = 512;
 /** Verdicts kept, by file version (scripts are few; a bound all the same). */
 const MAX_CACHED = 1024;
 
@@ -186,7 +188,17 @@ function readsAll(text: string): boolean {
       return /\b(?:system|exec\w*|popen|spawn\w*|subprocess|fork|Popen|run)\b|`/.test(body);
   }
   // `ip netns exec NS prog`, `ip vrf exec VRF prog` run a program too.
-  return code.some((l) => commandWords(l).some(handsOff) || /\b(?:netns|vrf)\s+exec\b/.test(l));
+  // Each command once; past MAX_COMMANDS distinct ones (each may cost a look along PATH) it reads all.
+  const seen = new Set<string>();
+  return code.some(
+    (l) =>
+      /\b(?:netns|vrf)\s+exec\b/.test(l) ||
+      commandWords(l).some((w) => {
+        if (seen.has(w)) return false;
+        seen.add(w);
+        return seen.size > MAX_COMMANDS || handsOff(w);
+      }),
+  );
 }
 
 const cache = new Map<string, { version: string; all: boolean; answers: Map<string, boolean> }>();

@@ -6,7 +6,9 @@
 import { lstatSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { posix } from "node:path";
-import { loadConfigFile } from "../config/load";
+import { loadConfigBytes, loadConfigFile } from "../config/load";
+import { MAX_CONFIG_BYTES } from "../config/yaml-source";
+import { readRegularFile } from "../util/read-regular";
 import { grants, scriptDirectories } from "../config/script-styles";
 import { getLogger } from "../log/logger";
 import { isIgnoredName, KILL_GRACE_MS, SCRIPT_PATH } from "../config/script-rules";
@@ -47,10 +49,15 @@ export class PrivilegedExecutor {
   private seq = 0;
   private inFlight = 0;
   private readonly log = getLogger("privileged");
+  /**
+   * The last configuration parsed, by its bytes: each request reads the file
+   * again (and checks its path), but the same bytes are not parsed again (a
+   * privileged hook waits for this; the schema is slow without a JIT).
+   */
+  private last: { bytes: Buffer; loaded: Loaded } | undefined;
 
   constructor(private readonly opts: ExecutorOptions) {}
 
-  /** Whether this request may run, and how: from the configuration on disk now, never from the request. */
   /** The root-owned configuration as it is on disk now. */
   private config(): Loaded {
     const file = this.opts.configPath;
@@ -59,9 +66,23 @@ export class PrivilegedExecutor {
       const missing = /ENOENT$/.test(secure.refused) && !this.opts.configExplicit;
       return { refused: missing ? `no configuration (${file}): nothing is allowed` : secure.refused };
     }
-    const loaded = loadConfigFile(file, this.opts.configExplicit);
-    if (!loaded.config) return { refused: `${file} has errors: nothing runs until netevd validate passes` };
-    return { config: loaded.config };
+    let bytes: Buffer;
+    try {
+      bytes = readRegularFile(file, MAX_CONFIG_BYTES);
+    } catch {
+      // Said as the loader says it (no such file, not a regular file …).
+      return this.judged(loadConfigFile(file, this.opts.configExplicit).config);
+    }
+    if (this.last?.bytes.equals(bytes)) return this.last.loaded;
+    const loaded = this.judged(loadConfigBytes(file, bytes).config);
+    this.last = { bytes, loaded };
+    return loaded;
+  }
+
+  private judged(config: Config | undefined): Loaded {
+    return config
+      ? { config }
+      : { refused: `${this.opts.configPath} has errors: nothing runs until netevd validate passes` };
   }
 
   /** Whether the configuration watches this namespace (monitoring.namespaces). */
@@ -148,6 +169,7 @@ export class PrivilegedExecutor {
     const req = parseRequest(line);
     if ("refused" in req) return this.refuse(req.refused, who);
     if ("netns_socket" in req) return this.refuse("a netns_socket request is answered with an fd", who);
+    const t0 = performance.now();
     let auth: Authorized;
     try {
       auth = this.authorize(req);
@@ -164,8 +186,21 @@ export class PrivilegedExecutor {
     });
     if (req.dropped)
       this.log.warn(`${spec.path}: left out ${req.dropped.join(", ")}: control characters in the value`);
+    const checked = performance.now();
     try {
       const o = await this.opts.units.run(spec);
+      const t = o.timing;
+      if (t)
+        this.log.debug(
+          `${spec.path} in ${spec.name}: ${(performance.now() - t0).toFixed(1)} ms: checks ${(checked - t0).toFixed(1)}, StartTransientUnit ${t.start.toFixed(1)}, its start job ${(t.job - t.start).toFixed(1)}, the run ${t.run.toFixed(1)}, reading the result ${t.collect.toFixed(1)}`,
+          {
+            NETEVD_TIMING_CHECKS: (checked - t0).toFixed(2),
+            NETEVD_TIMING_START: t.start.toFixed(2),
+            NETEVD_TIMING_JOB: (t.job - t.start).toFixed(2),
+            NETEVD_TIMING_RUN: t.run.toFixed(2),
+            NETEVD_TIMING_COLLECT: t.collect.toFixed(2),
+          },
+        );
       return { ok: true, unit: spec.name, exitCode: o.exitCode, signal: o.signal, timedOut: o.timedOut };
     } catch (err) {
       return this.refuse(`systemd did not run it: ${(err as Error).message}`, who, req);

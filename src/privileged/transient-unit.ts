@@ -41,6 +41,8 @@ export interface UnitOutcome {
   timedOut: boolean;
   /** systemd's Result= ("success", "exit-code", "timeout" …). */
   result: string;
+  /** Where the time went, in ms: systemd's answer to StartTransientUnit, its start job, the run, reading the result. */
+  timing?: { start: number; job: number; run: number; collect: number };
 }
 
 /** systemd's object path escaping (bus_label_escape): anything but [A-Za-z0-9] becomes _xx. */
@@ -123,6 +125,9 @@ function signalName(n: number): string {
 
 interface Waiter {
   jobRemoved: boolean;
+  /** When the start job ended (the unit runs), and when a change of it was last seen. */
+  jobAt?: number;
+  changedAt?: number;
   finish: () => void;
 }
 
@@ -167,11 +172,17 @@ export class TransientUnits {
       const w = this.waiting.get(unit);
       if (w) {
         w.jobRemoved = true;
+        w.jobAt ??= performance.now();
+        w.changedAt = performance.now();
         w.finish();
       }
     } else if (m.member === "PropertiesChanged" && m.path) {
       const unit = this.byPath.get(m.path);
-      if (unit) this.waiting.get(unit)?.finish();
+      const w = unit === undefined ? undefined : this.waiting.get(unit);
+      if (w) {
+        w.changedAt = performance.now();
+        w.finish();
+      }
     }
   }
 
@@ -190,6 +201,8 @@ export class TransientUnits {
   /** Starts the unit and resolves when it has ended. */
   async run(spec: UnitSpec): Promise<UnitOutcome> {
     const bus = await this.ready();
+    const t0 = performance.now();
+    let startedAt = t0;
     const path = unitPath(spec.name);
     let checking = false;
     let again = false;
@@ -203,18 +216,29 @@ export class TransientUnits {
     outcome.catch(() => undefined);
     // Once the start job is gone, any state change may be the end: read it.
     const check = async () => {
-      const state = String(await this.get(bus, path, `${SYSTEMD}.Unit`, "ActiveState"));
-      if (state !== "inactive" && state !== "failed") return false;
+      // Asked together: one round trip to systemd, not four (the hook's caller waits for this).
       const service = `${SYSTEMD}.Service`;
-      const result = String(await this.get(bus, path, service, "Result"));
-      const code = Number(await this.get(bus, path, service, "ExecMainCode"));
-      const status = Number(await this.get(bus, path, service, "ExecMainStatus"));
+      const [active, res, mainCode, mainStatus] = await Promise.all([
+        this.get(bus, path, `${SYSTEMD}.Unit`, "ActiveState"),
+        this.get(bus, path, service, "Result"),
+        this.get(bus, path, service, "ExecMainCode"),
+        this.get(bus, path, service, "ExecMainStatus"),
+      ]);
+      const state = String(active);
+      if (state !== "inactive" && state !== "failed") return false;
+      const result = String(res);
+      const code = Number(mainCode);
+      const status = Number(mainStatus);
       const exited = code === CLD_EXITED;
+      const now = performance.now();
+      const job = waiter.jobAt ?? now;
+      const end = waiter.changedAt ?? now;
       settle({
         result,
         timedOut: result === "timeout",
         exitCode: exited && result !== "timeout" ? status : null,
         signal: !exited && code !== 0 ? signalName(status) : null,
+        timing: { start: startedAt - t0, job: job - t0, run: end - job, collect: now - end },
       });
       return true;
     };
@@ -246,6 +270,7 @@ export class TransientUnits {
         signature: "ssa(sv)a(sa(sv))",
         body: [spec.name, "fail", properties(spec), []],
       });
+      startedAt = performance.now();
       // A watchdog beyond systemd's own limit: never wait forever on a lost signal.
       const limit = setTimeout(
         () => fail(new Error(`no end of ${spec.name} seen`)),

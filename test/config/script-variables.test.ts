@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MANAGER_DETAILS } from "../../src/scripts/environment";
 import { envRef, mayRead } from "../../src/config/script-variables";
@@ -77,5 +78,22 @@ describe("mayRead: the variables a hook may read", () => {
     expect(
       mayRead({ ...s, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` }, JSON_VARS),
     ).toBe(true);
+  });
+});
+
+describe("mayRead on any text", () => {
+  it("never throws, and a script that reads $json is never said not to", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 400 }), (body) => {
+        const dir = tempDir();
+        const path = join(dir, "hook");
+        writeFileSync(path, `#!/bin/sh\n${body}\n`);
+        const a = mayRead({ path, version: "a" }, JSON_VARS);
+        writeFileSync(path, `#!/bin/sh\n${body}\necho "$json"\n`);
+        const b = mayRead({ path, version: "b" }, JSON_VARS);
+        return typeof a === "boolean" && b;
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -157,6 +157,14 @@ system: { backend: systemd-networkd }
     expect(s.output()).toMatch(
       /refused .*routable.d\/55-not-listed \(from uid 0 pid \d+\): .*not among the privileged scripts/,
     );
+    // The configuration is read at every request: the same bytes are parsed once, an edit counts at once.
+    writeFileSync(
+      s.config,
+      `scripts:\n  dir: ${s.root}\n  privileged: { scripts: [routable.d/60-swapped] }\n`,
+    );
+    const edited = await s.ask({ script: "routable.d/50-nft" });
+    expect(edited.ok ? "" : edited.refused).toMatch(/not among the privileged scripts/);
+    expect(s.systemd.started.length).toBe(1);
   }, 60_000);
 
   it("answers a request of more than 1 MiB with a refusal and keeps serving", async () => {
