@@ -316,7 +316,7 @@ export class ScriptRunner {
   }
 
   private async runOne(
-    script: { name: string; path: string },
+    found: { name: string; path: string },
     env: Record<string, string>,
     args: string[],
     log: Logger,
@@ -324,6 +324,8 @@ export class ScriptRunner {
     privileged?: { directory: string; script: string },
     user?: string,
   ): Promise<ScriptResult> {
+    // Name and path only: requests to the hook runner and the executor, and results, carry nothing else.
+    const script = { name: found.name, path: found.path };
     // Its output lines and its result carry its name (NETEVD_SCRIPT in the journal).
     log = log.child({ script: script.name });
     if (privileged) {
