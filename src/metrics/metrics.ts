@@ -7,7 +7,7 @@ import type { KernelState } from "../kernel/state";
 import { lazy } from "../util/lazy";
 import { LoopLag } from "../util/loop-lag";
 import { VERSION } from "../version";
-import { Computed, type Exposed, Histogram, type Sample, Series } from "./series";
+import { Computed, type Exposed, Histogram, Series, snapshot } from "./series";
 
 // Only the Registry (the exposition writer): prom-client's index also loads
 // its metric classes, cluster support and the OpenTelemetry API, none used here.
@@ -226,28 +226,23 @@ export function kernelSamples(k: KernelState): Sampled {
  */
 function lagSummary(lag: LoopLag): Exposed {
   const name = "netevd_event_loop_lag_seconds";
-  const help = "Event loop delay: median, 99th percentile and maximum (quantile 1) since the last scrape";
-  return {
+  const metric = {
     name,
-    help,
+    help: "Event loop delay: median, 99th percentile and maximum (quantile 1) since the last scrape",
     type: "summary",
     aggregator: "max",
+  } as const;
+  return {
+    ...metric,
     get: () => {
       const { p50, p99, max, sum, count } = lag.take();
-      const values: Sample[] = [
+      return snapshot(metric, [
         { labels: { quantile: "0.5" }, value: p50 },
         { labels: { quantile: "0.99" }, value: p99 },
         { labels: { quantile: "1" }, value: max },
         { metricName: `${name}_sum`, labels: {}, value: sum },
         { metricName: `${name}_count`, labels: {}, value: count },
-      ];
-      return {
-        name,
-        help,
-        type: "summary",
-        aggregator: "max",
-        values,
-      };
+      ]);
     },
   };
 }

@@ -21,6 +21,15 @@ export interface Exposed {
   get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] };
 }
 
+/** What the writer reads of a metric at a scrape: itself, with these samples. */
+export const snapshot = (m: Omit<Exposed, "get">, values: Sample[]) => ({
+  name: m.name,
+  help: m.help,
+  type: m.type,
+  aggregator: m.aggregator,
+  values,
+});
+
 /** Label values in a fixed order: the same set is the same key whatever order it was given in. */
 const keyOf = (names: readonly string[], labels: Labels) => names.map((n) => labels[n] ?? "").join("\0");
 
@@ -58,13 +67,7 @@ export class Series implements Exposed {
   }
 
   get() {
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values: [...this.values.values()],
-    };
+    return snapshot(this, [...this.values.values()]);
   }
 }
 
@@ -80,13 +83,7 @@ export class Computed implements Exposed {
   ) {}
 
   get() {
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values: this.read(),
-    };
+    return snapshot(this, this.read());
   }
 }
 
@@ -125,6 +122,6 @@ export class Histogram implements Exposed {
       { metricName: `${this.name}_sum`, labels: {}, value: this.sum },
       { metricName: `${this.name}_count`, labels: {}, value: this.count },
     );
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return snapshot(this, values);
   }
 }

@@ -36,11 +36,19 @@ export async function callWithTimeout(
       timeoutMs,
     );
   });
+  // A connection that fails ends the call at once: its timer would otherwise
+  // keep a short-lived command (netevd validate, with no system bus) alive.
+  let off = () => undefined as void;
+  const lost = new Promise<never>((_, reject) => {
+    off = onBusLost(bus, (why) => reject(new Error(why)));
+  });
+  lost.catch(() => undefined); // settled by the race, or never
   try {
-    const reply = await Promise.race([bus.call(new (dbusNext().Message)(spec)), timeout]);
+    const reply = await Promise.race([bus.call(new (dbusNext().Message)(spec)), timeout, lost]);
     return (reply?.body ?? []) as unknown[];
   } finally {
     clearTimeout(timer);
+    off();
   }
 }
 
@@ -53,18 +61,25 @@ export function dbusErrorName(err: unknown): string | undefined {
 /**
  * Calls `lost` once when the connection fails or the bus closes it. dbus-next
  * reports stream errors as "error" but an orderly close (the bus daemon
- * exiting) only as "end" on its internal connection.
+ * exiting) only as "end" on its internal connection. Returns what stops it.
  */
-export function onBusLost(bus: MessageBus, lost: (why: string) => void): void {
+export function onBusLost(bus: MessageBus, lost: (why: string) => void): () => void {
   let done = false;
   const once = (why: string) => {
     if (done) return;
     done = true;
     lost(why);
   };
-  bus.on("error", (err: Error) => once(err.message));
-  const conn = (bus as unknown as { _connection?: { on(ev: "end", f: () => void): void } })._connection;
-  conn?.on("end", () => once("the bus closed the connection"));
+  const onError = (err: Error) => once(err.message);
+  const onEnd = () => once("the bus closed the connection");
+  bus.on("error", onError);
+  const conn = (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection;
+  conn?.on("end", onEnd);
+  /** Stops listening (a call that settled). */
+  return () => {
+    bus.removeListener("error", onError);
+    conn?.removeListener("end", onEnd);
+  };
 }
 
 /**

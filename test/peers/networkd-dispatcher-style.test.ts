@@ -36,14 +36,19 @@ function records(out: string, who: string, state: string): Record<string, string
   );
 }
 
+/** Real networkd with nd0 static, a hook directory (root's) and an output directory anyone may write. */
+async function setup() {
+  const t = await networkdTopology({ "10-nd0.network": ND0_STATIC });
+  const hooks = tempDir();
+  chmodSync(hooks, 0o755);
+  const out = tempDir();
+  chmodSync(out, 0o777);
+  return { ...t, hooks, out };
+}
+
 describe.runIf(havePeers)("networkd-dispatcher style against networkd-dispatcher", () => {
   it("gives routable.d and configured.d hooks what networkd-dispatcher gives; carrier.d runs as under 2.2", async () => {
-    const t = await networkdTopology({ "10-nd0.network": ND0_STATIC });
-    const { client, server, env } = t;
-    const hooks = tempDir();
-    chmodSync(hooks, 0o755);
-    const out = tempDir();
-    chmodSync(out, 0o777);
+    const { client, server, env, hooks, out } = await setup();
     for (const state of ["routable", "configured", "carrier"]) {
       mkdirSync(join(hooks, `${state}.d`), { mode: 0o755 });
       writeScript(
@@ -126,12 +131,7 @@ with open("${out}/py." + who, "w") as f:
   }, 60_000);
 
   it("gives a hook that reads $json networkd-dispatcher's json byte for byte; a hook that reads neither json nor DNS runs without them", async () => {
-    const t = await networkdTopology({ "10-nd0.network": ND0_STATIC });
-    const { client, server, env } = t;
-    const hooks = tempDir();
-    chmodSync(hooks, 0o755);
-    const out = tempDir();
-    chmodSync(out, 0o777);
+    const { client, server, env, hooks, out } = await setup();
     // No `env`: this directory's only hook reads json (and the two names that tell who ran it).
     writeScript(
       join(hooks, "routable.d"),
