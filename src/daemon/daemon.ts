@@ -39,6 +39,8 @@ interface DaemonSeams {
   adapter?: AdapterFactory;
   /** Which backend is in use and when it changes (by default watched on the system bus). */
   follow?: (onSwitch: OnSwitch) => Follow;
+  /** Reads netevd.yaml (by default through a require the daemon lets go of after, which vitest's TypeScript cannot serve). */
+  loadConfig?: (path: string, explicit: boolean) => LoadResult;
 }
 
 export class Daemon {
@@ -54,7 +56,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    const r = loadLogged(this.opts.configPath, this.opts.configExplicit);
+    const r = loadLogged(this.opts.configPath, this.opts.configExplicit, this.opts.seams?.loadConfig);
     if (!r.config) throw new FatalError(`${this.opts.configPath}: configuration is invalid`, EXIT.CONFIG);
     const c = r.config;
     configureLogging({ level: c.system.log_level });
@@ -96,7 +98,7 @@ export class Daemon {
       follow,
       killScope,
       notifier: this.notifier,
-      load: () => loadLogged(this.opts.configPath, this.opts.configExplicit),
+      load: () => loadLogged(this.opts.configPath, this.opts.configExplicit, this.opts.seams?.loadConfig),
       ...(this.opts.seams?.adapter ? { adapter: this.opts.seams.adapter } : {}),
     });
     await this.core.start();
@@ -134,10 +136,12 @@ export class Daemon {
 }
 
 /** netevd.yaml read and checked; the schema and the parsers it took are let go after. */
-function loadLogged(path: string, explicit: boolean): LoadResult {
-  const r = releasing(() =>
-    (require("../config/load") as typeof import("../config/load")).loadConfigFile(path, explicit),
-  );
+function loadLogged(path: string, explicit: boolean, load?: DaemonSeams["loadConfig"]): LoadResult {
+  const r = load
+    ? load(path, explicit)
+    : releasing(() =>
+        (require("../config/load") as typeof import("../config/load")).loadConfigFile(path, explicit),
+      );
   for (const d of r.diagnostics) log.log(d.severity === "error" ? "error" : "warn", formatDiagnostic(d));
   return r;
 }

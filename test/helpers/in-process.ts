@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, vi } from "vitest";
 import type { Backend as Adapter, BackendSink } from "../../src/backends/types";
+import { loadConfigFile } from "../../src/config/load";
 import type { BackendInUse } from "../../src/daemon/backend-follow";
 import { Daemon } from "../../src/daemon/daemon";
 import type { Backend } from "../../src/events/names";
@@ -150,6 +151,7 @@ export async function inProcessDaemon(o: {
     binding: kernel.binding,
     env: {},
     seams: {
+      loadConfig: (path, explicit) => loadConfigFile(path, explicit),
       adapter: (backend, s) => {
         const eventProperties = EVENT_PROPERTIES[backend];
         if (!eventProperties) return undefined;
