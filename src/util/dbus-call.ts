@@ -40,7 +40,7 @@ export async function callWithTimeout(
   // keep a short-lived command (netevd validate, with no system bus) alive.
   let off = () => undefined as void;
   const lost = new Promise<never>((_, reject) => {
-    off = onBusLost(bus, (why) => reject(new Error(why)));
+    off = whenLost(bus, (why) => reject(new Error(why)));
   });
   lost.catch(() => undefined); // settled by the race, or never
   try {
@@ -50,6 +50,25 @@ export async function callWithTimeout(
     clearTimeout(timer);
     off();
   }
+}
+
+/** The calls waiting on each bus for its loss: one pair of listeners per bus, however many calls. */
+const waiting = new WeakMap<MessageBus, Set<(why: string) => void>>();
+
+function whenLost(bus: MessageBus, f: (why: string) => void): () => void {
+  let calls = waiting.get(bus);
+  if (!calls) {
+    const all = new Set<(why: string) => void>();
+    calls = all;
+    waiting.set(bus, all);
+    onBusLost(bus, (why) => {
+      for (const g of [...all]) g(why);
+      all.clear();
+    });
+  }
+  const set = calls;
+  set.add(f);
+  return () => set.delete(f);
 }
 
 /** The D-Bus error name of a failed call ("org.freedesktop.resolve1.LinkBusy"), if it has one. */

@@ -30,4 +30,28 @@ describe("callWithTimeout", () => {
       bus.disconnect();
     }
   });
+
+  it("listens for the loss of a bus once, however many calls wait on it", async () => {
+    const bus = sessionBus({ busAddress: `unix:path=${join(tempDir(), "no-bus")}` });
+    try {
+      const before = bus.listenerCount("error");
+      const calls = Array.from({ length: 20 }, () =>
+        callWithTimeout(
+          bus,
+          {
+            destination: "org.freedesktop.DBus",
+            path: "/org/freedesktop/DBus",
+            interface: "org.freedesktop.DBus",
+            member: "GetId",
+          },
+          600_000,
+        ),
+      );
+      // Node warns past 10 listeners of one event: 20 calls in flight add one.
+      expect(bus.listenerCount("error")).toBe(before + 1);
+      for (const c of calls) await expect(c).rejects.toThrow(/ENOENT/);
+    } finally {
+      bus.disconnect();
+    }
+  });
 });
