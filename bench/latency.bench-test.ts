@@ -83,42 +83,31 @@ describe("latency", () => {
         `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${netevdDir} }\n`,
       );
       const d = startDaemon(client, config, { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV });
-      // A second netevd running networkd-dispatcher's hook directory in its style, as after
-      // netevd-migrate --from-networkd-dispatcher: its json needs `networkctl status`.
-      const styleDir = tempDir();
-      chmodSync(styleDir, 0o755);
-      timeHook(styleDir, "routable", join(out, "style"));
-      const styleConfig = join(tempDir(), "netevd.yaml");
-      writeFileSync(
-        styleConfig,
-        `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${tempDir()}, directories: [{ path: ${styleDir}, style: networkd-dispatcher }] }\n`,
-      );
-      const ds = startDaemon(
-        client,
-        styleConfig,
-        { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV },
-        [],
-        undefined,
-        env.networkdView(client),
-      );
-      // A third, whose hook reads $json: netevd runs `networkctl status` for it, as networkd-dispatcher did.
-      const jsonDir = tempDir();
-      chmodSync(jsonDir, 0o755);
-      const jsonHook = timeHook(jsonDir, "routable", join(out, "json"));
-      writeFileSync(jsonHook, `#!/bin/sh\ndate +%s.%N >> ${join(out, "json")}\n: "$json"\n`);
-      const jsonConfig = join(tempDir(), "netevd.yaml");
-      writeFileSync(
-        jsonConfig,
-        `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${tempDir()}, directories: [{ path: ${jsonDir}, style: networkd-dispatcher }] }\n`,
-      );
-      const dj = startDaemon(
-        client,
-        jsonConfig,
-        { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV },
-        [],
-        undefined,
-        env.networkdView(client),
-      );
+      // netevd running networkd-dispatcher's hook directory in its style, as after
+      // netevd-migrate --from-networkd-dispatcher; `reads` is what its hook reads.
+      const styleDaemon = (name: string, reads: string) => {
+        const dir = tempDir();
+        chmodSync(dir, 0o755);
+        const hook = timeHook(dir, "routable", join(out, name));
+        writeFileSync(hook, `#!/bin/sh\ndate +%s.%N >> ${join(out, name)}\n${reads}\n`);
+        const config = join(tempDir(), "netevd.yaml");
+        writeFileSync(
+          config,
+          `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${tempDir()}, directories: [{ path: ${dir}, style: networkd-dispatcher }] }\n`,
+        );
+        return startDaemon(
+          client,
+          config,
+          { DBUS_SYSTEM_BUS_ADDRESS: env.busAddress, ...UNIT_ENV },
+          [],
+          undefined,
+          env.networkdView(client),
+        );
+      };
+      // One whose hook reads nothing of its environment, one whose hook reads $json
+      // (netevd runs `networkctl status` for it, as networkd-dispatcher did).
+      const ds = styleDaemon("style", "");
+      const dj = styleDaemon("json", ': "$json"');
       // The floor: networkd's own signal, read on the same bus.
       const bus = (sessionBus as unknown as (o: { busAddress: string }) => MessageBus)({
         busAddress: env.busAddress,

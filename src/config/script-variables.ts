@@ -8,7 +8,7 @@
 // outside the system's directories, any child of a script in another
 // language) counts as reading every variable (netevd-scripts(7),
 // ENVIRONMENT, Variables that cost).
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, type Stats } from "node:fs";
 import { join } from "node:path";
 import { SCRIPT_PATH } from "./script-rules";
 import { readRegularFile } from "../util/read-regular";
@@ -213,6 +213,10 @@ function readScript(path: string): string | null {
     return null;
   }
 }
+
+/** A file's version, as mayRead() takes it: device, inode, size and times (after symlinks). */
+export const fileVersion = (st: Stats): string =>
+  `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
 /**
  * Whether the script may read any of these variables (names as envRef takes

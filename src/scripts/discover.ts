@@ -1,4 +1,5 @@
 // Which files in <dir>/<event>.d are scripts netevd will run (netevd-scripts.7).
+import { fileVersion } from "../config/script-variables";
 import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join, normalize } from "node:path";
 import {
@@ -137,7 +138,7 @@ function discoverOne(dir: string, o: DiscoverOptions): Discovery {
         stamp: `${st.ino}:${st.mode}:${st.uid}:${st.mtimeMs}`,
       });
     } else {
-      out.scripts.push({ name, path, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` });
+      out.scripts.push({ name, path, version: fileVersion(st) });
     }
   }
   return out;

@@ -160,9 +160,7 @@ export class ScriptRunner {
 
   /** Whether a script this event would run now may read the manager's details (DNS, DHCP_*, JSON). */
   readsDetails(e: NetworkEvent, only: readonly string[] | null): boolean {
-    return this.work(e).some((w) =>
-      w.found.scripts.some((s) => selects(only, s) && mayRead(s, MANAGER_DETAILS)),
-    );
+    return readsAny(this.work(e), only, MANAGER_DETAILS);
   }
 
   eventDir(event: string): string {
@@ -226,13 +224,10 @@ export class ScriptRunner {
         // What costs a process or a round trip is computed only for scripts that may read it.
         for (const w of running) {
           const costly = w.style.costly;
-          w.costly =
-            costly !== undefined && w.found.scripts.some((s) => selects(only, s) && mayRead(s, costly));
+          w.costly = costly !== undefined && readsAny([w], only, costly);
           if (w.costly && !this.opts.dryRun) w.style.prefetch?.(raw, this.opts.styleContext ?? {});
         }
-        const details = running.some((w) =>
-          w.found.scripts.some((s) => selects(only, s) && mayRead(s, MANAGER_DETAILS)),
-        );
+        const details = readsAny(running, only, MANAGER_DETAILS);
         return this.runEvent(prepare && runs ? await prepare(raw, details) : raw, work, queuedAt, only, runs);
       },
       this.meta(raw),
@@ -365,6 +360,11 @@ export class ScriptRunner {
   stop(): Promise<void> {
     return this.local.stop();
   }
+}
+
+/** Whether a script these directories run for the event (those `only` selects) may read one of `names`. */
+function readsAny(work: readonly DirectoryWork[], only: readonly string[] | null, names: RegExp): boolean {
+  return work.some((w) => w.found.scripts.some((s) => selects(only, s) && mayRead(s, names)));
 }
 
 interface DirectoryWork {

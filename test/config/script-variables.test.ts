@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MANAGER_DETAILS } from "../../src/scripts/environment";
-import { envRef, mayRead } from "../../src/config/script-variables";
+import { envRef, fileVersion, mayRead } from "../../src/config/script-variables";
 import { tempDir, writeScript } from "../helpers/tmp";
 
 const JSON_VARS = envRef("json|ADDR|ESSID|IP_ADDRS|IP6_ADDRS");
@@ -15,7 +15,7 @@ const JSON_VARS = envRef("json|ADDR|ESSID|IP_ADDRS|IP6_ADDRS");
 function script(body: string): { path: string; version: string } {
   const path = writeScript(tempDir(), "hook", body);
   const st = statSync(path);
-  return { path, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` };
+  return { path, version: fileVersion(st) };
 }
 
 describe("mayRead: the variables a hook may read", () => {
@@ -75,9 +75,7 @@ describe("mayRead: the variables a hook may read", () => {
     // The same version: the verdict holds (the runner passes a new one after a change).
     expect(mayRead(s, JSON_VARS)).toBe(false);
     const st = statSync(s.path);
-    expect(
-      mayRead({ ...s, version: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` }, JSON_VARS),
-    ).toBe(true);
+    expect(mayRead({ ...s, version: fileVersion(st) }, JSON_VARS)).toBe(true);
   });
 });
 
