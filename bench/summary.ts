@@ -100,6 +100,16 @@ export function targetRows(since: number): TargetRow[] {
       });
   }
 
+  // Not netevd's: what any hook reading $json waits for, measured alone.
+  const networkctl = median(latency, up, "networkctl status, alone (what $json is built from)");
+  if (networkctl !== undefined)
+    out.push({
+      what: "networkctl status alone, which $json is built from",
+      measured: `${networkctl.toFixed(1)} ms`,
+      target: "",
+      met: null,
+    });
+
   const priv = results<{ rows: Median[] }>("bench-privileged.json", since)?.rows;
   const plain = median(priv, "hook run (exit 0)", "unprivileged (netevd's user)");
   const root = median(priv, "hook run (exit 0)", "privileged (transient unit)");

@@ -110,7 +110,7 @@ export class DaemonCore {
     return {
       ...runnerSettings(c, this.p.dryRun),
       binding: this.p.binding,
-      styleContext: { networkctlStatus },
+      styleContext: { networkctlStatus: networkctlStatus(this.p.binding) },
       killScope: this.p.killScope,
       onResult: (e, r) => {
         recordScriptResult(e, r, this.metrics, this.audit);

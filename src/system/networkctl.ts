@@ -1,25 +1,74 @@
 // `networkctl status IFACE`, as networkd-dispatcher ran it for every event:
-// the text its scripts' `json` was built from. Asynchronous, bounded in time
+// the text its scripts' `json` was built from. Started with the hooks' own
+// launcher (posix_spawn: forking the daemon cost about 10 ms a run under the
+// interpreter, on the path of every hook that reads `json`); bounded in time
 // and size; null when networkctl is missing or fails.
-import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
+import type { NativeBinding } from "../native/binding";
+import { launch } from "../scripts/launch";
 
 const TIMEOUT_MS = 3000;
 const MAX_OUTPUT = 256 * 1024;
 
-export function networkctlStatus(name: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(
-      "networkctl",
-      ["status", "--no-pager", "--no-legend", "--", name],
-      { timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT, encoding: "utf8", env: environment() },
-      (err, stdout) => resolve(err ? null : stdout),
-    );
+/** The status reader for the hooks' style context. */
+export function networkctlStatus(binding: NativeBinding): (name: string) => Promise<string | null> {
+  return (name) => status(binding, name);
+}
+
+async function status(binding: NativeBinding, name: string): Promise<string | null> {
+  const env = environment();
+  const file = onPath("networkctl", env.PATH as string);
+  if (file === null) return null;
+  let p: ReturnType<typeof launch>;
+  try {
+    p = launch(binding, file, ["status", "--no-pager", "--no-legend", "--", name], env);
+  } catch {
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let failed = false;
+  // SETSID: the pid is its group's; the whole group goes.
+  const end = () => {
+    failed = true;
+    try {
+      process.kill(-p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(end, TIMEOUT_MS);
+  p.stderr.resume();
+  p.stdout.on("data", (b: Buffer) => {
+    size += b.length;
+    if (size > MAX_OUTPUT) end();
+    else if (!failed) chunks.push(b);
   });
+  const drained = new Promise<void>((r) => p.stdout.once("close", () => r()));
+  const [exit] = await Promise.all([p.exited, drained]);
+  clearTimeout(timer);
+  return exit.code === 0 && !failed ? Buffer.concat(chunks).toString("utf8") : null;
+}
+
+/** The first executable NAME in PATH's directories, as execvp would find it. */
+function onPath(name: string, path: string): string | null {
+  for (const dir of path.split(":")) {
+    if (!dir.startsWith("/")) continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // next
+    }
+  }
+  return null;
 }
 
 /** A plain locale and no colours; the system bus address when one is set (tests use a private bus). */
-function environment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
+function environment(): Record<string, string> {
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     LC_ALL: "C.UTF-8",
     SYSTEMD_COLORS: "0",

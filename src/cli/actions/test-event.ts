@@ -106,10 +106,11 @@ async function eventFor(eventName: string, linkName: string, config: Config): Pr
 export async function testEvent(eventName: string, opts: { link: string; dryRun?: boolean }, cmd: Command) {
   const ctx = contextOf(cmd);
   const { config } = requireConfig(ctx);
+  const binding = realBinding();
   const runner = new ScriptRunner({
     ...runnerSettings(config, opts.dryRun === true),
-    binding: realBinding(),
-    styleContext: { networkctlStatus },
+    binding,
+    styleContext: { networkctlStatus: networkctlStatus(binding) },
   });
   const event = await eventFor(eventName, opts.link, config);
   const plan = runner.plan(event);
