@@ -8,10 +8,10 @@
 // outside the system's directories, any child of a script in another
 // language) counts as reading every variable (netevd-scripts(7),
 // ENVIRONMENT, Variables that cost).
-import { accessSync, constants, type Stats } from "node:fs";
-import { join } from "node:path";
+import type { Stats } from "node:fs";
 import { SCRIPT_PATH } from "./script-rules";
 import { readRegularFile } from "../util/read-regular";
+import { onPath } from "../util/on-path";
 
 /** A script larger than this is not scanned: it counts as reading everything. */
 const MAX_SCANNED_BYTES = 1 << 20;
@@ -151,18 +151,7 @@ function commandWords(line: string): string[] {
 }
 
 /** Where PATH finds a bare command (SCRIPT_PATH, as scripts get it); undefined: a function, a builtin, or nothing. */
-function resolve(word: string): string | undefined {
-  for (const dir of SCRIPT_PATH.split(":")) {
-    const p = join(dir, word);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+const resolve = (word: string): string | undefined => onPath(word, SCRIPT_PATH);
 
 /** Whether this command may pass the environment to code netevd cannot scan. */
 function handsOff(word: string): boolean {

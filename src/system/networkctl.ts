@@ -3,10 +3,9 @@
 // launcher (posix_spawn: forking the daemon cost about 10 ms a run under the
 // interpreter, on the path of every hook that reads `json`); bounded in time
 // and size; null when networkctl is missing or fails.
-import { accessSync, constants } from "node:fs";
-import { join } from "node:path";
 import type { NativeBinding } from "../native/binding";
 import { launch } from "../scripts/launch";
+import { onPath } from "../util/on-path";
 
 const TIMEOUT_MS = 3000;
 const MAX_OUTPUT = 256 * 1024;
@@ -19,7 +18,7 @@ export function networkctlStatus(binding: NativeBinding): (name: string) => Prom
 async function status(binding: NativeBinding, name: string): Promise<string | null> {
   const env = environment();
   const file = onPath("networkctl", env.PATH as string);
-  if (file === null) return null;
+  if (file === undefined) return null;
   let p: ReturnType<typeof launch>;
   try {
     p = launch(binding, file, ["status", "--no-pager", "--no-legend", "--", name], env);
@@ -49,21 +48,6 @@ async function status(binding: NativeBinding, name: string): Promise<string | nu
   const [exit] = await Promise.all([p.exited, drained]);
   clearTimeout(timer);
   return exit.code === 0 && !failed ? Buffer.concat(chunks).toString("utf8") : null;
-}
-
-/** The first executable NAME in PATH's directories, as execvp would find it. */
-function onPath(name: string, path: string): string | null {
-  for (const dir of path.split(":")) {
-    if (!dir.startsWith("/")) continue;
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // next
-    }
-  }
-  return null;
 }
 
 /** A plain locale and no colours; the system bus address when one is set (tests use a private bus). */
