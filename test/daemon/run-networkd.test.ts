@@ -115,6 +115,39 @@ describe.runIf(canNetns)("netevd run (backend systemd-networkd, fake networkd)",
       bus.stop();
     }
   });
+  it("lets a change signalled right after networkd's answer to its re-read win over the answer", async () => {
+    const { ns, ve0, bus, networkd } = await withFakeNetworkd({
+      props: { OperationalState: "routable", AdministrativeState: "configured" },
+    });
+    const dir = tempDir();
+    recordingScripts(dir, ["routable", "degraded", "carrier"]);
+    const config = join(dir, "netevd.yaml");
+    writeFileSync(config, `system: { backend: systemd-networkd, user: nobody }\nscripts: { dir: ${dir} }\n`);
+    const d = startDaemon(ns, config, { DBUS_SYSTEM_BUS_ADDRESS: bus.address });
+    try {
+      expect(await waitFor(() => d.output().includes("ready: 1 link(s)")), d.output()).toBe(true);
+      // networkd restarts; the link degrades the moment networkd has answered netevd's
+      // re-read with "routable": dbus-next may hand netevd the signal before the answer.
+      networkd.stop();
+      expect(await waitFor(() => d.output().includes("systemd-networkd left the bus"))).toBe(true);
+      networkd.afterLinkGetAll = (ifindex) => {
+        networkd.afterLinkGetAll = undefined;
+        networkd.change(ifindex, { OperationalState: "degraded" });
+      };
+      await networkd.start();
+      expect(await waitFor(() => recorded(dir, "degraded", "ve0").length === 1), d.output()).toBe(true);
+      networkd.change(ve0, { OperationalState: "carrier" });
+      expect(await waitFor(() => recorded(dir, "carrier", "ve0").length === 1), d.output()).toBe(true);
+      // A link's events run in order: the answer's stale routable would have run before carrier.
+      expect(recorded(dir, "routable", "ve0"), d.output()).toHaveLength(0);
+      d.child.kill("SIGTERM");
+      expect(await d.exit).toBe(0);
+    } finally {
+      d.child.kill("SIGKILL");
+      networkd.stop();
+      bus.stop();
+    }
+  });
   it("re-runs routable when a routable link gets a new address, and survives the bus restarting", async () => {
     const { ns, ve0, bus, networkd } = await withFakeNetworkd({
       props: { OperationalState: "carrier", AdministrativeState: "configuring" },

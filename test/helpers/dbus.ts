@@ -101,6 +101,8 @@ export class FakeNetworkd {
   readonly calls: string[] = [];
   /** SetLinkDNS/SetLinkDomains calls (the LinkBusy fallback): [member, ifindex, body]. */
   readonly linkSettings: [string, number, unknown][] = [];
+  /** Called right after a reply to a GetAll of a link is sent (a change that follows it at once). */
+  afterLinkGetAll: ((ifindex: number) => void) | undefined;
 
   constructor(private readonly address: string) {}
 
@@ -130,7 +132,10 @@ export class FakeNetworkd {
       else {
         const link = [...this.links.values()].find((l) => linkPath(l.ifindex) === msg.path);
         if (!link) bus.send(newError(msg, "org.freedesktop.DBus.Error.UnknownObject", "no such link"));
-        else reply("a{sv}", [variants(link.props)]);
+        else {
+          reply("a{sv}", [variants(link.props)]);
+          this.afterLinkGetAll?.(link.ifindex);
+        }
       }
     } else if (msg.member === "DescribeLink") {
       const link = this.links.get((msg.body as [number])[0]);

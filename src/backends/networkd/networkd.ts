@@ -46,6 +46,14 @@ export class NetworkdBackend implements Backend {
   private readonly known = new Set<number>();
   /** A new link's signals, in order, while its values are asked for. */
   private readonly asking = new Map<number, Promise<void>>();
+  /**
+   * While the enumeration reads a link (an ifindex) or the manager (0), the
+   * values its signals brought meanwhile: they win over the reply. A signal
+   * sent before the reply shows what the reply shows anyway; dbus-next may
+   * handle one sent after it, in the same read, before the reply's reader
+   * resumes, and the reply's older values must not undo it.
+   */
+  private readonly signalled = new Map<number, LinkProperties>();
   private readonly leases: NetworkdLeases;
 
   constructor(private readonly opts: NetworkdOptions) {
@@ -100,23 +108,28 @@ export class NetworkdBackend implements Backend {
   /** ListLinks + the properties of each. */
   private async enumerate(): Promise<void> {
     const links = (await this.call("ListLinks", MANAGER, MANAGER_PATH))[0] as [number, string, string][];
-    const manager = (await this.call("GetAll", PROPS, MANAGER_PATH, "s", [MANAGER]))[0] as Record<
-      string,
-      { value: unknown }
-    >;
-    this.opts.sink.manager(pick(manager), true);
+    this.opts.sink.manager(await this.read(0, MANAGER_PATH, MANAGER), true);
     for (const [ifindex, name, path] of links) {
       this.known.add(ifindex);
       try {
-        const props = (await this.call("GetAll", PROPS, path, "s", [LINK]))[0] as Record<
-          string,
-          { value: unknown }
-        >;
-        this.opts.sink.link(ifindex, name, pick(props), true);
+        this.opts.sink.link(ifindex, name, await this.read(ifindex, path, LINK), true);
       } catch (err) {
         // A link that went away between ListLinks and GetAll: its signals say the rest.
         this.opts.log.debug(`link ${name} vanished during enumeration: ${(err as Error).message}`);
       }
+    }
+  }
+
+  /** GetAll of the manager (key 0) or a link, with what its signals said meanwhile over it. */
+  private async read(key: number, path: string, iface: string): Promise<LinkProperties> {
+    this.signalled.set(key, {});
+    try {
+      const reply = pick(
+        (await this.call("GetAll", PROPS, path, "s", [iface]))[0] as Record<string, { value: unknown }>,
+      );
+      return { ...reply, ...this.signalled.get(key) };
+    } finally {
+      this.signalled.delete(key);
     }
   }
 
@@ -127,11 +140,19 @@ export class NetworkdBackend implements Backend {
     const props = pick(changed);
     if (Object.keys(props).length === 0) return;
     if (msg.path === MANAGER_PATH && iface === MANAGER) {
+      this.noteSignalled(0, props);
       this.opts.sink.manager(props, false);
       return;
     }
     const ifindex = ifindexOfPath(msg.path);
-    if (ifindex !== undefined && iface === LINK) this.linkSignal(ifindex, msg.path, props);
+    if (ifindex === undefined || iface !== LINK) return;
+    this.noteSignalled(ifindex, props);
+    this.linkSignal(ifindex, msg.path, props);
+  }
+
+  private noteSignalled(key: number, props: LinkProperties): void {
+    const during = this.signalled.get(key);
+    if (during) Object.assign(during, props);
   }
 
   /**
