@@ -9,7 +9,7 @@
 //     lease (the lease file's mtime) → dhcp4-change.d.
 // Times are wall-clock (CLOCK_REALTIME) from just before the trigger to the
 // hook's `date +%s.%N` (so a script's own start-up is included, as users see it).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Message, type MessageBus, sessionBus } from "dbus-next";
@@ -210,16 +210,21 @@ for i in $(seq ${TRIALS}); do
   networkctl status --no-pager --no-legend -- nd0 >/dev/null || exit 1
   echo "$t0 $EPOCHREALTIME"
 done`;
-      const r = spawnSync("ip", ["netns", "exec", client, "bash", "-c", loop], {
-        encoding: "utf8",
+      // Not spawnSync: this process reads networkd's log, and networkd, blocked on a full
+      // pipe, would answer networkctl no more.
+      const child = spawn("ip", ["netns", "exec", client, "bash", "-c", loop], {
         env: {
           PATH: process.env.PATH,
           DBUS_SYSTEM_BUS_ADDRESS: env.busAddress,
           LC_ALL: "C.UTF-8",
           SYSTEMD_COLORS: "0",
         },
+        stdio: ["ignore", "pipe", "pipe"],
       });
-      if (r.status !== 0) throw new Error(`networkctl status failed: ${r.stderr}`);
+      const r = { stdout: "", stderr: "", status: null as number | null };
+      child.stdout.on("data", (b: Buffer) => (r.stdout += b.toString()));
+      child.stderr.on("data", (b: Buffer) => (r.stderr += b.toString()));
+      r.status = await new Promise<number | null>((res) => child.on("close", res));
       const networkctl = r.stdout
         .trim()
         .split("\n")
