@@ -124,13 +124,17 @@ export class NetworkdBackend implements Backend {
   private async read(key: number, path: string, iface: string): Promise<LinkProperties> {
     this.signalled.set(key, {});
     try {
-      const reply = pick(
-        (await this.call("GetAll", PROPS, path, "s", [iface]))[0] as Record<string, { value: unknown }>,
-      );
+      const reply = await this.getAll(path, iface);
       return { ...reply, ...this.signalled.get(key) };
     } finally {
       this.signalled.delete(key);
     }
+  }
+
+  private async getAll(path: string, iface: string): Promise<LinkProperties> {
+    return pick(
+      (await this.call("GetAll", PROPS, path, "s", [iface]))[0] as Record<string, { value: unknown }>,
+    );
   }
 
   private onSignal(msg: Message): void {
@@ -184,9 +188,7 @@ export class NetworkdBackend implements Backend {
 
   private async ask(path: string): Promise<LinkProperties | undefined> {
     try {
-      return pick(
-        (await this.call("GetAll", PROPS, path, "s", [LINK]))[0] as Record<string, { value: unknown }>,
-      );
+      return await this.getAll(path, LINK);
     } catch (err) {
       this.opts.log.debug(`GetAll(${path}) failed: ${(err as Error).message}`);
       return undefined;
